@@ -1,0 +1,40 @@
+# The op library: schema, kernels per dispatch key, and the hit log.
+file(GLOB MERCURY_OP_SOURCES CONFIGURE_DEPENDS
+  ${PROJECT_SOURCE_DIR}/ops/*.cpp
+  ${PROJECT_SOURCE_DIR}/ops/cpu/*.cpp
+  ${PROJECT_SOURCE_DIR}/ops/autograd/*.cpp
+  ${PROJECT_SOURCE_DIR}/ops/meta/*.cpp
+  ${PROJECT_SOURCE_DIR}/csrc/hitlog/*.cpp)
+
+# CUDA kernels only when this torch was built with CUDA.
+set(MERCURY_WITH_CUDA OFF)
+if(TORCH_CUDA_LIBRARIES OR CUDA_FOUND)
+  file(GLOB MERCURY_CUDA_SOURCES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/ops/cuda/*.cu)
+  if(MERCURY_CUDA_SOURCES)
+    enable_language(CUDA)
+    set(MERCURY_WITH_CUDA ON)
+    list(APPEND MERCURY_OP_SOURCES ${MERCURY_CUDA_SOURCES})
+  endif()
+endif()
+
+add_library(mercury_ops SHARED ${MERCURY_OP_SOURCES})
+target_include_directories(mercury_ops PUBLIC ${PROJECT_SOURCE_DIR})
+target_link_libraries(mercury_ops PUBLIC ${TORCH_LIBRARIES})
+target_compile_options(mercury_ops PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wno-unused-parameter>)
+if(MERCURY_WITH_CUDA)
+  target_compile_definitions(mercury_ops PRIVATE MERCURY_WITH_CUDA)
+endif()
+
+# Copy the library next to mercury/__init__.py so the package works from the source tree.
+add_custom_command(TARGET mercury_ops POST_BUILD
+  COMMAND ${CMAKE_COMMAND} -E copy $<TARGET_FILE:mercury_ops> ${PROJECT_SOURCE_DIR}/mercury/)
+
+if(EXISTS ${PROJECT_SOURCE_DIR}/csrc/rewrite/CMakeLists.txt)
+  add_subdirectory(csrc/rewrite)
+endif()
+if(EXISTS ${PROJECT_SOURCE_DIR}/csrc/python/CMakeLists.txt AND Python3_Development_FOUND)
+  add_subdirectory(csrc/python)
+endif()
+if(MERCURY_BUILD_TESTS AND EXISTS ${PROJECT_SOURCE_DIR}/tests/cpp/CMakeLists.txt)
+  add_subdirectory(tests/cpp)
+endif()

@@ -1,0 +1,153 @@
+#include "csrc/hitlog/hitlog.h"
+
+#include <c10/util/Exception.h>
+#include <c10/util/Logging.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sys/stat.h>
+
+namespace mercury {
+namespace hitlog {
+
+HitLog& HitLog::instance() {
+  static HitLog log;
+  return log;
+}
+
+int64_t HitLog::append(Record record) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  record.seq = seq_++;
+  record.call = next_call_[record.layer_id]++;
+  if (static_cast<int64_t>(records_.size()) >= record_capacity_) {
+    if (overflow_.empty()) {
+      TORCH_WARN("mercury hit log is full (", record_capacity_,
+                 " records): further calls are counted per layer in hitlog_overflow(), not stored");
+    }
+    Overflow& o = overflow_[record.layer_id];
+    o.calls += 1;
+    o.hits += record.hits;
+    o.misses += record.misses;
+    o.vectors += record.vectors;
+    return -1;
+  }
+  const auto map_bytes = static_cast<int64_t>(record.hitmap.size());
+  if (map_bytes > 0 && hitmap_bytes_ + map_bytes > hitmap_byte_capacity_) {
+    if (dropped_hitmaps_ == 0) {
+      TORCH_WARN("mercury hit log: hit-map budget of ", hitmap_byte_capacity_,
+                 " bytes reached; later records keep their counts but not their hit maps");
+    }
+    record.hitmap.clear();
+    record.hitmap.shrink_to_fit();
+    ++dropped_hitmaps_;
+  } else {
+    hitmap_bytes_ += map_bytes;
+  }
+  records_.push_back(std::move(record));
+  return static_cast<int64_t>(records_.size()) - 1;
+}
+
+std::vector<Record> HitLog::snapshot() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return records_;
+}
+
+std::map<int64_t, Overflow> HitLog::overflow() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return overflow_;
+}
+
+Stats HitLog::stats() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Stats s;
+  s.stored = static_cast<int64_t>(records_.size());
+  for (const auto& kv : overflow_) {
+    s.dropped_calls += kv.second.calls;
+  }
+  s.dropped_hitmaps = dropped_hitmaps_;
+  s.record_capacity = record_capacity_;
+  s.hitmap_bytes = hitmap_bytes_;
+  s.hitmap_byte_capacity = hitmap_byte_capacity_;
+  return s;
+}
+
+void HitLog::reset() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  records_.clear();
+  records_.shrink_to_fit();
+  next_call_.clear();
+  overflow_.clear();
+  seq_ = 0;
+  dropped_hitmaps_ = 0;
+  hitmap_bytes_ = 0;
+}
+
+void HitLog::set_capacity(int64_t records, int64_t hitmap_bytes) {
+  TORCH_CHECK(records >= 0, "hit log record capacity must be >= 0, got ", records);
+  TORCH_CHECK(hitmap_bytes >= 0, "hit log hit-map byte capacity must be >= 0, got ", hitmap_bytes);
+  std::lock_guard<std::mutex> lock(mutex_);
+  record_capacity_ = records;
+  hitmap_byte_capacity_ = hitmap_bytes;
+}
+
+namespace {
+
+void make_dir(const std::string& dir) {
+  if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    TORCH_CHECK(false, "cannot create hit log directory '", dir, "': ", std::strerror(errno));
+  }
+}
+
+std::ofstream open_for_write(const std::string& path) {
+  std::ofstream out(path);
+  TORCH_CHECK(out.good(), "cannot write hit log file '", path, "'");
+  return out;
+}
+
+void write_record(std::ofstream& out, const Record& r) {
+  out << r.n << ',' << r.c << ',' << r.h << ',' << r.w << ',' << r.vectors << ',' << r.sig_bits << ','
+      << r.hits << ',' << r.misses << ',' << r.call << ',' << r.mode << ',' << r.vector << ','
+      << r.out_channels << ',' << r.kernel_h << ',' << r.kernel_w << ',' << r.out_h << ',' << r.out_w << ','
+      << r.groups << ',' << r.stride_h << ',' << r.stride_w << ',' << r.pad_h << ',' << r.pad_w << ','
+      << r.dilation_h << ',' << r.dilation_w << ',';
+  for (uint8_t flag : r.hitmap) {
+    out << (flag ? '1' : '0');
+  }
+  out << '\n';
+}
+
+}  // namespace
+
+int64_t HitLog::export_csv(const std::string& dir) const {
+  const std::vector<Record> records = snapshot();
+  const std::map<int64_t, Overflow> dropped = overflow();
+  make_dir(dir);
+
+  std::map<int64_t, std::vector<const Record*>> by_layer;
+  for (const Record& r : records) {
+    by_layer[r.layer_id].push_back(&r);
+  }
+  for (const auto& kv : by_layer) {
+    char name[32];
+    std::snprintf(name, sizeof(name), "/hitmap-%03lld.csv", static_cast<long long>(kv.first));
+    std::ofstream out = open_for_write(dir + name);
+    out << "N,C,H,W,S0,S1,hits,misses,call,mode,vector,out_channels,kernel_h,kernel_w,out_h,out_w,"
+           "groups,stride_h,stride_w,pad_h,pad_w,dilation_h,dilation_w,hitmap\n";
+    for (const Record* r : kv.second) {
+      write_record(out, *r);
+    }
+    TORCH_CHECK(out.good(), "failed while writing hit log file '", dir + name, "'");
+  }
+  std::ofstream out = open_for_write(dir + "/overflow.csv");
+  out << "layer_id,dropped_calls,dropped_hits,dropped_misses,dropped_vectors\n";
+  for (const auto& kv : dropped) {
+    out << kv.first << ',' << kv.second.calls << ',' << kv.second.hits << ',' << kv.second.misses << ','
+        << kv.second.vectors << '\n';
+  }
+  return static_cast<int64_t>(by_layer.size());
+}
+
+}  // namespace hitlog
+}  // namespace mercury

@@ -1,0 +1,29 @@
+"""MERCURY for PyTorch: the mercury::conv2d operator, its hit log, and the TorchScript rewrite.
+
+Importing this package loads libmercury_ops.so, after which ``torch.ops.mercury.conv2d`` exists.
+"""
+import os
+
+import torch
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _load_ops_library():
+    path = os.path.join(_HERE, "libmercury_ops.so")
+    if not os.path.exists(path):
+        raise ImportError(
+            f"mercury: {path} is missing. Build it first: "
+            "cmake -S . -B build && cmake --build build -j2 (or pip install --no-build-isolation .)")
+    torch.ops.load_library(path)
+    return path
+
+
+LIBRARY_PATH = _load_ops_library()
+
+from mercury.hitlog import (hitlog, hitlog_export, hitlog_hitmap, hitlog_overflow,  # noqa: E402
+                            hitlog_reset, hitlog_set_capacity, hitlog_stats)
+from mercury.functional import conv2d  # noqa: E402
+
+__all__ = ["conv2d", "hitlog", "hitlog_export", "hitlog_hitmap", "hitlog_overflow", "hitlog_reset",
+           "hitlog_set_capacity", "hitlog_stats", "LIBRARY_PATH"]

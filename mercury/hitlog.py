@@ -1,0 +1,64 @@
+"""Reading the process-wide hit log from Python (the same ops C++ and TorchScript use)."""
+import warnings
+from typing import Dict, List
+
+import torch
+
+# Column order of mercury::hitlog_table (csrc/hitlog/hitlog_ops.cpp).
+TABLE_COLUMNS = ("seq", "layer_id", "call", "N", "C", "H", "W", "out_channels", "kernel_h", "kernel_w",
+                 "out_h", "out_w", "groups", "stride_h", "stride_w", "pad_h", "pad_w", "dilation_h",
+                 "dilation_w", "vectors", "sig_bits", "hits", "misses", "mode", "vector", "has_hitmap")
+_MODES = ("observe", "reuse")
+_VECTORS = ("patch", "channel")
+
+
+def hitlog(with_hitmaps: bool = False) -> List[Dict]:
+    """All stored records, oldest first, as dicts (keys: TABLE_COLUMNS, plus 'hitmap' on request).
+
+    Warns when calls were dropped because the log was full; hitlog_overflow() has their per-layer totals.
+    """
+    table = torch.ops.mercury.hitlog_table().tolist()
+    records = []
+    for index, row in enumerate(table):
+        record = dict(zip(TABLE_COLUMNS, row))
+        record["mode"] = _MODES[record["mode"]]
+        record["vector"] = _VECTORS[record["vector"]]
+        record["has_hitmap"] = bool(record["has_hitmap"])
+        if with_hitmaps:
+            record["hitmap"] = hitlog_hitmap(index) if record["has_hitmap"] else None
+        records.append(record)
+    stats = hitlog_stats()
+    if stats["dropped_calls"]:
+        warnings.warn(f"mercury hit log overflowed: {stats['dropped_calls']} calls were counted but not "
+                      "stored (see mercury.hitlog_overflow())")
+    return records
+
+
+def hitlog_hitmap(index: int) -> torch.Tensor:
+    """Per-vector hit flags (bool, lookup order) of stored record `index`."""
+    return torch.ops.mercury.hitlog_hitmap(index)
+
+
+def hitlog_overflow() -> Dict[int, Dict[str, int]]:
+    """Per layer: calls, hits, misses and vectors of calls that did not fit in the log."""
+    rows = torch.ops.mercury.hitlog_overflow().tolist()
+    return {r[0]: {"calls": r[1], "hits": r[2], "misses": r[3], "vectors": r[4]} for r in rows}
+
+
+def hitlog_stats() -> Dict[str, int]:
+    keys = ("stored", "dropped_calls", "dropped_hitmaps", "record_capacity", "hitmap_bytes",
+            "hitmap_byte_capacity")
+    return dict(zip(keys, torch.ops.mercury.hitlog_stats()))
+
+
+def hitlog_reset() -> None:
+    torch.ops.mercury.hitlog_reset()
+
+
+def hitlog_set_capacity(records: int, hitmap_bytes: int = 256 << 20) -> None:
+    torch.ops.mercury.hitlog_set_capacity(records, hitmap_bytes)
+
+
+def hitlog_export(directory: str) -> int:
+    """Write DIR/hitmap-NNN.csv per layer and DIR/overflow.csv; returns the number of layer files."""
+    return torch.ops.mercury.hitlog_export(directory)

@@ -1,0 +1,219 @@
+// CPU kernels of mercury::conv2d: signatures of the streamed vectors, MCACHE lookups, and either the exact
+// convolution (observe) or MERCURY's approximate one (reuse: only the missed vectors are multiplied).
+#include "ops/conv2d_options.h"
+#include "ops/cpu/mcache.h"
+#include "ops/cpu/signature.h"
+#include "csrc/hitlog/hitlog.h"
+
+#include <ATen/Parallel.h>
+#include <torch/library.h>
+
+namespace mercury {
+namespace {
+
+struct UnitLayout {
+  int64_t units;  // independent vector streams, each with its own MCACHE
+  int64_t width;  // vector length
+};
+
+UnitLayout unit_layout(const ConvGeometry& g, VectorKind vector) {
+  const int64_t window = g.kernel_h * g.kernel_w;
+  if (vector == VectorKind::Patch) return {g.groups, (g.c / g.groups) * window};
+  return {g.c, window};
+}
+
+at::Tensor unfold(const at::Tensor& x, const ConvGeometry& g) {  // [N, C*kh*kw, L]
+  return at::im2col(x, {g.kernel_h, g.kernel_w}, {g.dilation_h, g.dilation_w}, {g.pad_h, g.pad_w},
+                    {g.stride_h, g.stride_w});
+}
+
+// [N, C*kh*kw, L] -> [N*L, C*kh*kw]: one row per output position, in lookup order.
+at::Tensor as_rows(const at::Tensor& cols) {
+  return cols.transpose(1, 2).reshape({-1, cols.size(1)});
+}
+
+// rows of `out_rows` ([N*L, C_out]) -> [N, C_out, H_out, W_out] in the input's memory format.
+at::Tensor rows_to_output(const at::Tensor& out_rows, const ConvGeometry& g, const at::Tensor& input) {
+  at::Tensor out = out_rows.view({g.n, g.out_h, g.out_w, g.out_channels}).permute({0, 3, 1, 2});
+  if (input.suggest_memory_format() == at::MemoryFormat::ChannelsLast) return out;
+  return out.contiguous();
+}
+
+void log_call(const ConvGeometry& g, const Options& o, int64_t vectors, int64_t hits,
+              std::vector<uint8_t> hitmap) {
+  hitlog::Record r;
+  r.layer_id = o.layer_id;
+  r.n = g.n; r.c = g.c; r.h = g.h; r.w = g.w;
+  r.out_channels = g.out_channels; r.kernel_h = g.kernel_h; r.kernel_w = g.kernel_w;
+  r.out_h = g.out_h; r.out_w = g.out_w; r.groups = g.groups;
+  r.stride_h = g.stride_h; r.stride_w = g.stride_w; r.pad_h = g.pad_h; r.pad_w = g.pad_w;
+  r.dilation_h = g.dilation_h; r.dilation_w = g.dilation_w;
+  r.vectors = vectors;
+  r.sig_bits = o.sig_bits;
+  r.hits = hits;
+  r.misses = vectors - hits;
+  r.mode = mode_name(o.mode);
+  r.vector = vector_name(o.vector);
+  r.hitmap = std::move(hitmap);
+  hitlog::HitLog::instance().append(std::move(r));
+}
+
+std::tuple<at::Tensor, at::Tensor> conv2d_forward_cpu(
+    const at::Tensor& input, const at::Tensor& weight, const c10::optional<at::Tensor>& bias,
+    at::IntArrayRef stride, at::IntArrayRef padding, at::IntArrayRef dilation, int64_t groups, int64_t layer_id,
+    std::string mode, int64_t sig_bits, int64_t cache_entries, int64_t cache_ways, std::string vector,
+    int64_t seed, bool record_hitmap) {
+  const Options o =
+      parse_options(layer_id, mode, sig_bits, cache_entries, cache_ways, vector, seed, record_hitmap);
+  const ConvGeometry g = check_conv2d(input, weight, bias, stride, padding, dilation, groups);
+  const at::Tensor no_sources = at::empty({0}, input.options().dtype(at::kLong));
+  if (o.mode == Mode::Off) {
+    return {at::conv2d(input, weight, bias, stride, padding, dilation, groups), no_sources};
+  }
+
+  const UnitLayout u = unit_layout(g, o.vector);
+  const int64_t positions = g.positions();
+  const at::Tensor x = input.contiguous();
+  const at::Tensor cols = positions > 0 ? unfold(x, g) : at::empty({0}, x.options());
+  const at::Tensor projection = projection_matrix(o.seed, o.layer_id, u.width, o.sig_bits, x.scalar_type());
+
+  std::vector<CacheAssignment> assignment(static_cast<size_t>(u.units));
+  if (positions > 0) {
+    at::parallel_for(0, u.units, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t unit = begin; unit < end; ++unit) {
+        const auto sig = signatures(cols.narrow(1, unit * u.width, u.width), projection);
+        assignment[unit] = assign_through_cache(sig, o.cache_entries, o.cache_ways);
+      }
+    });
+  }
+
+  int64_t hits = 0;
+  std::vector<uint8_t> hitmap;
+  if (o.record_hitmap) hitmap.assign(static_cast<size_t>(u.units * positions), 0);
+  for (int64_t unit = 0; unit < u.units; ++unit) {
+    const CacheAssignment& a = assignment[unit];
+    hits += a.hits;
+    if (!o.record_hitmap) continue;
+    for (int64_t v = 0; v < positions; ++v) {
+      hitmap[unit * positions + v] = a.miss_vectors[a.slot[v]] != v;
+    }
+  }
+  log_call(g, o, u.units * positions, hits, std::move(hitmap));
+
+  if (o.mode == Mode::Observe) {
+    return {at::conv2d(input, weight, bias, stride, padding, dilation, groups), no_sources};
+  }
+
+  // Reuse. sources[unit][v]: the vector whose result v takes (v itself on a miss).
+  at::Tensor sources = at::empty({u.units, positions}, input.options().dtype(at::kLong));
+  int64_t* src = sources.data_ptr<int64_t>();
+  for (int64_t unit = 0; unit < u.units; ++unit) {
+    const CacheAssignment& a = assignment[unit];
+    for (int64_t v = 0; v < positions; ++v) src[unit * positions + v] = a.miss_vectors[a.slot[v]];
+  }
+  const int64_t out_per_group = g.out_channels / g.groups;
+  const at::Tensor w_rows = weight.reshape({g.out_channels, -1});  // [C_out, (C/groups)*kh*kw]
+  at::Tensor out_rows = at::empty({positions, g.out_channels}, x.options());
+  if (positions > 0) {
+    const at::Tensor rows = as_rows(cols);
+    const at::TensorOptions long_opts = input.options().dtype(at::kLong);
+    if (o.vector == VectorKind::Patch) {
+      // One GEMM over the unique missed patches per group, then each position copies its result row.
+      for (int64_t grp = 0; grp < g.groups; ++grp) {
+        const CacheAssignment& a = assignment[grp];
+        const at::Tensor missed = at::from_blob(const_cast<int64_t*>(a.miss_vectors.data()),
+                                                {static_cast<int64_t>(a.miss_vectors.size())}, long_opts);
+        const at::Tensor slots =
+            at::from_blob(const_cast<int64_t*>(a.slot.data()), {positions}, long_opts);
+        const at::Tensor computed = at::mm(rows.narrow(1, grp * u.width, u.width).index_select(0, missed),
+                                           w_rows.narrow(0, grp * out_per_group, out_per_group).t());
+        out_rows.narrow(1, grp * out_per_group, out_per_group).copy_(computed.index_select(0, slots));
+      }
+    } else {
+      // Reusing a channel window's partial sums equals multiplying with the cached window in its place.
+      at::Tensor reused = at::empty_like(rows);
+      for (int64_t ch = 0; ch < g.c; ++ch) {
+        reused.narrow(1, ch * u.width, u.width)
+            .copy_(rows.narrow(1, ch * u.width, u.width).index_select(0, sources[ch]));
+      }
+      const int64_t group_width = (g.c / g.groups) * u.width;
+      for (int64_t grp = 0; grp < g.groups; ++grp) {
+        out_rows.narrow(1, grp * out_per_group, out_per_group)
+            .copy_(at::mm(reused.narrow(1, grp * group_width, group_width),
+                          w_rows.narrow(0, grp * out_per_group, out_per_group).t()));
+      }
+    }
+  }
+  if (bias.has_value() && bias->defined()) out_rows.add_(*bias);
+  return {rows_to_output(out_rows, g, input), sources};
+}
+
+at::Tensor conv2d_cpu(const at::Tensor& input, const at::Tensor& weight, const c10::optional<at::Tensor>& bias,
+                      at::IntArrayRef stride, at::IntArrayRef padding, at::IntArrayRef dilation, int64_t groups,
+                      int64_t layer_id, std::string mode, int64_t sig_bits, int64_t cache_entries,
+                      int64_t cache_ways, std::string vector, int64_t seed, bool record_hitmap) {
+  return std::get<0>(conv2d_forward_cpu(input, weight, bias, stride, padding, dilation, groups, layer_id, mode,
+                                        sig_bits, cache_entries, cache_ways, vector, seed, record_hitmap));
+}
+
+// Gradient of the forward that ran. In reuse mode that is the gradient of the approximate output: a position
+// that reused vector s's result passes its gradient to s's inputs, and the weight gradient sees s's data.
+std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_cpu(
+    const at::Tensor& grad_output, const at::Tensor& input, const at::Tensor& weight, const at::Tensor& sources,
+    bool bias_defined, at::IntArrayRef stride, at::IntArrayRef padding, at::IntArrayRef dilation, int64_t groups,
+    std::string mode, std::string vector) {
+  const ConvGeometry g = check_conv2d(input, weight, c10::nullopt, stride, padding, dilation, groups);
+  if (parse_mode(mode) != Mode::Reuse) {
+    std::vector<int64_t> bias_sizes{g.out_channels};
+    return at::convolution_backward(grad_output, input, weight,
+                                    bias_defined ? at::OptionalIntArrayRef(bias_sizes) : at::OptionalIntArrayRef(),
+                                    stride, padding, dilation, false, {0, 0}, groups, {true, true, bias_defined});
+  }
+  const UnitLayout u = unit_layout(g, parse_vector(vector));
+  const int64_t positions = g.positions();
+  TORCH_CHECK(sources.dim() == 2 && sources.size(0) == u.units && sources.size(1) == positions,
+              "mercury::_conv2d_backward: sources must have shape [", u.units, ", ", positions, "], got ",
+              sources.sizes());
+  at::Tensor grad_bias = bias_defined ? grad_output.sum({0, 2, 3}) : at::Tensor();
+  if (positions == 0) return {at::zeros_like(input), at::zeros_like(weight), grad_bias};
+
+  const at::Tensor rows = as_rows(unfold(input.contiguous(), g));  // [P, C*kh*kw]
+  at::Tensor reused = at::empty_like(rows);
+  for (int64_t unit = 0; unit < u.units; ++unit) {
+    reused.narrow(1, unit * u.width, u.width).copy_(rows.narrow(1, unit * u.width, u.width).index_select(0, sources[unit]));
+  }
+  const at::Tensor grad_rows = grad_output.permute({0, 2, 3, 1}).reshape({positions, g.out_channels});
+  const at::Tensor w_rows = weight.reshape({g.out_channels, -1});
+  const int64_t out_per_group = g.out_channels / g.groups;
+  const int64_t group_width = w_rows.size(1);
+  at::Tensor grad_w_rows = at::empty_like(w_rows);
+  at::Tensor grad_reused = at::empty_like(rows);
+  for (int64_t grp = 0; grp < g.groups; ++grp) {
+    const at::Tensor go = grad_rows.narrow(1, grp * out_per_group, out_per_group);
+    grad_w_rows.narrow(0, grp * out_per_group, out_per_group)
+        .copy_(at::mm(go.t(), reused.narrow(1, grp * group_width, group_width)));
+    grad_reused.narrow(1, grp * group_width, group_width)
+        .copy_(at::mm(go, w_rows.narrow(0, grp * out_per_group, out_per_group)));
+  }
+  // The gather's transpose: each position's input gradient goes to the vector it reused.
+  at::Tensor grad_in_rows = at::zeros_like(rows);
+  for (int64_t unit = 0; unit < u.units; ++unit) {
+    grad_in_rows.narrow(1, unit * u.width, u.width)
+        .index_add_(0, sources[unit], grad_reused.narrow(1, unit * u.width, u.width));
+  }
+  const at::Tensor grad_cols =
+      grad_in_rows.view({g.n, g.out_h * g.out_w, rows.size(1)}).transpose(1, 2).contiguous();
+  at::Tensor grad_input = at::col2im(grad_cols, {g.h, g.w}, {g.kernel_h, g.kernel_w},
+                                     {g.dilation_h, g.dilation_w}, {g.pad_h, g.pad_w}, {g.stride_h, g.stride_w});
+  return {grad_input, grad_w_rows.view(weight.sizes()), grad_bias};
+}
+
+}  // namespace
+
+TORCH_LIBRARY_IMPL(mercury, CPU, m) {
+  m.impl("conv2d", TORCH_FN(conv2d_cpu));
+  m.impl("_conv2d_forward", TORCH_FN(conv2d_forward_cpu));
+  m.impl("_conv2d_backward", TORCH_FN(conv2d_backward_cpu));
+}
+
+}  // namespace mercury
