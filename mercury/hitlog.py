@@ -15,7 +15,8 @@ _VECTORS = ("patch", "channel")
 def hitlog(with_hitmaps: bool = False) -> List[Dict]:
     """All stored records, oldest first, as dicts (keys: TABLE_COLUMNS, plus 'hitmap' on request).
 
-    Warns when calls were dropped because the log was full; hitlog_overflow() has their per-layer totals.
+    Warns when calls were dropped because the log was full (hitlog_overflow() has their per-layer totals)
+    or hit maps were dropped for the byte budget. The C++ side also warns once, on stderr, when it happens.
     """
     table = torch.ops.mercury.hitlog_table().tolist()
     records = []
@@ -31,6 +32,9 @@ def hitlog(with_hitmaps: bool = False) -> List[Dict]:
     if stats["dropped_calls"]:
         warnings.warn(f"mercury hit log overflowed: {stats['dropped_calls']} calls were counted but not "
                       "stored (see mercury.hitlog_overflow())")
+    if stats["dropped_hitmaps"]:
+        warnings.warn(f"mercury hit log: {stats['dropped_hitmaps']} records lost their hit maps to the "
+                      f"{stats['hitmap_byte_capacity']}-byte hit-map budget (their counts are kept)")
     return records
 
 

@@ -1,0 +1,47 @@
+#include "csrc/hitlog/hitlog.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+using mercury::hitlog::HitLog;
+using mercury::hitlog::Record;
+
+namespace {
+
+Record make_record(int64_t layer, int64_t hits, int64_t vectors) {
+  Record r;
+  r.layer_id = layer;
+  r.hits = hits;
+  r.misses = vectors - hits;
+  r.vectors = vectors;
+  r.mode = "observe";
+  r.vector = "patch";
+  return r;
+}
+
+TEST(HitLog, ConcurrentAppendsKeepEveryCount) {
+  HitLog& log = HitLog::instance();
+  log.reset();
+  log.set_capacity(50, 1 << 20);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([t, &log] {
+      for (int i = 0; i < 100; ++i) log.append(make_record(t, 3, 10));
+    });
+  }
+  for (auto& th : threads) th.join();
+  const auto stored = log.snapshot();
+  const auto dropped = log.overflow();
+  EXPECT_EQ(stored.size(), 50u);
+  int64_t hits = 0, calls = 0;
+  for (const auto& r : stored) { hits += r.hits; ++calls; }
+  for (const auto& kv : dropped) { hits += kv.second.hits; calls += kv.second.calls; }
+  EXPECT_EQ(calls, 400);
+  EXPECT_EQ(hits, 1200);
+  EXPECT_EQ(log.stats().dropped_calls, 350);
+  log.reset();
+  log.set_capacity(100000, int64_t(256) << 20);
+}
+
+}  // namespace

@@ -1,0 +1,36 @@
+"""Bad input gets a clear error that names the problem."""
+import pytest
+import torch
+
+import mercury
+
+X = torch.randn(1, 4, 8, 8)
+W = torch.randn(6, 4, 3, 3)
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(input=torch.randn(4, 8, 8)), "input must be 4-D"),
+    (dict(weight=torch.randn(6, 4, 3)), "weight must be 4-D"),
+    (dict(weight=torch.randn(6, 3, 3, 3)), "input has 4 channels"),
+    (dict(input=torch.ones(1, 4, 8, 8, dtype=torch.int32), weight=torch.ones(6, 4, 3, 3, dtype=torch.int32)),
+     "must be float32 or float64"),
+    (dict(weight=W.double()), "differs from input dtype"),
+    (dict(padding=[-1, 0]), "padding must be >= 0"),
+    (dict(stride=[0, 1]), "stride must be >= 1"),
+    (dict(bias=torch.randn(5)), "bias must have shape"),
+    (dict(weight=torch.randn(6, 4, 11, 3)), "smaller than the (dilated) kernel"),
+    (dict(groups=3), "input has 4 channels"),
+    (dict(sig_bits=0), "sig_bits must be in [1, 64], got 0"),
+    (dict(sig_bits=65), "sig_bits must be in [1, 64], got 65"),
+    (dict(mode="fast"), "unknown mode 'fast'"),
+    (dict(vector="row"), "unknown vector kind 'row'"),
+    (dict(cache_entries=0), "cache_entries must be >= 1"),
+    (dict(cache_entries=10, cache_ways=4), "must divide cache_entries"),
+])
+@pytest.mark.parametrize("mode", ["observe", "reuse"])
+def test_clear_errors(kwargs, message, mode):
+    args = dict(input=X, weight=W, bias=None, stride=[1, 1], padding=[0, 0], dilation=[1, 1], groups=1, mode=mode)
+    args.update(kwargs)
+    with pytest.raises(RuntimeError) as info:
+        mercury.conv2d(args.pop("input"), args.pop("weight"), **args)
+    assert message in str(info.value)

@@ -1,0 +1,94 @@
+"""The process-wide hit log: per-call counts, threads, overflow, export."""
+import csv
+import threading
+
+import pytest
+import torch
+
+import mercury
+
+
+@pytest.fixture(autouse=True)
+def fresh_log():
+    mercury.hitlog_reset()
+    mercury.hitlog_set_capacity(100000)
+    yield
+    mercury.hitlog_reset()
+    mercury.hitlog_set_capacity(100000)
+
+
+def periodic_input(batch=1):
+    return torch.arange(4.0).view(1, 1, 2, 2).repeat(batch, 2, 5, 5)  # 10x10, period 2
+
+
+def test_counts_are_per_call_not_cumulative(tmp_path):
+    x, w = periodic_input(), torch.randn(3, 2, 3, 3)
+    for _ in range(3):
+        mercury.conv2d(x, w, layer_id=2, mode="reuse", record_hitmap=True)
+    records = mercury.hitlog()
+    assert [r["call"] for r in records] == [0, 1, 2]
+    assert [r["hits"] for r in records] == [64 - 4] * 3
+    assert mercury.hitlog_export(str(tmp_path)) == 1
+    with open(tmp_path / "hitmap-002.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 3
+    assert all(int(r["hits"]) == 60 and int(r["misses"]) == 4 and int(r["S0"]) == 64 for r in rows)
+    assert rows[0]["N"] == "1" and rows[0]["C"] == "2" and rows[0]["S1"] == "20"
+    assert rows[0]["hitmap"] == "".join("1" if v else "0" for v in mercury.hitlog_hitmap(0).tolist())
+
+
+def test_four_threads_lose_no_counts():
+    x, w = periodic_input(2), torch.randn(3, 2, 3, 3)
+    calls = 25
+
+    def worker(layer):
+        for _ in range(calls):
+            mercury.conv2d(x, w, layer_id=layer, mode="reuse")
+
+    threads = [threading.Thread(target=worker, args=(layer,)) for layer in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    records = mercury.hitlog()
+    assert len(records) == 4 * calls
+    assert sorted(r["seq"] for r in records) == list(range(4 * calls))
+    for layer in range(4):
+        mine = [r for r in records if r["layer_id"] == layer]
+        assert sorted(r["call"] for r in mine) == list(range(calls))
+        assert sum(r["hits"] for r in mine) == calls * (128 - 4)
+
+
+def test_overflow_is_counted_and_reported(tmp_path):
+    mercury.hitlog_set_capacity(3)
+    x, w = periodic_input(), torch.randn(3, 2, 3, 3)
+    for _ in range(5):
+        mercury.conv2d(x, w, layer_id=1, mode="observe")
+    stats = mercury.hitlog_stats()
+    assert stats["stored"] == 3 and stats["dropped_calls"] == 2
+    assert mercury.hitlog_overflow() == {1: {"calls": 2, "hits": 120, "misses": 8, "vectors": 128}}
+    with pytest.warns(UserWarning, match="overflowed"):
+        assert len(mercury.hitlog()) == 3
+    mercury.hitlog_export(str(tmp_path))
+    with open(tmp_path / "overflow.csv") as f:
+        assert list(csv.DictReader(f)) == [{"layer_id": "1", "dropped_calls": "2", "dropped_hits": "120",
+                                            "dropped_misses": "8", "dropped_vectors": "128"}]
+
+
+def test_hitmap_budget_keeps_counts():
+    mercury.hitlog_set_capacity(100, hitmap_bytes=100)
+    x, w = periodic_input(), torch.randn(3, 2, 3, 3)
+    for _ in range(3):
+        mercury.conv2d(x, w, mode="observe", record_hitmap=True)
+    with pytest.warns(UserWarning, match="hit maps"):
+        records = mercury.hitlog()
+    assert [r["has_hitmap"] for r in records] == [True, False, False]
+    assert all(r["hits"] == 60 for r in records)
+    assert mercury.hitlog_stats()["dropped_hitmaps"] == 2
+
+
+def test_bad_capacity_and_index():
+    with pytest.raises(RuntimeError, match="must be >= 0"):
+        mercury.hitlog_set_capacity(-1)
+    with pytest.raises(RuntimeError, match="out of range"):
+        mercury.hitlog_hitmap(0)
