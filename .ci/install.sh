@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Debian packages the project needs (a fresh machine has none of them). Safe to re-run.
+# libopenblas0-openmp replaces the reference BLAS that torch would otherwise use for its matrix products.
 set -euo pipefail
 PACKAGES=(
   build-essential cmake libgtest-dev
   libtorch-dev python3-torch python3-torchvision python3-dev pybind11-dev
   python3-pytest python3-numpy python3-pandas python3-matplotlib python3-tqdm python3-pil python3-skimage
-  dataset-fashion-mnist clang libclang-rt-14-dev
+  dataset-fashion-mnist clang libclang-rt-14-dev libopenblas0-openmp
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -5,6 +5,7 @@
 #include "ops/cpu/signature.h"
 #include "csrc/hitlog/hitlog.h"
 
+#include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
 #include <torch/library.h>
 
@@ -58,6 +59,94 @@ void log_call(const ConvGeometry& g, const Options& o, int64_t vectors, int64_t 
   hitlog::HitLog::instance().append(std::move(r));
 }
 
+// Projections of every streamed vector, computed as one convolution: filter b of unit u is direction b laid out
+// like that unit's weights, so output channel u * bits + b at (n, oh, ow) is <vector(u, n, oh, ow), r_b>.
+// Returns [N, units * bits, L].
+at::Tensor project(const at::Tensor& x, const at::Tensor& projection, const ConvGeometry& g, VectorKind vector) {
+  const int64_t bits = projection.size(1);
+  const bool patch = vector == VectorKind::Patch;
+  const int64_t units = patch ? g.groups : g.c;
+  at::Tensor filters = projection.t().reshape({bits, patch ? g.c / g.groups : 1, g.kernel_h, g.kernel_w});
+  if (units > 1) filters = filters.repeat({units, 1, 1, 1});
+  const at::Tensor p = at::conv2d(x, filters, {}, {g.stride_h, g.stride_w}, {g.pad_h, g.pad_w},
+                                  {g.dilation_h, g.dilation_w}, units);
+  return p.reshape({g.n, units * bits, g.out_h * g.out_w});
+}
+
+// Rows [M, kh * kw * C/groups] of group `grp`'s patches at the given positions (n * L + l), read from the
+// [N, H, W, C] input; zero where the patch covers padding. Row layout (kh, kw, c) matches permuted weights.
+at::Tensor gather_patches(const at::Tensor& x_nhwc, const ConvGeometry& g, int64_t grp,
+                          const std::vector<int64_t>& positions) {
+  const int64_t cg = g.c / g.groups;
+  const int64_t width = g.kernel_h * g.kernel_w * cg;
+  const int64_t count = static_cast<int64_t>(positions.size());
+  at::Tensor rows = at::zeros({count, width}, x_nhwc.options());
+  AT_DISPATCH_FLOATING_TYPES(x_nhwc.scalar_type(), "mercury_gather_patches", [&] {
+    const scalar_t* in = x_nhwc.data_ptr<scalar_t>();
+    scalar_t* out = rows.data_ptr<scalar_t>();
+    at::parallel_for(0, count, 64, [&](int64_t begin, int64_t end) {
+      for (int64_t m = begin; m < end; ++m) {
+        const int64_t pos = positions[m];
+        const int64_t n = pos / (g.out_h * g.out_w);
+        const int64_t oh = (pos / g.out_w) % g.out_h, ow = pos % g.out_w;
+        scalar_t* row = out + m * width;
+        for (int64_t i = 0; i < g.kernel_h; ++i) {
+          const int64_t ih = oh * g.stride_h - g.pad_h + i * g.dilation_h;
+          if (ih < 0 || ih >= g.h) continue;
+          for (int64_t j = 0; j < g.kernel_w; ++j) {
+            const int64_t iw = ow * g.stride_w - g.pad_w + j * g.dilation_w;
+            if (iw < 0 || iw >= g.w) continue;
+            const scalar_t* src = in + ((n * g.h + ih) * g.w + iw) * g.c + grp * cg;
+            std::copy(src, src + cg, row + (i * g.kernel_w + j) * cg);
+          }
+        }
+      }
+    });
+  });
+  return rows;
+}
+
+at::Tensor as_long_tensor(const std::vector<int64_t>& values) {
+  return at::from_blob(const_cast<int64_t*>(values.data()), {static_cast<int64_t>(values.size())}, at::kLong);
+}
+
+// Patch vectors: one GEMM over each group's unique missed patches; every position copies its result row.
+at::Tensor reuse_patches(const at::Tensor& x, const at::Tensor& weight, const ConvGeometry& g,
+                         const std::vector<CacheAssignment>& assignment) {
+  const at::Tensor x_nhwc = x.permute({0, 2, 3, 1}).contiguous();
+  const int64_t out_per_group = g.out_channels / g.groups;
+  at::Tensor out_rows = at::empty({g.positions(), g.out_channels}, x.options());
+  for (int64_t grp = 0; grp < g.groups; ++grp) {
+    const CacheAssignment& a = assignment[grp];
+    const at::Tensor w_rows = weight.narrow(0, grp * out_per_group, out_per_group).permute({0, 2, 3, 1})
+                                  .reshape({out_per_group, -1});
+    const at::Tensor computed = at::mm(gather_patches(x_nhwc, g, grp, a.miss_vectors), w_rows.t());
+    out_rows.narrow(1, grp * out_per_group, out_per_group).copy_(computed.index_select(0, as_long_tensor(a.slot)));
+  }
+  return out_rows;
+}
+
+// Channel vectors: reusing a window's partial sums equals multiplying with the reused window in its place.
+at::Tensor reuse_channel_windows(const at::Tensor& x, const at::Tensor& weight, const ConvGeometry& g,
+                                 const at::Tensor& sources) {
+  const int64_t window = g.kernel_h * g.kernel_w;
+  const at::Tensor rows = as_rows(unfold(x, g));
+  at::Tensor reused = at::empty_like(rows);
+  for (int64_t ch = 0; ch < g.c; ++ch) {
+    reused.narrow(1, ch * window, window).copy_(rows.narrow(1, ch * window, window).index_select(0, sources[ch]));
+  }
+  const at::Tensor w_rows = weight.reshape({g.out_channels, -1});
+  const int64_t out_per_group = g.out_channels / g.groups;
+  const int64_t group_width = w_rows.size(1);
+  at::Tensor out_rows = at::empty({g.positions(), g.out_channels}, x.options());
+  for (int64_t grp = 0; grp < g.groups; ++grp) {
+    out_rows.narrow(1, grp * out_per_group, out_per_group)
+        .copy_(at::mm(reused.narrow(1, grp * group_width, group_width),
+                      w_rows.narrow(0, grp * out_per_group, out_per_group).t()));
+  }
+  return out_rows;
+}
+
 std::tuple<at::Tensor, at::Tensor> conv2d_forward_cpu(
     const at::Tensor& input, const at::Tensor& weight, const c10::optional<at::Tensor>& bias,
     at::IntArrayRef stride, at::IntArrayRef padding, at::IntArrayRef dilation, int64_t groups, int64_t layer_id,
@@ -73,16 +162,13 @@ std::tuple<at::Tensor, at::Tensor> conv2d_forward_cpu(
 
   const UnitLayout u = unit_layout(g, o.vector);
   const int64_t positions = g.positions();
-  const at::Tensor x = input.contiguous();
-  const at::Tensor cols = positions > 0 ? unfold(x, g) : at::empty({0}, x.options());
-  const at::Tensor projection = projection_matrix(o.seed, o.layer_id, u.width, o.sig_bits, x.scalar_type());
-
   std::vector<CacheAssignment> assignment(static_cast<size_t>(u.units));
   if (positions > 0) {
+    const at::Tensor projection = projection_matrix(o.seed, o.layer_id, u.width, o.sig_bits, input.scalar_type());
+    const auto sig = pack_signatures(project(input, projection, g, o.vector), u.units, o.sig_bits);
     at::parallel_for(0, u.units, 1, [&](int64_t begin, int64_t end) {
       for (int64_t unit = begin; unit < end; ++unit) {
-        const auto sig = signatures(cols.narrow(1, unit * u.width, u.width), projection);
-        assignment[unit] = assign_through_cache(sig, o.cache_entries, o.cache_ways);
+        assignment[unit] = assign_through_cache(sig[unit], o.cache_entries, o.cache_ways);
       }
     });
   }
@@ -104,46 +190,19 @@ std::tuple<at::Tensor, at::Tensor> conv2d_forward_cpu(
     return {at::conv2d(input, weight, bias, stride, padding, dilation, groups), no_sources};
   }
 
-  // Reuse. sources[unit][v]: the vector whose result v takes (v itself on a miss).
+  // Reuse. sources[unit][v]: the vector whose result v takes (v itself on a miss); backward needs it.
   at::Tensor sources = at::empty({u.units, positions}, input.options().dtype(at::kLong));
   int64_t* src = sources.data_ptr<int64_t>();
   for (int64_t unit = 0; unit < u.units; ++unit) {
     const CacheAssignment& a = assignment[unit];
     for (int64_t v = 0; v < positions; ++v) src[unit * positions + v] = a.miss_vectors[a.slot[v]];
   }
-  const int64_t out_per_group = g.out_channels / g.groups;
-  const at::Tensor w_rows = weight.reshape({g.out_channels, -1});  // [C_out, (C/groups)*kh*kw]
-  at::Tensor out_rows = at::empty({positions, g.out_channels}, x.options());
-  if (positions > 0) {
-    const at::Tensor rows = as_rows(cols);
-    const at::TensorOptions long_opts = input.options().dtype(at::kLong);
-    if (o.vector == VectorKind::Patch) {
-      // One GEMM over the unique missed patches per group, then each position copies its result row.
-      for (int64_t grp = 0; grp < g.groups; ++grp) {
-        const CacheAssignment& a = assignment[grp];
-        const at::Tensor missed = at::from_blob(const_cast<int64_t*>(a.miss_vectors.data()),
-                                                {static_cast<int64_t>(a.miss_vectors.size())}, long_opts);
-        const at::Tensor slots =
-            at::from_blob(const_cast<int64_t*>(a.slot.data()), {positions}, long_opts);
-        const at::Tensor computed = at::mm(rows.narrow(1, grp * u.width, u.width).index_select(0, missed),
-                                           w_rows.narrow(0, grp * out_per_group, out_per_group).t());
-        out_rows.narrow(1, grp * out_per_group, out_per_group).copy_(computed.index_select(0, slots));
-      }
-    } else {
-      // Reusing a channel window's partial sums equals multiplying with the cached window in its place.
-      at::Tensor reused = at::empty_like(rows);
-      for (int64_t ch = 0; ch < g.c; ++ch) {
-        reused.narrow(1, ch * u.width, u.width)
-            .copy_(rows.narrow(1, ch * u.width, u.width).index_select(0, sources[ch]));
-      }
-      const int64_t group_width = (g.c / g.groups) * u.width;
-      for (int64_t grp = 0; grp < g.groups; ++grp) {
-        out_rows.narrow(1, grp * out_per_group, out_per_group)
-            .copy_(at::mm(reused.narrow(1, grp * group_width, group_width),
-                          w_rows.narrow(0, grp * out_per_group, out_per_group).t()));
-      }
-    }
+  if (positions == 0) {
+    return {at::zeros({g.n, g.out_channels, g.out_h, g.out_w}, input.options()), sources};
   }
+  at::Tensor out_rows = o.vector == VectorKind::Patch
+                             ? reuse_patches(input, weight.contiguous(), g, assignment)
+                             : reuse_channel_windows(input.contiguous(), weight, g, sources);
   if (bias.has_value() && bias->defined()) out_rows.add_(*bias);
   return {rows_to_output(out_rows, g, input), sources};
 }

@@ -1,6 +1,7 @@
 #include "ops/cpu/signature.h"
 
 #include <ATen/Dispatch.h>
+#include <ATen/Parallel.h>
 
 #include <cmath>
 #include <map>
@@ -55,24 +56,26 @@ at::Tensor projection_matrix(int64_t seed, int64_t layer_id, int64_t k, int64_t 
   return r;
 }
 
-std::vector<uint64_t> signatures(const at::Tensor& cols, const at::Tensor& projection) {
-  const int64_t n = cols.size(0), l = cols.size(2), bits = projection.size(1);
-  std::vector<uint64_t> sig(static_cast<size_t>(n * l), 0);
-  if (sig.empty()) return sig;
-  // [bits, k] x [N, k, L] -> [N, bits, L]
-  const at::Tensor proj = at::matmul(projection.t(), cols).contiguous();
-  AT_DISPATCH_FLOATING_TYPES(proj.scalar_type(), "mercury_signatures", [&] {
-    const scalar_t* p = proj.data_ptr<scalar_t>();
-    for (int64_t i = 0; i < n; ++i) {
-      uint64_t* s = sig.data() + i * l;
-      for (int64_t b = 0; b < bits; ++b) {
-        const scalar_t* row = p + (i * bits + b) * l;
-        const uint64_t bit = uint64_t(1) << b;
-        for (int64_t j = 0; j < l; ++j) {
-          if (row[j] > scalar_t(0)) s[j] |= bit;
+std::vector<std::vector<uint64_t>> pack_signatures(const at::Tensor& projections, int64_t units, int64_t bits) {
+  const at::Tensor p = projections.contiguous();
+  const int64_t n = p.size(0), l = p.size(2);
+  std::vector<std::vector<uint64_t>> sig(static_cast<size_t>(units), std::vector<uint64_t>(n * l, 0));
+  AT_DISPATCH_FLOATING_TYPES(p.scalar_type(), "mercury_pack_signatures", [&] {
+    const scalar_t* data = p.data_ptr<scalar_t>();
+    at::parallel_for(0, units, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t u = begin; u < end; ++u) {
+        for (int64_t i = 0; i < n; ++i) {
+          uint64_t* s = sig[u].data() + i * l;
+          for (int64_t b = 0; b < bits; ++b) {
+            const scalar_t* row = data + (i * units * bits + u * bits + b) * l;
+            const uint64_t bit = uint64_t(1) << b;
+            for (int64_t j = 0; j < l; ++j) {
+              if (row[j] > scalar_t(0)) s[j] |= bit;
+            }
+          }
         }
       }
-    }
+    });
   });
   return sig;
 }

@@ -13,8 +13,8 @@ namespace mercury {
 // (seed, layer_id, k, bits): reproducible, and torch's global RNG is never touched.
 at::Tensor projection_matrix(int64_t seed, int64_t layer_id, int64_t k, int64_t bits, at::ScalarType dtype);
 
-// Signatures of the vectors held column-wise in `cols` ([N, k, L], im2col layout), in (n, l) order.
-// Bit b is set when the projection on direction b is > 0.
-std::vector<uint64_t> signatures(const at::Tensor& cols, const at::Tensor& projection);
+// Packs sign bits: `projections` is [N, units * bits, L]; returns, per unit, the signatures of its N * L
+// vectors in (n, l) order. Bit b is set when the projection on direction b is > 0.
+std::vector<std::vector<uint64_t>> pack_signatures(const at::Tensor& projections, int64_t units, int64_t bits);
 
 }  // namespace mercury
