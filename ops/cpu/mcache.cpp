@@ -2,17 +2,58 @@
 
 namespace mercury {
 
+namespace {
+
+uint64_t mix(uint64_t sig) {
+  uint64_t z = sig * 0x9E3779B97F4A7C15ULL;
+  return z ^ (z >> 29);
+}
+
+}  // namespace
+
 MCache::MCache(int64_t entries, int64_t ways) : ways_(ways == 0 ? entries : ways) {
   sets_.resize(static_cast<size_t>(entries / ways_));
-  where_.reserve(static_cast<size_t>(entries) * 2);
+  entries_.reserve(static_cast<size_t>(entries));
+  size_t size = 16;
+  while (size < static_cast<size_t>(entries) * 2) size <<= 1;
+  table_.assign(size, -1);
+  mask_ = size - 1;
+}
+
+int64_t MCache::home(uint64_t sig) const { return static_cast<int64_t>((mix(sig) >> 7) & mask_); }
+
+int64_t MCache::find(uint64_t sig) const {
+  for (int64_t i = home(sig);; i = (i + 1) & mask_) {
+    const int32_t e = table_[i];
+    if (e < 0) return -1;
+    if (entries_[e].tag == sig) return i;
+  }
+}
+
+void MCache::insert_index(uint64_t sig, int32_t e) {
+  int64_t i = home(sig);
+  while (table_[i] >= 0) i = (i + 1) & mask_;
+  table_[i] = e;
+}
+
+void MCache::erase_index(uint64_t sig) {
+  int64_t hole = find(sig);
+  for (int64_t j = (hole + 1) & mask_; table_[j] >= 0; j = (j + 1) & mask_) {
+    // Move j back into the hole unless its home lies cyclically in (hole, j].
+    const int64_t k = home(entries_[table_[j]].tag);
+    const bool home_between = hole <= j ? (hole < k && k <= j) : (hole < k || k <= j);
+    if (!home_between) {
+      table_[hole] = table_[j];
+      hole = j;
+    }
+  }
+  table_[hole] = -1;
 }
 
 int64_t MCache::set_of(uint64_t sig) const {
   if (sets_.size() == 1) return 0;
-  // Mix the bits so that sets are chosen by the whole signature, not its low bits only.
-  uint64_t z = sig * 0x9E3779B97F4A7C15ULL;
-  z ^= z >> 29;
-  return static_cast<int64_t>(z % sets_.size());
+  // Mixed bits: sets are chosen by the whole signature, not its low bits only.
+  return static_cast<int64_t>(mix(sig) % sets_.size());
 }
 
 void MCache::unlink(Set& set, int32_t e) {
@@ -34,9 +75,9 @@ void MCache::push_front(Set& set, int32_t e) {
 
 int64_t MCache::lookup_or_insert(uint64_t sig, int64_t new_slot) {
   Set& set = sets_[set_of(sig)];
-  auto it = where_.find(sig);
-  if (it != where_.end()) {
-    const int32_t e = it->second;
+  const int64_t at = find(sig);
+  if (at >= 0) {
+    const int32_t e = table_[at];
     unlink(set, e);
     push_front(set, e);
     return entries_[e].slot;
@@ -45,7 +86,7 @@ int64_t MCache::lookup_or_insert(uint64_t sig, int64_t new_slot) {
   if (set.size == ways_) {  // evict the least recently used entry of this set
     e = set.tail;
     unlink(set, e);
-    where_.erase(entries_[e].tag);
+    erase_index(entries_[e].tag);
   } else {
     e = static_cast<int32_t>(entries_.size());
     entries_.push_back(Entry{});
@@ -53,7 +94,7 @@ int64_t MCache::lookup_or_insert(uint64_t sig, int64_t new_slot) {
   entries_[e].tag = sig;
   entries_[e].slot = new_slot;
   push_front(set, e);
-  where_.emplace(sig, e);
+  insert_index(sig, e);
   return -1;
 }
 

@@ -3,7 +3,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <unordered_map>
 #include <vector>
 
 namespace mercury {
@@ -30,11 +29,17 @@ class MCache {
   void unlink(Set& set, int32_t e);
   void push_front(Set& set, int32_t e);
   int64_t set_of(uint64_t sig) const;
+  // Signature -> entry index: open addressing, linear probing, backward-shift deletion (no allocation per op).
+  int64_t home(uint64_t sig) const;
+  int64_t find(uint64_t sig) const;  // position in table_, or -1
+  void insert_index(uint64_t sig, int32_t e);
+  void erase_index(uint64_t sig);
 
   int64_t ways_;
   std::vector<Set> sets_;
   std::vector<Entry> entries_;
-  std::unordered_map<uint64_t, int32_t> where_;
+  std::vector<int32_t> table_;  // entry index or -1; size a power of two >= 2 * entries
+  uint64_t mask_;
 };
 
 // How one stream of vectors is served by a fresh MCACHE, looked up in order.

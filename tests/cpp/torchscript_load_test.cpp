@@ -6,6 +6,8 @@
 #include <torch/script.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <unistd.h>
 
 namespace {
 
@@ -38,7 +40,8 @@ torch::jit::Module make_module() {
 
 TEST(TorchScriptLoad, SavedModuleRunsFromCxx) {
   torch::manual_seed(0);
-  const std::string path = std::string(std::tmpnam(nullptr)) + ".pt";
+  const std::string path =
+      (std::filesystem::temp_directory_path() / ("mercury_load_test_" + std::to_string(getpid()) + ".pt")).string();
   torch::jit::Module original = make_module();
   original.save(path);
   torch::jit::Module loaded = torch::jit::load(path);
