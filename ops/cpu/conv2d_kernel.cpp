@@ -2,6 +2,7 @@
 // convolution (observe) or MERCURY's approximate one (reuse: only the missed vectors are multiplied).
 #include "ops/conv2d_options.h"
 #include "ops/cpu/mcache.h"
+#include "ops/cpu/patches.h"
 #include "ops/cpu/signature.h"
 #include "csrc/hitlog/hitlog.h"
 
@@ -73,57 +74,24 @@ at::Tensor project(const at::Tensor& x, const at::Tensor& projection, const Conv
   return p.reshape({g.n, units * bits, g.out_h * g.out_w});
 }
 
-// Rows [M, kh * kw * C/groups] of group `grp`'s patches at the given positions (n * L + l), read from the
-// [N, H, W, C] input; zero where the patch covers padding. Row layout (kh, kw, c) matches permuted weights.
-at::Tensor gather_patches(const at::Tensor& x_nhwc, const ConvGeometry& g, int64_t grp,
-                          const std::vector<int64_t>& positions) {
-  const int64_t cg = g.c / g.groups;
-  const int64_t width = g.kernel_h * g.kernel_w * cg;
-  const int64_t count = static_cast<int64_t>(positions.size());
-  at::Tensor rows = at::zeros({count, width}, x_nhwc.options());
-  AT_DISPATCH_FLOATING_TYPES(x_nhwc.scalar_type(), "mercury_gather_patches", [&] {
-    const scalar_t* in = x_nhwc.data_ptr<scalar_t>();
-    scalar_t* out = rows.data_ptr<scalar_t>();
-    at::parallel_for(0, count, 64, [&](int64_t begin, int64_t end) {
-      for (int64_t m = begin; m < end; ++m) {
-        const int64_t pos = positions[m];
-        const int64_t n = pos / (g.out_h * g.out_w);
-        const int64_t oh = (pos / g.out_w) % g.out_h, ow = pos % g.out_w;
-        scalar_t* row = out + m * width;
-        for (int64_t i = 0; i < g.kernel_h; ++i) {
-          const int64_t ih = oh * g.stride_h - g.pad_h + i * g.dilation_h;
-          if (ih < 0 || ih >= g.h) continue;
-          for (int64_t j = 0; j < g.kernel_w; ++j) {
-            const int64_t iw = ow * g.stride_w - g.pad_w + j * g.dilation_w;
-            if (iw < 0 || iw >= g.w) continue;
-            const scalar_t* src = in + ((n * g.h + ih) * g.w + iw) * g.c + grp * cg;
-            std::copy(src, src + cg, row + (i * g.kernel_w + j) * cg);
-          }
-        }
-      }
-    });
-  });
-  return rows;
-}
-
 at::Tensor as_long_tensor(const std::vector<int64_t>& values) {
   return at::from_blob(const_cast<int64_t*>(values.data()), {static_cast<int64_t>(values.size())}, at::kLong);
 }
 
-// Patch vectors: one GEMM over each group's unique missed patches; every position copies its result row.
-at::Tensor reuse_patches(const at::Tensor& x, const at::Tensor& weight, const ConvGeometry& g,
+// Patch vectors: one GEMM over each group's unique missed patches; every position copies its result.
+at::Tensor reuse_patches(const at::Tensor& input, const at::Tensor& weight, const ConvGeometry& g,
                          const std::vector<CacheAssignment>& assignment) {
-  const at::Tensor x_nhwc = x.permute({0, 2, 3, 1}).contiguous();
+  const at::Tensor x_nhwc = input.permute({0, 2, 3, 1}).contiguous();
   const int64_t out_per_group = g.out_channels / g.groups;
-  at::Tensor out_rows = at::empty({g.positions(), g.out_channels}, x.options());
+  at::Tensor out = at::empty({g.n, g.out_channels, g.out_h, g.out_w}, input.options());
   for (int64_t grp = 0; grp < g.groups; ++grp) {
     const CacheAssignment& a = assignment[grp];
     const at::Tensor w_rows = weight.narrow(0, grp * out_per_group, out_per_group).permute({0, 2, 3, 1})
                                   .reshape({out_per_group, -1});
     const at::Tensor computed = at::mm(gather_patches(x_nhwc, g, grp, a.miss_vectors), w_rows.t());
-    out_rows.narrow(1, grp * out_per_group, out_per_group).copy_(computed.index_select(0, as_long_tensor(a.slot)));
+    scatter_results_nchw(out, computed, a.slot, g, grp);
   }
-  return out_rows;
+  return out;
 }
 
 // Channel vectors: reusing a window's partial sums equals multiplying with the reused window in its place.
@@ -200,10 +168,14 @@ std::tuple<at::Tensor, at::Tensor> conv2d_forward_cpu(
   if (positions == 0) {
     return {at::zeros({g.n, g.out_channels, g.out_h, g.out_w}, input.options()), sources};
   }
-  at::Tensor out_rows = o.vector == VectorKind::Patch
-                             ? reuse_patches(input, weight.contiguous(), g, assignment)
-                             : reuse_channel_windows(input.contiguous(), weight, g, sources);
-  if (bias.has_value() && bias->defined()) out_rows.add_(*bias);
+  const bool has_bias = bias.has_value() && bias->defined();
+  if (o.vector == VectorKind::Patch) {
+    at::Tensor out = reuse_patches(input, weight.contiguous(), g, assignment);
+    if (has_bias) out.add_(bias->view({1, -1, 1, 1}));
+    return {out.contiguous(input.suggest_memory_format()), sources};
+  }
+  at::Tensor out_rows = reuse_channel_windows(input.contiguous(), weight, g, sources);
+  if (has_bias) out_rows.add_(*bias);
   return {rows_to_output(out_rows, g, input), sources};
 }
 
@@ -213,6 +185,49 @@ at::Tensor conv2d_cpu(const at::Tensor& input, const at::Tensor& weight, const c
                       int64_t cache_ways, std::string vector, int64_t seed, bool record_hitmap) {
   return std::get<0>(conv2d_forward_cpu(input, weight, bias, stride, padding, dilation, groups, layer_id, mode,
                                         sig_bits, cache_entries, cache_ways, vector, seed, record_hitmap));
+}
+
+// Misses of one unit recovered from its sources row: a miss is its own source; slot[v] indexes misses.
+CacheAssignment assignment_from_sources(const int64_t* src, int64_t positions) {
+  CacheAssignment a;
+  a.slot.resize(static_cast<size_t>(positions));
+  std::vector<int64_t> miss_index(static_cast<size_t>(positions), -1);
+  for (int64_t v = 0; v < positions; ++v) {
+    if (src[v] == v) {
+      miss_index[v] = static_cast<int64_t>(a.miss_vectors.size());
+      a.miss_vectors.push_back(v);
+    } else {
+      ++a.hits;
+    }
+    a.slot[v] = miss_index[src[v]];  // a source always precedes the vectors that reuse it
+  }
+  return a;
+}
+
+// Reuse backward with patch vectors, touching only missed patches: the output gradients of the positions
+// that share a result are summed first, so both products run over the unique misses (MERCURY's reuse in
+// the weight-gradient and input-gradient computations).
+std::tuple<at::Tensor, at::Tensor> reuse_patches_backward(const at::Tensor& grad_output, const at::Tensor& input,
+                                                          const at::Tensor& weight, const at::Tensor& sources,
+                                                          const ConvGeometry& g) {
+  const at::Tensor x_nhwc = input.permute({0, 2, 3, 1}).contiguous();
+  at::Tensor grad_nhwc = at::zeros_like(x_nhwc);
+  at::Tensor grad_weight = at::empty_like(weight);
+  const at::Tensor grad_rows = grad_output.permute({0, 2, 3, 1}).reshape({g.positions(), g.out_channels});
+  const int64_t out_per_group = g.out_channels / g.groups;
+  const at::Tensor src = sources.contiguous();
+  for (int64_t grp = 0; grp < g.groups; ++grp) {
+    const CacheAssignment a = assignment_from_sources(src.data_ptr<int64_t>() + grp * g.positions(), g.positions());
+    const at::Tensor w_group = weight.narrow(0, grp * out_per_group, out_per_group);
+    const at::Tensor w_rows = w_group.permute({0, 2, 3, 1}).reshape({out_per_group, -1});
+    at::Tensor summed = at::zeros({static_cast<int64_t>(a.miss_vectors.size()), out_per_group}, input.options());
+    summed.index_add_(0, as_long_tensor(a.slot), grad_rows.narrow(1, grp * out_per_group, out_per_group));
+    const at::Tensor grad_w_rows = at::mm(summed.t(), gather_patches(x_nhwc, g, grp, a.miss_vectors));
+    grad_weight.narrow(0, grp * out_per_group, out_per_group)
+        .copy_(grad_w_rows.view({out_per_group, g.kernel_h, g.kernel_w, g.c / g.groups}).permute({0, 3, 1, 2}));
+    scatter_add_patches(grad_nhwc, at::mm(summed, w_rows), g, grp, a.miss_vectors);
+  }
+  return {grad_nhwc.permute({0, 3, 1, 2}).contiguous(input.suggest_memory_format()), grad_weight};
 }
 
 // Gradient of the forward that ran. In reuse mode that is the gradient of the approximate output: a position
@@ -235,6 +250,11 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_cpu(
               sources.sizes());
   at::Tensor grad_bias = bias_defined ? grad_output.sum({0, 2, 3}) : at::Tensor();
   if (positions == 0) return {at::zeros_like(input), at::zeros_like(weight), grad_bias};
+  if (parse_vector(vector) == VectorKind::Patch) {
+    auto grads = reuse_patches_backward(grad_output, input, weight, sources, g);
+    return {std::get<0>(grads), std::get<1>(grads), grad_bias};
+  }
+  // Channel vectors: the gather of reused windows, transposed, through im2col/col2im.
 
   const at::Tensor rows = as_rows(unfold(input.contiguous(), g));  // [P, C*kh*kw]
   at::Tensor reused = at::empty_like(rows);
