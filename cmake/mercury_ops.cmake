@@ -25,9 +25,12 @@ if(MERCURY_WITH_CUDA)
   target_compile_definitions(mercury_ops PRIVATE MERCURY_WITH_CUDA)
 endif()
 
-# Copy the library next to mercury/__init__.py so the package works from the source tree.
-add_custom_command(TARGET mercury_ops POST_BUILD
-  COMMAND ${CMAKE_COMMAND} -E copy $<TARGET_FILE:mercury_ops> ${PROJECT_SOURCE_DIR}/mercury/)
+# Copy the library next to mercury/__init__.py so the package works from the source tree
+# (not from sanitizer builds, whose libraries Python cannot load without preloading the runtimes).
+if(NOT MERCURY_SANITIZE)
+  add_custom_command(TARGET mercury_ops POST_BUILD
+    COMMAND ${CMAKE_COMMAND} -E copy $<TARGET_FILE:mercury_ops> ${PROJECT_SOURCE_DIR}/mercury/)
+endif()
 
 if(EXISTS ${PROJECT_SOURCE_DIR}/csrc/rewrite/CMakeLists.txt)
   add_subdirectory(csrc/rewrite)
