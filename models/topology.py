@@ -1,0 +1,423 @@
+"""SCALE-Sim topology CSVs from a model (execution order) or from mercury hit-log records.
+
+Conv format (docs/INTERFACES.md, SCALE-Sim v2's conv topology format, trailing comma on every line):
+
+    Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,
+    L000_conv1,230,230,7,7,3,64,2,
+
+Row i (0-based, after the header) is layer id i; its name is `L<id, 3 digits>_<qualified module name>`.
+IFMAP sizes are the padded input sizes (H + 2*pad; for padding='same' H + the total padding d*(k-1));
+filter sizes are the effective dilated sizes d*(k-1)+1; a conv with G > 1 groups has Channels = C/G,
+Num Filter = Cout/G and a name ending in `/g<G>` (mercury-sim runs such a row G times; SCALE-Sim itself sees one
+group). SCALE-Sim has a single stride column: stride_h != stride_w is an error.
+
+Layer ids = execution order of the convs, which is the order in which the TorchScript rewrite pass numbers them
+(graph order of the inlined scripted forward). `conv_layers` finds it by running one forward pass with forward
+pre-hooks on every nn.Conv2d: a module that is called twice in one forward gets two ids (two rows, same name
+plus the suffix `#<call>` for calls after the first) just as two call sites in the graph get two ids.
+Convs done through torch.nn.functional.conv2d (not an nn.Conv2d module) are not seen by the hooks: such a model
+raises an error rather than exporting ids that would not line up with the rewrite pass (checked by comparing with
+the scripted graph's conv count when the model scripts).
+
+Note on SCALE-Sim's output size: SCALE-Sim computes ofmap = ceil((IFMAP - filter + stride) / stride), PyTorch
+floor((IFMAP - filter) / stride) + 1; they differ when (IFMAP - filter) % stride != 0 (e.g. ResNet conv1:
+(230 - 7) / 2). So by default (`exact_ifmap=True`) the IFMAP written is the padded region actually read,
+(out - 1) * stride + filter, on which both agree (docs/INTERFACES.md); `exact_ifmap=False` writes H + 2 * pad.
+
+GEMM format (`gemm=True`, SCALE-Sim's `-i gemm` input): `Layer Name, M, N, K,` per conv (per group) with
+M = out_h * out_w (one image; times batch when batch is given), N = Num Filter, K = filter_h * filter_w * Channels.
+"""
+import argparse
+import csv
+import os
+import sys
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+
+CONV_HEADER = ("Layer name", "IFMAP Height", "IFMAP Width", "Filter Height", "Filter Width", "Channels",
+               "Num Filter", "Strides")
+GEMM_HEADER = ("Layer Name", "M", "N", "K")
+
+
+@dataclass
+class ConvLayer:
+    """One conv call: everything a topology row (conv or GEMM) needs."""
+    layer_id: int
+    name: str          # qualified module name (without the L<id>_ prefix or /g suffix)
+    N: int
+    C: int
+    H: int
+    W: int
+    out_channels: int
+    kernel_h: int
+    kernel_w: int
+    out_h: int
+    out_w: int
+    groups: int = 1
+    stride_h: int = 1
+    stride_w: int = 1
+    pad_h: int = 0     # total padding (both sides) is pad_top + pad_bottom; see pad_total_*
+    pad_w: int = 0
+    dilation_h: int = 1
+    dilation_w: int = 1
+    pad_total_h: Optional[int] = None   # set for asymmetric padding ('same' with even d*(k-1)); else 2*pad
+    pad_total_w: Optional[int] = None
+
+    # --- derived
+    @property
+    def eff_kh(self) -> int:
+        return self.dilation_h * (self.kernel_h - 1) + 1
+
+    @property
+    def eff_kw(self) -> int:
+        return self.dilation_w * (self.kernel_w - 1) + 1
+
+    @property
+    def padded_h(self) -> int:
+        return self.H + (2 * self.pad_h if self.pad_total_h is None else self.pad_total_h)
+
+    @property
+    def padded_w(self) -> int:
+        return self.W + (2 * self.pad_w if self.pad_total_w is None else self.pad_total_w)
+
+    def validate(self) -> None:
+        where = f"layer {self.layer_id} ({self.name})"
+        for field in ("N", "C", "H", "W", "out_channels", "kernel_h", "kernel_w", "out_h", "out_w", "groups",
+                      "stride_h", "stride_w", "dilation_h", "dilation_w"):
+            v = getattr(self, field)
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                raise ValueError(f"{where}: {field} must be a positive int, got {v!r}")
+        for field in ("pad_h", "pad_w"):
+            v = getattr(self, field)
+            if not isinstance(v, int) or v < 0:
+                raise ValueError(f"{where}: {field} must be a non-negative int, got {v!r}")
+        if self.C % self.groups or self.out_channels % self.groups:
+            raise ValueError(f"{where}: groups={self.groups} must divide C={self.C} and "
+                             f"out_channels={self.out_channels}")
+        if self.stride_h != self.stride_w:
+            raise ValueError(f"{where}: stride {self.stride_h}x{self.stride_w} is not square; SCALE-Sim's topology "
+                             "format has a single Strides column")
+        if self.eff_kh > self.padded_h or self.eff_kw > self.padded_w:
+            raise ValueError(f"{where}: effective filter {self.eff_kh}x{self.eff_kw} larger than padded input "
+                             f"{self.padded_h}x{self.padded_w}")
+        oh = (self.padded_h - self.eff_kh) // self.stride_h + 1
+        ow = (self.padded_w - self.eff_kw) // self.stride_w + 1
+        if (oh, ow) != (self.out_h, self.out_w):
+            raise ValueError(f"{where}: output {self.out_h}x{self.out_w} inconsistent with input {self.H}x{self.W}, "
+                             f"padding {self.pad_h}/{self.pad_w}, kernel {self.kernel_h}x{self.kernel_w}, stride "
+                             f"{self.stride_h}, dilation {self.dilation_h}/{self.dilation_w} (expected {oh}x{ow})")
+        if "," in self.name or "\n" in self.name:
+            raise ValueError(f"{where}: a layer name cannot contain a comma or newline")
+
+    def row_name(self) -> str:
+        return f"L{self.layer_id:03d}_{self.name}" + (f"/g{self.groups}" if self.groups > 1 else "")
+
+    def conv_row(self, exact_ifmap: bool = True) -> Tuple:
+        self.validate()
+        if exact_ifmap:
+            ih = (self.out_h - 1) * self.stride_h + self.eff_kh
+            iw = (self.out_w - 1) * self.stride_w + self.eff_kw
+        else:
+            ih, iw = self.padded_h, self.padded_w
+        return (self.row_name(), ih, iw, self.eff_kh, self.eff_kw, self.C // self.groups,
+                self.out_channels // self.groups, self.stride_h)
+
+    def gemm_row(self, batch: int = 1) -> Tuple:
+        self.validate()
+        cg = self.C // self.groups
+        return (self.row_name(), batch * self.out_h * self.out_w, self.out_channels // self.groups,
+                self.kernel_h * self.kernel_w * cg)
+
+
+# ------------------------------------------------------------------------------------ from a model
+
+def _pair(v) -> Tuple[int, int]:
+    return (int(v[0]), int(v[1])) if isinstance(v, (tuple, list)) else (int(v), int(v))
+
+
+def _padding(m: nn.Conv2d) -> Tuple[int, int, Optional[int], Optional[int]]:
+    """(pad_h, pad_w, total_h or None, total_w or None) of a Conv2d, including padding='same'/'valid'."""
+    if isinstance(m.padding, str):
+        if m.padding == "valid":
+            return 0, 0, None, None
+        # 'same' (stride 1 only): total d*(k-1), the extra odd pixel on the bottom/right.
+        th = m.dilation[0] * (m.kernel_size[0] - 1)
+        tw = m.dilation[1] * (m.kernel_size[1] - 1)
+        return th // 2, tw // 2, (th if th % 2 else None), (tw if tw % 2 else None)
+    ph, pw = _pair(m.padding)
+    return ph, pw, None, None
+
+
+def scripted_conv_weights(model: nn.Module) -> Optional[List[Tuple[int, ...]]]:
+    """Weight shapes of the conv nodes (aten::conv2d/_convolution/convolution) of the frozen, inlined scripted
+    forward, in graph order -- what a TorchScript rewrite pass numbering convs in graph order sees. Freezing
+    (torch.jit.freeze) matters: it folds module attributes such as MobileNetV2's `use_res_connect`, whose
+    un-frozen `if` duplicates every block's convs into both branches (102 conv nodes for 52 convs).
+    Returns None when the model does not script/freeze (or is in training mode, which freezing refuses)."""
+    if model.training:
+        return None
+    try:
+        sm = model if isinstance(model, torch.jit.ScriptModule) else torch.jit.script(model)
+        graph = torch.jit.freeze(sm).graph
+    except Exception:
+        return None
+    kinds = {"aten::conv2d", "aten::_convolution", "aten::convolution"}
+    shapes: List[Tuple[int, ...]] = []
+
+    def walk(block):
+        for node in block.nodes():
+            if node.kind() in kinds:
+                w = list(node.inputs())[1].toIValue()
+                shapes.append(tuple(w.shape) if isinstance(w, torch.Tensor) else ())
+            for b in node.blocks():
+                walk(b)
+    walk(graph)
+    return shapes
+
+
+def _eval_copy_weights(model: nn.Module) -> Optional[List[Tuple[int, ...]]]:
+    modes = [(m, m.training) for m in model.modules()]
+    model.eval()
+    try:
+        return scripted_conv_weights(model)
+    finally:
+        for m, training in modes:
+            m.training = training
+
+
+def conv_layers(model: nn.Module, example: Union[torch.Tensor, Sequence[int]], check_script: bool = True
+                ) -> List[ConvLayer]:
+    """Run one forward pass of `model` (no grad, in eval mode; each module's mode is restored) on `example` -- a real input batch,
+    or an input shape (N, C, H, W) / (C, H, W) for which zeros are used -- and return its nn.Conv2d calls in
+    execution order as ConvLayer records (layer_id = call index).
+
+    check_script: also script + freeze the model and check that its graph's convs, in graph order, have the weight
+    shapes of the calls seen, in execution order (skipped when the model does not script);
+    a mismatch (functional convs, convs in data-dependent branches) raises RuntimeError."""
+    if isinstance(model, torch.jit.ScriptModule):
+        raise TypeError("conv_layers needs the eager nn.Module (forward hooks do not fire in a ScriptModule); "
+                        "pass models.zoo.build(name) rather than script(name)")
+    if not isinstance(example, torch.Tensor):
+        shape = tuple(int(s) for s in example)
+        if len(shape) == 3:
+            shape = (1,) + shape
+        if len(shape) != 4 or min(shape) < 1:
+            raise ValueError(f"input size must be (N, C, H, W) or (C, H, W) with positive entries, got {example}")
+        param = next(model.parameters(), None)
+        example = torch.zeros(shape, dtype=param.dtype if param is not None else torch.float32)
+    names = {m: n for n, m in model.named_modules()}
+    layers: List[ConvLayer] = []
+    calls: Dict[str, int] = {}
+
+    def hook(module: nn.Conv2d, inputs, output):
+        x = inputs[0]
+        if x.dim() != 4:
+            raise ValueError(f"conv {names[module]} got a {x.dim()}-d input; only batched 4-d inputs are supported")
+        name = names[module]
+        k = calls.get(name, 0)
+        calls[name] = k + 1
+        ph, pw, th, tw = _padding(module)
+        sh, sw = _pair(module.stride)
+        dh, dw = _pair(module.dilation)
+        layer = ConvLayer(layer_id=len(layers), name=name if k == 0 else f"{name}#{k}",
+                          N=int(x.shape[0]), C=int(x.shape[1]), H=int(x.shape[2]), W=int(x.shape[3]),
+                          out_channels=module.out_channels, kernel_h=module.kernel_size[0],
+                          kernel_w=module.kernel_size[1], out_h=int(output.shape[2]), out_w=int(output.shape[3]),
+                          groups=module.groups, stride_h=sh, stride_w=sw, pad_h=ph, pad_w=pw, dilation_h=dh,
+                          dilation_w=dw, pad_total_h=th, pad_total_w=tw)
+        layers.append(layer)
+
+    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, nn.Conv2d)]
+    # Eval mode for the pass (shapes do not depend on it) so BatchNorm running stats are not touched;
+    # every module's own training flag is restored afterwards.
+    modes = [(m, m.training) for m in model.modules()]
+    model.eval()
+    try:
+        with torch.no_grad():
+            model(example)
+    except RuntimeError as e:
+        raise ValueError(f"forward pass of {type(model).__name__} on an input of shape {tuple(example.shape)} "
+                         f"failed (input too small or wrong channels?): {e}") from e
+    finally:
+        for h in handles:
+            h.remove()
+        for m, training in modes:
+            m.training = training
+    if not layers:
+        raise ValueError(f"{type(model).__name__} ran no nn.Conv2d in its forward pass: nothing to export")
+    if check_script:
+        graph_shapes = scripted_conv_weights(model) if not model.training else _eval_copy_weights(model)
+        seen = [(l.out_channels, l.C // l.groups, l.kernel_h, l.kernel_w) for l in layers]
+        if graph_shapes is not None and graph_shapes != seen:
+            first = next((i for i, (a, b) in enumerate(zip(graph_shapes, seen)) if a != b),
+                         min(len(graph_shapes), len(seen)))
+            raise RuntimeError(f"{type(model).__name__}: the forward pass ran {len(seen)} nn.Conv2d calls but the "
+                               f"frozen scripted graph has {len(graph_shapes)} convs, first difference at conv "
+                               f"{first} (functional convs or data-dependent branches?): layer ids would not match "
+                               "the rewrite pass")
+    for layer in layers:
+        layer.validate()
+    return layers
+
+
+# ------------------------------------------------------------------------------------ from the hit log
+
+_RECORD_FIELDS = ("N", "C", "H", "W", "out_channels", "kernel_h", "kernel_w", "out_h", "out_w", "groups",
+                  "stride_h", "stride_w", "pad_h", "pad_w", "dilation_h", "dilation_w", "layer_id")
+_SHAPE_FIELDS = tuple(f for f in _RECORD_FIELDS if f not in ("N", "layer_id"))
+
+
+def topology_from_hitlog(records: Iterable[Mapping], names: Optional[Union[Sequence[str], Mapping[int, str]]] = None
+                         ) -> List[ConvLayer]:
+    """ConvLayer rows from hit-log records (dicts as mercury.hitlog() returns, or rows of exported hitmap CSVs
+    with a layer_id added). A layer called several times gives one row (its first call); later calls must have
+    the same shape apart from N (the batch size), else ValueError. Layer ids must be exactly 0..L-1.
+    names: per-layer qualified names (list indexed by layer id, or dict); default 'conv'."""
+    by_id: Dict[int, ConvLayer] = {}
+    for i, rec in enumerate(records):
+        missing = [f for f in _RECORD_FIELDS if f not in rec]
+        if missing:
+            raise ValueError(f"hit-log record {i} lacks field(s) {', '.join(missing)}")
+        try:
+            vals = {f: int(rec[f]) for f in _RECORD_FIELDS}
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"hit-log record {i}: non-integer field value ({e})") from None
+        lid = vals["layer_id"]
+        if lid < 0:
+            raise ValueError(f"hit-log record {i}: negative layer_id {lid}")
+        if lid in by_id:
+            first = by_id[lid]
+            diff = [f"{f} {getattr(first, f)} vs {vals[f]}" for f in _SHAPE_FIELDS if getattr(first, f) != vals[f]]
+            if diff:
+                raise ValueError(f"layer {lid} was called with different shapes: {', '.join(diff)}; one topology "
+                                 "row cannot describe both (export a hit log of one input size)")
+            continue
+        if names is None:
+            name = "conv"
+        else:
+            try:
+                name = names[lid]
+            except (KeyError, IndexError):
+                raise ValueError(f"no name given for layer {lid}") from None
+        layer = ConvLayer(name=name, **vals)
+        layer.validate()
+        by_id[lid] = layer
+    if not by_id:
+        raise ValueError("no hit-log records: nothing to export")
+    ids = sorted(by_id)
+    if ids != list(range(len(ids))):
+        gaps = sorted(set(range(ids[-1] + 1)) - set(ids))
+        raise ValueError(f"hit-log layer ids are not contiguous from 0: missing {gaps[:10]}"
+                         f"{' ...' if len(gaps) > 10 else ''} (row i must be layer id i)")
+    return [by_id[i] for i in ids]
+
+
+def read_hitlog_dir(directory: str) -> List[Dict]:
+    """Records from an exported hit-log folder (DIR/hitmap-NNN.csv, one row per call; columns found by header
+    name), each with layer_id taken from the file name. Raises FileNotFoundError when there is none."""
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"hit-log folder not found: {directory}")
+    files = sorted(f for f in os.listdir(directory) if f.startswith("hitmap-") and f.endswith(".csv"))
+    if not files:
+        raise FileNotFoundError(f"no hitmap-NNN.csv files in {directory}")
+    records = []
+    for f in files:
+        stem = f[len("hitmap-"):-len(".csv")]
+        if not stem.isdigit():
+            raise ValueError(f"{os.path.join(directory, f)}: cannot read a layer id from the file name")
+        with open(os.path.join(directory, f), newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        if not rows:
+            raise ValueError(f"{os.path.join(directory, f)}: no calls recorded (header only)")
+        for row in rows:
+            row = {k.strip(): v for k, v in row.items() if k is not None}
+            row["layer_id"] = int(stem)
+            records.append(row)
+    return records
+
+
+# ------------------------------------------------------------------------------------ writing
+
+def format_topology(layers: Sequence[ConvLayer], gemm: bool = False, exact_ifmap: bool = True,
+                    batch: int = 1) -> str:
+    if not layers:
+        raise ValueError("no layers to write")
+    for i, layer in enumerate(layers):
+        if layer.layer_id != i:
+            raise ValueError(f"row {i} holds layer id {layer.layer_id}: rows must be layer ids 0..L-1 in order")
+    header = GEMM_HEADER if gemm else CONV_HEADER
+    rows = [layer.gemm_row(batch) if gemm else layer.conv_row(exact_ifmap) for layer in layers]
+    lines = [", ".join(header) + ","] + [",".join(str(v) for v in row) + "," for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def write_topology(layers: Sequence[ConvLayer], path: str, gemm: bool = False, exact_ifmap: bool = True,
+                   batch: int = 1) -> str:
+    text = format_topology(layers, gemm, exact_ifmap, batch)
+    d = os.path.dirname(os.path.abspath(path))
+    os.makedirs(d, exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def read_topology(path: str) -> List[List]:
+    """Rows of a conv/GEMM topology CSV (name as str, the rest as int), header skipped; for checks."""
+    out = []
+    with open(path) as f:
+        lines = [ln.strip() for ln in f if ln.strip()]
+    for ln in lines[1:]:
+        cells = [c.strip() for c in ln.split(",")]
+        if cells and cells[-1] == "":
+            cells = cells[:-1]
+        out.append([cells[0]] + [int(c) for c in cells[1:]])
+    return out
+
+
+def export_model(model: nn.Module, example: Union[torch.Tensor, Sequence[int]], path: str, gemm: bool = False,
+                 exact_ifmap: bool = True, batch: int = 1) -> List[ConvLayer]:
+    layers = conv_layers(model, example)
+    write_topology(layers, path, gemm, exact_ifmap, batch)
+    return layers
+
+
+# ------------------------------------------------------------------------------------ CLI
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    from models import zoo
+    p = argparse.ArgumentParser(prog="python3 -m models.export_topology",
+                                description="Write the SCALE-Sim topology CSV of a zoo model (convs in execution "
+                                            "order, row i = mercury layer id i).")
+    p.add_argument("model", help=f"one of: {', '.join(zoo.MODELS)}")
+    p.add_argument("--size", type=int, default=None, help="input height/width (default: the model's native size)")
+    p.add_argument("--channels", type=int, default=None, help="input channels (default: the model's)")
+    p.add_argument("-o", "--output", required=True, help="CSV file to write")
+    p.add_argument("--gemm", action="store_true", help="write SCALE-Sim's GEMM (M, N, K) format instead")
+    p.add_argument("--batch", type=int, default=1, help="GEMM only: M counts this many images (default 1)")
+    p.add_argument("--padded-ifmap", action="store_true",
+                   help="IFMAP = H + 2*pad instead of the rows/cols actually read (the default, on which "
+                        "SCALE-Sim's ceil-based ofmap size equals PyTorch's)")
+    p.add_argument("--photos", action="store_true",
+                   help="trace with a real photo (ImageNet models) instead of zeros (shapes are the same)")
+    args = p.parse_args(argv)
+    try:
+        model = zoo.build(args.model)
+        c, h, w = zoo.input_shape(args.model)
+        if args.channels:
+            c = args.channels
+        if args.size:
+            h = w = args.size
+        if args.photos and c == 3:
+            from models import data
+            example = data.image_tensor(1, size=h)
+        else:
+            example = (1, c, h, w)
+        layers = export_model(model, example, args.output, args.gemm, not args.padded_ifmap, args.batch)
+    except (ValueError, RuntimeError, FileNotFoundError) as e:
+        print(f"export_topology: error: {e}", file=sys.stderr)
+        return 1
+    print(f"wrote {len(layers)} conv rows to {args.output}")
+    return 0

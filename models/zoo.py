@@ -1,0 +1,208 @@
+"""Model zoo: torchvision ImageNet models (random init, no downloads) and small CNNs for 28x28 grayscale data.
+
+    build(name, num_classes=None, weights_path=None, seed=0) -> nn.Module in eval mode
+    script(name, ...)                                        -> torch.jit.ScriptModule (eval mode)
+
+num_classes=None means the model's default: 1000 for the ImageNet models, 10 for the small ones.
+Initialization is deterministic: parameters are drawn under torch.manual_seed(seed) inside a forked RNG, so the
+global RNG state of the caller is left untouched. Pretrained ImageNet weights cannot be downloaded here; pass a
+state_dict file (torch.save(model.state_dict(), path)) as weights_path to load one.
+
+GoogLeNet is built with aux_logits=False, transform_input=False, init_weights=True. torchvision's scripted GoogLeNet
+returns a GoogLeNetOutputs named tuple (even without aux heads); the zoo uses `GoogLeNetLogits`, a subclass whose
+forward returns the logits tensor only, so scripted and eager models both return a Tensor. It keeps torchvision's
+module names and state_dict keys (aux1./aux2. keys of a checkpoint trained with aux heads are dropped on load).
+"""
+from collections import OrderedDict
+from typing import Callable, Dict, Optional, Tuple
+
+import torch
+import torch.nn as nn
+import torchvision
+from torchvision.models.resnet import BasicBlock
+
+IMAGENET_MODELS = ("alexnet", "resnet101", "googlenet", "vgg16", "vgg19", "resnet18", "resnet50", "mobilenet_v2")
+SMALL_MODELS = ("small_cnn", "small_resnet")
+MODELS = IMAGENET_MODELS + SMALL_MODELS
+
+
+class GoogLeNetLogits(torchvision.models.GoogLeNet):
+    """torchvision GoogLeNet (no aux heads) whose forward returns the logits Tensor, eager and scripted."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        x = self._transform_input(x)
+        x, _, _ = self._forward(x)
+        return x
+
+
+class SmallCNN(nn.Module):
+    """3 convs (3x3, pad 1) with BatchNorm/ReLU, two 2x2 max-pools, then a 2-layer classifier.
+
+    28x28 -> 28 (conv1) -> 14 (conv2) -> 7 (conv3) -> adaptive avg-pool to 7x7 -> fc. ~0.2 M parameters.
+    """
+
+    def __init__(self, num_classes: int = 10, in_channels: int = 1, width: int = 16):
+        super().__init__()
+        w = width
+        self.conv1 = nn.Conv2d(in_channels, w, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(w)
+        self.conv2 = nn.Conv2d(w, 2 * w, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(2 * w)
+        self.conv3 = nn.Conv2d(2 * w, 4 * w, 3, padding=1, bias=False)
+        self.bn3 = nn.BatchNorm2d(4 * w)
+        self.pool = nn.MaxPool2d(2)
+        self.avgpool = nn.AdaptiveAvgPool2d((7, 7))
+        self.fc1 = nn.Linear(4 * w * 49, 128)
+        self.fc2 = nn.Linear(128, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.pool(torch.relu(self.bn1(self.conv1(x))))
+        x = self.pool(torch.relu(self.bn2(self.conv2(x))))
+        x = torch.relu(self.bn3(self.conv3(x)))
+        x = torch.flatten(self.avgpool(x), 1)
+        return self.fc2(torch.relu(self.fc1(x)))
+
+
+class SmallResNet(nn.Module):
+    """A small ResNet for 28x28 inputs: 3x3 stem (16 ch) + 3 stages of torchvision BasicBlocks (16, 32, 64 ch;
+    strides 1, 2, 2; `blocks` blocks per stage), global average pool, fc. With blocks=1: 9 convs
+    (stem, 2 per block, plus the 1x1 downsample convs of stages 2 and 3)."""
+
+    def __init__(self, num_classes: int = 10, in_channels: int = 1, blocks: int = 1, width: int = 16):
+        super().__init__()
+        w = width
+        self.conv1 = nn.Conv2d(in_channels, w, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(w)
+        self.relu = nn.ReLU(inplace=True)
+        self.inplanes = w
+        self.layer1 = self._stage(w, blocks, 1)
+        self.layer2 = self._stage(2 * w, blocks, 2)
+        self.layer3 = self._stage(4 * w, blocks, 2)
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(4 * w, num_classes)
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+
+    def _stage(self, planes: int, blocks: int, stride: int) -> nn.Sequential:
+        downsample = None
+        if stride != 1 or self.inplanes != planes:
+            downsample = nn.Sequential(nn.Conv2d(self.inplanes, planes, 1, stride=stride, bias=False),
+                                       nn.BatchNorm2d(planes))
+        layers = [BasicBlock(self.inplanes, planes, stride, downsample)]
+        self.inplanes = planes
+        layers += [BasicBlock(planes, planes) for _ in range(1, blocks)]
+        return nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.relu(self.bn1(self.conv1(x)))
+        x = self.layer3(self.layer2(self.layer1(x)))
+        return self.fc(torch.flatten(self.avgpool(x), 1))
+
+
+def _tv(fn: Callable, **fixed) -> Callable[[int], nn.Module]:
+    return lambda num_classes, **kw: fn(weights=None, num_classes=num_classes, **fixed, **kw)
+
+
+_BUILDERS: Dict[str, Tuple[Callable[..., nn.Module], int, Tuple[int, int, int]]] = {
+    # name: (constructor(num_classes, **kwargs), default num_classes, input shape C,H,W)
+    "alexnet": (_tv(torchvision.models.alexnet), 1000, (3, 224, 224)),
+    "resnet18": (_tv(torchvision.models.resnet18), 1000, (3, 224, 224)),
+    "resnet50": (_tv(torchvision.models.resnet50), 1000, (3, 224, 224)),
+    "resnet101": (_tv(torchvision.models.resnet101), 1000, (3, 224, 224)),
+    "vgg16": (_tv(torchvision.models.vgg16), 1000, (3, 224, 224)),
+    "vgg19": (_tv(torchvision.models.vgg19), 1000, (3, 224, 224)),
+    "mobilenet_v2": (_tv(torchvision.models.mobilenet_v2), 1000, (3, 224, 224)),
+    "googlenet": (lambda num_classes, **kw: GoogLeNetLogits(num_classes=num_classes, aux_logits=False,
+                                                             transform_input=False, init_weights=True, **kw),
+                  1000, (3, 224, 224)),
+    "small_cnn": (lambda num_classes, **kw: SmallCNN(num_classes=num_classes, **kw), 10, (1, 28, 28)),
+    "small_resnet": (lambda num_classes, **kw: SmallResNet(num_classes=num_classes, **kw), 10, (1, 28, 28)),
+}
+
+
+def _check_name(name: str) -> str:
+    if name not in _BUILDERS:
+        raise ValueError(f"unknown model {name!r}; known: {', '.join(MODELS)}")
+    return name
+
+
+def input_shape(name: str) -> Tuple[int, int, int]:
+    """(C, H, W) of the model's native input: (3, 224, 224) for ImageNet models, (1, 28, 28) for small ones."""
+    return _BUILDERS[_check_name(name)][2]
+
+
+def default_num_classes(name: str) -> int:
+    return _BUILDERS[_check_name(name)][1]
+
+
+def load_weights(model: nn.Module, weights_path: str) -> nn.Module:
+    """Load a state_dict file into `model` (strict). Accepts a plain state_dict, or a checkpoint dict holding one
+    under 'state_dict' / 'model_state_dict' / 'model'; strips a DataParallel 'module.' prefix. Raises ValueError
+    naming the file and the missing/unexpected/mis-shaped keys when it does not fit."""
+    try:
+        obj = torch.load(weights_path, map_location="cpu")
+    except FileNotFoundError:
+        raise FileNotFoundError(f"weights file not found: {weights_path}") from None
+    except Exception as e:  # pickle / zip errors
+        raise ValueError(f"cannot read weights file {weights_path}: {type(e).__name__}: {e}") from e
+    if isinstance(obj, nn.Module):
+        obj = obj.state_dict()
+    if isinstance(obj, dict):
+        for key in ("state_dict", "model_state_dict", "model"):
+            if key in obj and isinstance(obj[key], dict):
+                obj = obj[key]
+                break
+    if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
+        raise ValueError(f"weights file {weights_path} does not hold a state_dict (a dict of name -> Tensor); "
+                         f"got {type(obj).__name__}")
+    state = OrderedDict((k[len("module."):] if k.startswith("module.") else k, v) for k, v in obj.items())
+    if isinstance(model, torchvision.models.GoogLeNet) and getattr(model, "aux1", None) is None:
+        state = OrderedDict((k, v) for k, v in state.items() if not k.startswith(("aux1.", "aux2.")))
+    own = model.state_dict()
+    missing = [k for k in own if k not in state]
+    unexpected = [k for k in state if k not in own]
+    mismatched = [f"{k}: file {tuple(state[k].shape)} vs model {tuple(own[k].shape)}"
+                  for k in own if k in state and state[k].shape != own[k].shape]
+    if missing or unexpected or mismatched:
+        def few(items):
+            return ", ".join(items[:5]) + (f" ... (+{len(items) - 5} more)" if len(items) > 5 else "")
+        parts = []
+        if missing:
+            parts.append(f"{len(missing)} missing keys: {few(missing)}")
+        if unexpected:
+            parts.append(f"{len(unexpected)} unexpected keys: {few(unexpected)}")
+        if mismatched:
+            parts.append(f"{len(mismatched)} shape mismatches: {few(mismatched)}")
+        raise ValueError(f"weights file {weights_path} does not fit {type(model).__name__}: " + "; ".join(parts)
+                         + " (wrong model name or num_classes?)")
+    model.load_state_dict(state, strict=True)
+    return model
+
+
+def build(name: str, num_classes: Optional[int] = None, weights_path: Optional[str] = None, seed: int = 0,
+          **kwargs) -> nn.Module:
+    """Build model `name` in eval mode. Extra kwargs go to the constructor (e.g. in_channels for small models)."""
+    ctor, default_classes, _ = _BUILDERS[_check_name(name)]
+    if num_classes is None:
+        num_classes = default_classes
+    if not isinstance(num_classes, int) or num_classes < 1:
+        raise ValueError(f"num_classes must be a positive int, got {num_classes!r}")
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = ctor(num_classes, **kwargs)
+    if weights_path is not None:
+        load_weights(model, weights_path)
+    return model.eval()
+
+
+def script(name: str, num_classes: Optional[int] = None, weights_path: Optional[str] = None, seed: int = 0,
+           **kwargs) -> torch.jit.ScriptModule:
+    """torch.jit.script(build(...)): an eval-mode ScriptModule whose forward returns the logits Tensor."""
+    return torch.jit.script(build(name, num_classes, weights_path, seed, **kwargs))
+
+
+def conv_modules(model: nn.Module):
+    """(qualified name, nn.Conv2d) pairs in registration order (not necessarily execution order: see
+    models.topology.conv_layers for execution order)."""
+    return [(n, m) for n, m in model.named_modules() if isinstance(m, nn.Conv2d)]
