@@ -67,7 +67,8 @@ at::Tensor project(const at::Tensor& x, const at::Tensor& projection, const Conv
   const int64_t bits = projection.size(1);
   const bool patch = vector == VectorKind::Patch;
   const int64_t units = patch ? g.groups : g.c;
-  at::Tensor filters = projection.t().reshape({bits, patch ? g.c / g.groups : 1, g.kernel_h, g.kernel_w});
+  at::Tensor filters =
+      projection.t().contiguous().view({bits, patch ? g.c / g.groups : 1, g.kernel_h, g.kernel_w});
   if (units > 1) filters = filters.repeat({units, 1, 1, 1});
   const at::Tensor p = at::conv2d(x, filters, {}, {g.stride_h, g.stride_w}, {g.pad_h, g.pad_w},
                                   {g.dilation_h, g.dilation_w}, units);
