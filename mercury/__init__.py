@@ -24,6 +24,8 @@ LIBRARY_PATH = _load_ops_library()
 from mercury.hitlog import (hitlog, hitlog_export, hitlog_hitmap, hitlog_overflow,  # noqa: E402
                             hitlog_reset, hitlog_set_capacity, hitlog_stats)
 from mercury.functional import conv2d  # noqa: E402
+from mercury.convert import MercuryConv2d, convert  # noqa: E402
+from mercury.rewrite import rewrite  # noqa: E402
 
-__all__ = ["conv2d", "hitlog", "hitlog_export", "hitlog_hitmap", "hitlog_overflow", "hitlog_reset",
+__all__ = ["conv2d", "convert", "MercuryConv2d", "rewrite", "hitlog", "hitlog_export", "hitlog_hitmap", "hitlog_overflow", "hitlog_reset",
            "hitlog_set_capacity", "hitlog_stats", "LIBRARY_PATH"]
