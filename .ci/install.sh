@@ -6,6 +6,7 @@ PACKAGES=(
   build-essential cmake libgtest-dev
   libtorch-dev python3-torch python3-torchvision python3-dev pybind11-dev
   python3-pytest python3-numpy python3-pandas python3-matplotlib python3-tqdm python3-pil python3-skimage
+  python3-venv python3-pip
   dataset-fashion-mnist clang libclang-rt-14-dev libopenblas0-openmp
 )
 missing=()
