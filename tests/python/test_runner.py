@@ -1,0 +1,90 @@
+"""benchmarks/run_study.py end to end on a tiny model (small_cnn, 2 batches of 4 Fashion-MNIST images)."""
+import json
+import os
+
+import pytest
+
+pytest.importorskip("mercury")
+from benchmarks import common, run_study  # noqa: E402
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def _fashion_available():
+    from models import data
+    try:
+        data.dataset_dir("fashion_mnist")
+        return True
+    except FileNotFoundError:
+        return False
+
+
+pytestmark = pytest.mark.skipif(not _fashion_available(), reason="Fashion-MNIST not installed")
+
+
+def _is_png(path):
+    with open(path, "rb") as f:
+        head = f.read(8)
+    return head == PNG_MAGIC and os.path.getsize(path) > 1000
+
+
+def _run(tmp_path, *extra):
+    argv = ["--model", "small_cnn", "--batches", "2", "--batch-size", "4", "--out", str(tmp_path), "--quiet",
+            *extra]
+    assert run_study.main(argv) == 0
+    out = tmp_path / "small_cnn"
+    with open(out / "summary.json") as f:
+        return out, json.load(f)
+
+
+def test_runner_hit_log_outputs(tmp_path):
+    out, s = _run(tmp_path, "--no-sim")
+    for name in ("summary.json", "layers.csv", "topology.csv", "hit_rate.png"):
+        assert (out / name).is_file(), name
+    assert _is_png(out / "hit_rate.png")
+    files = sorted(os.listdir(out / "hitlog"))
+    assert [f for f in files if f.startswith("hitmap-")] == ["hitmap-000.csv", "hitmap-001.csv", "hitmap-002.csv"]
+    rows = s["layers"]
+    assert len(rows) == 3 and [r["layer"] for r in rows] == [0, 1, 2]
+    assert all(r["calls"] == 2 for r in rows)
+    t = s["totals"]
+    assert t["vectors"] == sum(r["vectors"] for r in rows)
+    assert t["hits"] == sum(r["hits"] for r in rows)
+    assert t["hit_rate"] == pytest.approx(t["hits"] / t["vectors"])
+    # vectors per layer = batch * out_h * out_w over 2 calls (patch vectors, groups 1): 28x28, 14x14, 7x7
+    assert [r["vectors"] for r in rows] == [2 * 4 * 28 * 28, 2 * 4 * 14 * 14, 2 * 4 * 7 * 7]
+    topo = (out / "topology.csv").read_text().splitlines()
+    assert topo[1].startswith("L000_conv1,") and len(topo) == 4
+
+
+def test_runner_reuse_mode_reports_error(tmp_path):
+    _, s = _run(tmp_path, "--no-sim", "--no-plots", "--mode", "reuse")
+    assert s["mode"] == "reuse"
+    assert s["logit_rel_l2_error"] is not None and s["logit_rel_l2_error"] >= 0
+
+
+@pytest.mark.skipif(common.find_sim() is None, reason="build/sim/mercury-sim is not built")
+@pytest.mark.skipif(not os.path.isfile(common.DEFAULT_CONFIG), reason="configs/eyeriss_ws.cfg is missing")
+def test_runner_with_simulator(tmp_path):
+    out, s = _run(tmp_path, "--strict-sim")
+    assert s["sim_error"] is None, s["sim_error"]
+    assert s["simulator"].startswith("mercury-sim")
+    rows, t = s["layers"], s["totals"]
+    assert all(r["baseline_cycles"] > 0 and r["mercury_cycles"] > 0 for r in rows)
+    assert t["baseline_cycles"] == pytest.approx(sum(r["baseline_cycles"] for r in rows))
+    assert t["mercury_cycles"] == pytest.approx(sum(r["mercury_cycles"] for r in rows))
+    assert t["speedup"] == pytest.approx(t["baseline_cycles"] / t["mercury_cycles"])
+    for name in ("hit_rate.png", "speedup.png", "cycles.png"):
+        assert _is_png(out / name), name
+    assert (out / "sim" / "MERCURY_REPORT.csv").is_file()
+
+
+def test_runner_fallback_estimate_totals(tmp_path):
+    """Without --strict-sim the runner always has cycles (mercury-sim or the labelled python fallback)."""
+    out, s = _run(tmp_path)
+    rows, t = s["layers"], s["totals"]
+    assert s["simulator"]
+    assert t["baseline_cycles"] == pytest.approx(sum(r["baseline_cycles"] for r in rows))
+    assert t["mercury_cycles"] == pytest.approx(sum(r["mercury_cycles"] for r in rows))
+    for name in ("speedup.png", "cycles.png"):
+        assert _is_png(out / name), name
