@@ -1,0 +1,36 @@
+// SCALE-Sim v2 .cfg files, plus the optional [mercury] section of this simulator.
+#pragma once
+
+#include <string>
+
+namespace msim {
+
+enum class Dataflow { WS, OS, IS };
+const char* dataflow_name(Dataflow d);
+
+// MERCURY's extra costs (docs in sim/README.md).
+struct MercuryCosts {
+  // 0: the RPQ projection (vectors x K x bits MACs) runs on the systolic array as an extra GEMM;
+  // > 0: on a separate signature unit doing this many MACs per cycle.
+  long long signature_unit_macs = 0;
+  double lookup_cycles_per_vector = 1.0;   // MCACHE probe per vector, one port
+  bool reuse_reads_results = true;         // a hit reads its cached outputs (C_out words at ArrayWidth/cycle)
+};
+
+struct Config {
+  std::string run_name = "run";
+  long long array_height = 0, array_width = 0;
+  long long ifmap_sram_kb = 0, filter_sram_kb = 0, ofmap_sram_kb = 0;
+  long long ifmap_offset = 0, filter_offset = 0, ofmap_offset = 0;
+  Dataflow dataflow = Dataflow::WS;
+  long long bandwidth = 10;      // words/cycle of the DRAM interface (USER mode)
+  long long memory_banks = 1;
+  bool bandwidth_calc = true;    // InterfaceBandwidth: CALC (SCALE-Sim sizes the interface: no stalls)
+  MercuryCosts mercury;
+};
+
+// Throws ParseError (file:line) for unreadable files, unknown sections, missing or invalid keys.
+Config parse_config(const std::string& path);
+Config parse_config_text(const std::string& text, const std::string& name);
+
+}  // namespace msim

@@ -1,0 +1,56 @@
+// mercury-sim -c config.cfg -t topology.csv [-m hitlog_dir] [-o outdir]
+#include "config.h"
+#include "hitlog.h"
+#include "parse_error.h"
+#include "report.h"
+#include "topology.h"
+
+#include <iostream>
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: mercury-sim -c CONFIG.cfg -t TOPOLOGY.csv [-m HITLOG_DIR] [-o OUT_DIR]\n"
+    "  CONFIG: SCALE-Sim v2 config (+ optional [mercury] section); TOPOLOGY: SCALE-Sim conv or GEMM (M,N,K) CSV.\n"
+    "  HITLOG_DIR: hitmap-NNN.csv files exported by mercury.hitlog_export (row i of the topology = layer id i).\n"
+    "  OUT_DIR: COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv, DETAILED_ACCESS_REPORT.csv (+ MERCURY_REPORT.csv).\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string config_path, topology_path, hitlog_dir, out_dir;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help") {
+      std::cout << kUsage;
+      return 0;
+    }
+    if ((arg == "-c" || arg == "-t" || arg == "-m" || arg == "-o") && i + 1 < argc) {
+      std::string& target = arg == "-c" ? config_path : arg == "-t" ? topology_path : arg == "-m" ? hitlog_dir : out_dir;
+      target = argv[++i];
+      continue;
+    }
+    std::cerr << "mercury-sim: unexpected argument '" << arg << "'\n" << kUsage;
+    return 2;
+  }
+  if (config_path.empty() || topology_path.empty()) {
+    std::cerr << "mercury-sim: -c and -t are required\n" << kUsage;
+    return 2;
+  }
+  try {
+    const msim::Config config = msim::parse_config(config_path);
+    const auto layers = msim::parse_topology(topology_path);
+    std::map<long long, msim::LayerHits> hitlogs;
+    if (!hitlog_dir.empty()) hitlogs = msim::read_hitlog_dir(hitlog_dir);
+    const auto results = msim::simulate(layers, config, hitlog_dir.empty() ? nullptr : &hitlogs);
+    if (!out_dir.empty()) msim::write_reports(results, config, !hitlog_dir.empty(), out_dir);
+    msim::print_table(results, config, !hitlog_dir.empty(), std::cout);
+  } catch (const msim::ParseError& e) {
+    std::cerr << "mercury-sim: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "mercury-sim: error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

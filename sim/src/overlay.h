@@ -1,0 +1,25 @@
+// The MERCURY overlay: a layer's cycles when the work of hit vectors is not streamed, plus the cost of computing
+// signatures and looking them up. Hit fraction h = hits / vectors summed over every call in the layer's hit log.
+#pragma once
+
+#include "compute.h"
+#include "hitlog.h"
+#include "memory.h"
+
+namespace msim {
+
+struct MercuryResult {
+  bool has_hitlog = false;
+  double hit_rate = 0;
+  long long baseline_cycles = 0;     // compute + stalls, as the baseline report
+  long long streamed_cycles = 0;     // the layer with only missed vectors streamed (compute + stalls)
+  long long signature_cycles = 0, lookup_cycles = 0, result_read_cycles = 0;
+  long long overhead_cycles() const { return signature_cycles + lookup_cycles + result_read_cycles; }
+  long long mercury_cycles() const { return has_hitlog ? streamed_cycles + overhead_cycles() : baseline_cycles; }
+  double speedup() const { return static_cast<double>(baseline_cycles) / static_cast<double>(mercury_cycles()); }
+};
+
+// `hits` null: no hit log for this layer; the result is the baseline, flagged.
+MercuryResult mercury_layer(const Layer& l, const Config& c, const LayerHits* hits);
+
+}  // namespace msim
