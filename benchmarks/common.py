@@ -115,16 +115,10 @@ def run_sim(config: str, topology: str, outdir: str, hitlog_dir: Optional[str] =
     return read_sim_reports(outdir)
 
 
-def simulate(config: str, topology: str, outdir: str, hitlog_dir: str, num_layers: int, sim: Optional[str] = None,
-             fallback: bool = True) -> Tuple[List[Dict], str]:
-    """(per-layer cycles, simulator label): mercury-sim when built; else, with fallback=True, the labelled python
-    estimate of benchmarks/cyclemodel.py (FileNotFoundError when fallback=False)."""
-    if find_sim(sim) is not None or not fallback:
-        return run_sim(config, topology, outdir, hitlog_dir, sim)["layers"], f"mercury-sim ({find_sim(sim)})"
-    from benchmarks import cyclemodel
-    from models import topology as topo
-    layers = cyclemodel.estimate(topo.read_hitlog_dir(hitlog_dir), num_layers, config)
-    return layers, "python fallback (benchmarks/cyclemodel.py; mercury-sim not built)"
+def simulate(config: str, topology: str, outdir: str, hitlog_dir: str, sim: Optional[str] = None
+             ) -> Tuple[List[Dict], str]:
+    """(per-layer cycles from mercury-sim's reports, "mercury-sim (<binary>)")."""
+    return run_sim(config, topology, outdir, hitlog_dir, sim)["layers"], f"mercury-sim ({find_sim(sim)})"
 
 
 def _read_csv(path: str) -> List[Dict[str, str]]:
@@ -141,63 +135,25 @@ def _read_csv(path: str) -> List[Dict[str, str]]:
     return out
 
 
-def _norm(s: str) -> str:
-    return "".join(ch for ch in s.lower() if ch.isalnum())
-
-
-def _pick(row: Mapping[str, str], *candidates: str) -> Optional[str]:
-    """Value of the first column whose normalized name equals one of the candidates (normalized)."""
-    normed = {_norm(k): v for k, v in row.items()}
-    for c in candidates:
-        v = normed.get(_norm(c))
-        if v not in (None, ""):
-            return v
-    return None
-
-
-def _num(v: Optional[str]) -> Optional[float]:
-    try:
-        return float(v) if v is not None else None
-    except ValueError:
-        return None
-
-
 def read_sim_reports(outdir: str) -> Dict:
-    """Per-layer baseline and MERCURY cycles from mercury-sim's outdir.
+    """Per-layer cycles from mercury-sim's MERCURY_REPORT.csv (or COMPUTE_REPORT.csv when run without hit logs).
 
-    Returns {"layers": [{layer, name, baseline_cycles, mercury_cycles, ...}], "raw": {file: rows}}.
-    MERCURY_REPORT.csv is read by column name; COMPUTE_REPORT.csv gives the baseline when MERCURY_REPORT lacks it."""
-    raw = {}
-    for fn in sorted(os.listdir(outdir)):
-        if fn.endswith(".csv"):
-            raw[fn] = _read_csv(os.path.join(outdir, fn))
-    merc = raw.get("MERCURY_REPORT.csv")
-    comp = raw.get("COMPUTE_REPORT.csv")
-    if merc is None and comp is None:
-        raise RuntimeError(f"{outdir}: neither MERCURY_REPORT.csv nor COMPUTE_REPORT.csv was written")
+    Returns {"layers": [{layer, name, baseline_cycles, mercury_cycles, signature_cycles, lookup_cycles, hit_rate,
+    hits, vectors, speedup}], "raw": {file: rows}}."""
+    raw = {fn: _read_csv(os.path.join(outdir, fn)) for fn in sorted(os.listdir(outdir)) if fn.endswith(".csv")}
+    if "MERCURY_REPORT.csv" not in raw:
+        if "COMPUTE_REPORT.csv" not in raw:
+            raise RuntimeError(f"{outdir}: mercury-sim wrote neither MERCURY_REPORT.csv nor COMPUTE_REPORT.csv")
+        layers = [{"layer": int(r["LayerID"]), "name": None, "baseline_cycles": float(r["Total Cycles"]),
+                   "mercury_cycles": None} for r in raw["COMPUTE_REPORT.csv"]]
+        return {"layers": layers, "raw": raw}
     layers = []
-    src = merc if merc is not None else comp
-    for i, row in enumerate(src):
-        lid = _pick(row, "LayerID", "Layer ID", "layer_id", "Layer")
-        try:
-            lid = int(float(lid)) if lid is not None else i
-        except ValueError:
-            lid = i
-        base = _num(_pick(row, "baseline_cycles", "Baseline Cycles", "Baseline Total Cycles", "baseline_total_cycles",
-                          "Total Cycles Baseline", "base_cycles"))
-        if base is None and comp is not None and i < len(comp):
-            base = _num(_pick(comp[i], "Total Cycles", "total_cycles"))
-        mer = _num(_pick(row, "mercury_cycles", "MERCURY Cycles", "Mercury Total Cycles", "mercury_total_cycles",
-                         "Total Cycles MERCURY", "Total Cycles Mercury"))
-        layer = {"layer": lid, "name": _pick(row, "Layer name", "layer_name", "name"),
-                 "baseline_cycles": base, "mercury_cycles": mer, "row": dict(row)}
-        for key, cands in (("signature_cycles", ("signature_cycles", "Signature Cycles", "sig_cycles")),
-                           ("lookup_cycles", ("lookup_cycles", "Lookup Cycles", "cache_cycles", "mcache_cycles")),
-                           ("hit_rate", ("hit_rate", "Hit Rate", "hitrate")),
-                           ("hits", ("hits", "Hits")), ("vectors", ("vectors", "S0", "Vectors")),
-                           ("speedup", ("speedup", "Speedup"))):
-            layer[key] = _num(_pick(row, *cands))
-        layers.append(layer)
+    for r in raw["MERCURY_REPORT.csv"]:
+        layers.append({"layer": int(r["LayerID"]), "name": r["LayerName"], "has_hitlog": r["HitLog"] == "yes",
+                       "baseline_cycles": float(r["BaselineCycles"]), "mercury_cycles": float(r["MercuryCycles"]),
+                       "signature_cycles": float(r["SignatureCycles"]), "lookup_cycles": float(r["LookupCycles"]),
+                       "hit_rate": float(r["HitRate"]), "hits": float(r["Hits"]), "vectors": float(r["Vectors"]),
+                       "speedup": float(r["Speedup"])})
     return {"layers": layers, "raw": raw}
 
 

@@ -52,8 +52,6 @@ def parse_args(argv=None):
     p.add_argument("--config", default=common.DEFAULT_CONFIG, help="mercury-sim config (default configs/eyeriss_ws.cfg)")
     p.add_argument("--sim", default=None, help="mercury-sim binary (default build/sim/mercury-sim)")
     p.add_argument("--no-sim", action="store_true", help="skip the simulator (hit rates only)")
-    p.add_argument("--strict-sim", action="store_true",
-                   help="fail instead of using the python fallback estimate when mercury-sim is not built")
     p.add_argument("--out", default=os.path.join(common.ROOT, "out"), help="output folder (default out/)")
     p.add_argument("--weights", default=None, help="state_dict file for the model (default: random init)")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
@@ -123,7 +121,7 @@ def run_model(name: str, args, out_root: str) -> Dict:
         t0 = time.perf_counter()
         try:
             sim_layers, sim_label = common.simulate(args.config, topo_path, os.path.join(out, "sim"), hit_dir,
-                                                    len(names), args.sim, fallback=not args.strict_sim)
+                                                    args.sim)
         except (FileNotFoundError, RuntimeError) as e:
             sim_error = str(e)
             print(f"run_study: {name}: simulator skipped: {e}", file=sys.stderr)
@@ -204,16 +202,14 @@ def make_plots(name: str, rows: List[Dict], out: str, args, sim_label: Optional[
         sp = [r["speedup"] for r in rows]
         ax.bar(ids, sp, color=["tab:green" if s >= 1 else "tab:red" for s in sp])
         ax.axhline(1.0, color="black", lw=0.8)
-        src = "python fallback estimate" if sim_label and sim_label.startswith("python") else "mercury-sim"
-        ax.set_title(f"Simulated speedup per layer (baseline / MERCURY cycles) - {name} ({src})")
+        ax.set_title(f"Simulated speedup per layer (baseline / MERCURY cycles) - {name} (mercury-sim)")
         finish(ax, fig, "speedup.png", "speedup (x)")
 
         fig, ax = plt.subplots(figsize=(width, 4))
         wbar = 0.4
         ax.bar([i - wbar / 2 for i in ids], [r["baseline_cycles"] for r in rows], wbar, label="baseline")
         ax.bar([i + wbar / 2 for i in ids], [r["mercury_cycles"] for r in rows], wbar, label="MERCURY")
-        src = "python fallback estimate" if sim_label and sim_label.startswith("python") else "mercury-sim"
-        ax.set_title(f"Simulated cycles per layer - {name} ({os.path.basename(args.config)}, {src})")
+        ax.set_title(f"Simulated cycles per layer - {name} ({os.path.basename(args.config)}, mercury-sim)")
         ax.legend()
         finish(ax, fig, "cycles.png", "cycles")
     return paths
@@ -247,8 +243,7 @@ def main(argv=None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     if not args.no_sim and common.find_sim(args.sim) is None:
-        what = "hit rates only" if args.strict_sim else "cycles from the python fallback estimate (cyclemodel.py)"
-        print(f"run_study: warning: mercury-sim not found ({args.sim or common.DEFAULT_SIM}); {what}. "
+        print(f"run_study: warning: mercury-sim not found ({args.sim or common.DEFAULT_SIM}); hit rates only. "
               "Build it: cmake -S . -B build && cmake --build build -j2", file=sys.stderr)
     names = list(STUDY_MODELS) if args.all else [m.strip() for m in args.model.split(",") if m.strip()]
     summaries = [run_model(n, args, args.out) for n in names]

@@ -125,8 +125,7 @@ def measure(model, exact_model, batches, labels, settings, layers, args, out_dir
         mercury.hitlog_export(hit_dir)
         topo = topology.write_topology(layers, os.path.join(out_dir, "topology.csv"))
         try:
-            sim, res["simulator"] = common.simulate(args.config, topo, os.path.join(out_dir, "sim"), hit_dir,
-                                                    len(layers), args.sim)
+            sim, res["simulator"] = common.simulate(args.config, topo, os.path.join(out_dir, "sim"), hit_dir, args.sim)
             b = sum(r["baseline_cycles"] or 0 for r in sim)
             m = sum(r["mercury_cycles"] or 0 for r in sim)
             res["baseline_cycles"], res["mercury_cycles"] = b, m

@@ -28,8 +28,7 @@ MERCURY forward cycles F_m (including signature and MCACHE lookup costs). The we
 MAC count, and MERCURY removes the same rows, so it is modelled with the same cycles: W_b = F_b, W_m = F_m (this
 counts the signature cost a second time; conservative). The data gradient costs D_b = D_m = F_b.
 Step speedup = sum(3 F_b) / sum(2 F_m + F_b). Only conv layers are counted (fully-connected layers, BatchNorm,
-pooling and the optimizer are left out). When mercury-sim is not built the labelled python estimate of
-benchmarks/cyclemodel.py is used instead (--strict-sim: fail instead).
+pooling and the optimizer are left out).
 A layer the adaptive policy turned off counts F_m = F_b.
 
 Outputs in OUT (default out/train/): results.md (the table), results.json, curves_<model>_<dataset>.png (loss
@@ -82,8 +81,6 @@ def parse_args(argv=None):
     p.add_argument("--config", default=common.DEFAULT_CONFIG)
     p.add_argument("--sim", default=None)
     p.add_argument("--no-sim", action="store_true")
-    p.add_argument("--strict-sim", action="store_true",
-                   help="fail instead of using the python fallback estimate when mercury-sim is not built")
     p.add_argument("--out", default=os.path.join(common.ROOT, "out", "train"))
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--no-plots", action="store_true")
@@ -257,8 +254,7 @@ def simulate_step(layers, ep_stats, sig_bits: int, disabled, args, out: str) -> 
     topo = topology.write_topology(layers, os.path.join(out, "topology.csv"))
     hit_dir = write_mean_hitlog(layers, ep_stats, sig_bits, args.vector, os.path.join(out, "hitlog_mean_step"))
     try:
-        res, label = common.simulate(args.config, topo, os.path.join(out, "sim"), hit_dir, len(layers), args.sim,
-                                     fallback=not args.strict_sim)
+        res, label = common.simulate(args.config, topo, os.path.join(out, "sim"), hit_dir, args.sim)
     except (FileNotFoundError, RuntimeError) as e:
         return {"error": str(e)}
     per_layer = []
