@@ -1,6 +1,10 @@
-// libFuzzer target: the config, topology and hit-log parsers must reject any input with a ParseError, never crash.
+// libFuzzer target: the config, topology and hit-log parsers must reject any input with a ParseError, never crash;
+// whatever they accept must go through the closed-form model (compute, first-order memory, overlay, join) without
+// UB (the target is built with ASan + UBSan).
 #include "config.h"
 #include "hitlog.h"
+#include "join.h"
+#include "overlay.h"
 #include "parse_error.h"
 #include "topology.h"
 
@@ -8,20 +12,50 @@
 #include <cstdint>
 #include <string>
 
+namespace {
+
+msim::Config base_config() {
+  msim::Config c = msim::parse_config_text(
+      "[architecture_presets]\nArrayHeight: 12\nArrayWidth: 14\nIfmapSramSzkB: 36\nFilterSramSzkB: 36\n"
+      "OfmapSramSzkB: 36\nDataflow: os\n", "base.cfg");
+  c.exact_memory = false;  // the replay allocates per operand word: not for fuzzed sizes
+  return c;
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
+  static const msim::Config config = base_config();
+  static const std::vector<msim::Layer> one_row = msim::parse_topology_text(
+      "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n"
+      "L000_a,8,8,3,3,2,4,1,\n", "one.csv");
   try {
-    msim::parse_config_text(text, "fuzz.cfg");
+    msim::Config c = msim::parse_config_text(text, "fuzz.cfg");
+    c.exact_memory = false;
+    (void)msim::compute_layer(one_row[0], c);
   } catch (const msim::ParseError&) {
   }
   try {
-    for (const msim::Layer& l : msim::parse_topology_text(text, "fuzz.csv")) {
-      (void)l.ofmap_px();
+    const auto layers = msim::parse_topology_text(text, "fuzz.csv");
+    msim::check_layer_ids(layers, "fuzz.csv");
+    msim::LayerHits h;
+    h.calls = 1;
+    h.vectors = 100;
+    h.hits = 37;
+    h.misses = 63;
+    h.sig_bits = 20;
+    for (const msim::Layer& l : layers) {
+      if (l.window() * l.filters > (1LL << 24) || l.ofmap_px() > (1LL << 24)) continue;  // keep executions fast
+      const auto r = msim::mercury_layer(l, config, &h);
+      (void)r.speedup();
     }
   } catch (const msim::ParseError&) {
   }
   try {
-    msim::parse_hitlog_text(text, "hitmap-000.csv");
+    std::map<long long, msim::LayerHits> logs{{0, msim::parse_hitlog_text(text, "hitmap-000.csv")}};
+    (void)msim::check_join(one_row, logs, "one.csv");
+    (void)msim::mercury_layer(one_row[0], config, &logs[0]);
   } catch (const msim::ParseError&) {
   }
   return 0;

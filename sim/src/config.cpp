@@ -8,6 +8,10 @@
 #include <sstream>
 
 namespace msim {
+namespace {
+constexpr long long kMaxArray = 1LL << 16;    // PEs per side
+constexpr long long kMaxSramKb = 1LL << 30;   // 1 TB; also the Bandwidth limit (words/cycle)
+}  // namespace
 
 const char* dataflow_name(Dataflow d) {
   switch (d) {
@@ -64,10 +68,13 @@ Config parse_config_text(const std::string& text, const std::string& name) {
                                                            key.substr(0, key.find('.')) + "]");
     return it->second;
   };
-  auto positive = [&](const std::string& key) {
+  auto positive = [&](const std::string& key, long long limit) {
     const Entry& e = need(key);
     const long long v = parse_int(e.value, key, name, e.line);
     if (v <= 0) throw ParseError(name, e.line, key + " must be > 0, got " + std::to_string(v));
+    if (v > limit) {  // keeps every product of the model inside 64 bits
+      throw ParseError(name, e.line, key + " must be <= " + std::to_string(limit) + ", got " + std::to_string(v));
+    }
     return v;
   };
   auto optional_int = [&](const std::string& key, long long fallback) {
@@ -77,11 +84,11 @@ Config parse_config_text(const std::string& text, const std::string& name) {
 
   Config c;
   if (keys.count("general.run_name")) c.run_name = keys["general.run_name"].value;
-  c.array_height = positive("architecture_presets.arrayheight");
-  c.array_width = positive("architecture_presets.arraywidth");
-  c.ifmap_sram_kb = positive("architecture_presets.ifmapsramszkb");
-  c.filter_sram_kb = positive("architecture_presets.filtersramszkb");
-  c.ofmap_sram_kb = positive("architecture_presets.ofmapsramszkb");
+  c.array_height = positive("architecture_presets.arrayheight", kMaxArray);
+  c.array_width = positive("architecture_presets.arraywidth", kMaxArray);
+  c.ifmap_sram_kb = positive("architecture_presets.ifmapsramszkb", kMaxSramKb);
+  c.filter_sram_kb = positive("architecture_presets.filtersramszkb", kMaxSramKb);
+  c.ofmap_sram_kb = positive("architecture_presets.ofmapsramszkb", kMaxSramKb);
   c.ifmap_offset = optional_int("architecture_presets.ifmapoffset", 0);
   c.filter_offset = optional_int("architecture_presets.filteroffset", 10000000);
   c.ofmap_offset = optional_int("architecture_presets.ofmapoffset", 20000000);
@@ -91,9 +98,9 @@ Config parse_config_text(const std::string& text, const std::string& name) {
   else if (d == "os") c.dataflow = Dataflow::OS;
   else if (d == "is") c.dataflow = Dataflow::IS;
   else throw ParseError(name, df.line, "Dataflow must be ws, os or is, got '" + df.value + "'");
-  c.bandwidth = keys.count("architecture_presets.bandwidth") ? positive("architecture_presets.bandwidth") : 10;
+  c.bandwidth = keys.count("architecture_presets.bandwidth") ? positive("architecture_presets.bandwidth", kMaxSramKb) : 10;
   c.memory_banks = optional_int("architecture_presets.memorybanks", 1);
-  if (c.memory_banks <= 0) throw ParseError(name, keys["architecture_presets.memorybanks"].line, "MemoryBanks must be > 0");
+  if (c.memory_banks <= 0 || c.memory_banks > kMaxArray) throw ParseError(name, keys["architecture_presets.memorybanks"].line, "MemoryBanks must be in [1, " + std::to_string(kMaxArray) + "]");
   auto ib = keys.find("run_presets.interfacebandwidth");
   if (ib != keys.end()) {
     const std::string mode = lower(ib->second.value);
@@ -105,14 +112,16 @@ Config parse_config_text(const std::string& text, const std::string& name) {
   auto sig = keys.find("mercury.signatureunitmacs");
   if (sig != keys.end()) {
     c.mercury.signature_unit_macs = parse_int(sig->second.value, "SignatureUnitMacs", name, sig->second.line);
-    if (c.mercury.signature_unit_macs < 0) throw ParseError(name, sig->second.line, "SignatureUnitMacs must be >= 0");
+    if (c.mercury.signature_unit_macs < 0 || c.mercury.signature_unit_macs > (1LL << 40)) {
+      throw ParseError(name, sig->second.line, "SignatureUnitMacs must be in [0, 2^40]");
+    }
   }
   auto look = keys.find("mercury.lookupcyclespervector");
   if (look != keys.end()) {
     c.mercury.lookup_cycles_per_vector =
         parse_double(look->second.value, "LookupCyclesPerVector", name, look->second.line);
-    if (c.mercury.lookup_cycles_per_vector < 0) {
-      throw ParseError(name, look->second.line, "LookupCyclesPerVector must be >= 0");
+    if (!(c.mercury.lookup_cycles_per_vector >= 0 && c.mercury.lookup_cycles_per_vector <= 1e6)) {
+      throw ParseError(name, look->second.line, "LookupCyclesPerVector must be in [0, 1e6]");
     }
   }
   auto reads = keys.find("mercury.reusereadsresults");

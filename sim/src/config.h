@@ -27,6 +27,12 @@ struct Config {
   long long memory_banks = 1;
   bool bandwidth_calc = true;    // InterfaceBandwidth: CALC (SCALE-Sim sizes the interface: no stalls)
   MercuryCosts mercury;
+  // Not a .cfg key: mercury-sim --memory fast|exact. exact replays SCALE-Sim's CALC read buffer (O(SRAM reads));
+  // fast uses the first-order model (cycles are the same either way).
+  bool exact_memory = true;
+  // Not a .cfg key: let the CALC replay count proved all-miss operands per row and skip settled folds
+  // (cycle_replay.cpp, all_miss.h). Results are identical either way; tests turn it off to check that.
+  bool replay_shortcuts = true;
 };
 
 // Throws ParseError (file:line) for unreadable files, unknown sections, missing or invalid keys.

@@ -28,6 +28,7 @@ LayerHits parse_hitlog_text(const std::string& text, const std::string& name) {
   int line = 0;
   std::map<std::string, size_t> column;
   LayerHits total;
+  total.file = name;
   while (std::getline(in, raw)) {
     ++line;
     if (trim(raw).empty()) continue;
@@ -47,16 +48,55 @@ LayerHits parse_hitlog_text(const std::string& text, const std::string& name) {
       return v;
     };
     const long long vectors = get("S0"), hits = get("hits"), misses = get("misses");
-    if (hits + misses != vectors) {
+    if (hits > vectors || misses != vectors - hits) {  // no overflow: both are >= 0
       throw ParseError(name, line, "hits (" + std::to_string(hits) + ") + misses (" + std::to_string(misses) +
                                        ") != S0 (" + std::to_string(vectors) + ")");
     }
+    if (vectors > (1LL << 48)) throw ParseError(name, line, "S0 must be <= 2^48, got " + std::to_string(vectors));
     total.calls += 1;
-    total.vectors += vectors;
-    total.hits += hits;
+    if (__builtin_add_overflow(total.vectors, vectors, &total.vectors)) {
+      throw ParseError(name, line, "the sum of S0 over the calls overflows");
+    }
+    total.hits += hits;  // <= vectors: cannot overflow when the S0 sum did not
     total.misses += misses;
     total.sig_bits = get("S1");
-    if (column.count("vector") && column["vector"] < f.size()) total.vector = f[column["vector"]];
+    if (total.sig_bits > 64) throw ParseError(name, line, "S1 (signature bits) must be <= 64, got " + std::to_string(total.sig_bits));
+    std::string vector = total.vector;
+    if (column.count("vector") && column["vector"] < f.size()) vector = f[column["vector"]];
+    if (vector != "patch" && vector != "channel") {
+      throw ParseError(name, line, "vector kind must be 'patch' or 'channel', got '" + vector + "'");
+    }
+    // Geometry columns (optional): the first call sets them, later calls must agree on the structure.
+    auto opt = [&](const char* key, long long fallback) {
+      if (!column.count(key) || column.at(key) >= f.size() || f[column.at(key)].empty()) return fallback;
+      const long long v = get(key);
+      if (v > (1LL << 31)) throw ParseError(name, line, std::string(key) + " must be <= 2^31, got " + std::to_string(v));
+      return v;
+    };
+    const long long geometry[] = {opt("C", -1), opt("out_channels", -1), opt("kernel_h", -1), opt("kernel_w", -1),
+                                  opt("dilation_h", 1), opt("dilation_w", 1), opt("groups", -1)};
+    long long* mine[] = {&total.C, &total.out_channels, &total.kernel_h, &total.kernel_w,
+                         &total.dilation_h, &total.dilation_w, &total.groups};
+    static const char* const names[] = {"C", "out_channels", "kernel_h", "kernel_w", "dilation_h", "dilation_w", "groups"};
+    if (total.calls == 1) {
+      for (int i = 0; i < 7; ++i) *mine[i] = geometry[i];
+      total.vector = vector;
+      total.out_h = opt("out_h", -1);
+      total.out_w = opt("out_w", -1);
+      total.first_line = line;
+    } else {
+      for (int i = 0; i < 7; ++i) {
+        if (geometry[i] != *mine[i]) {
+          throw ParseError(name, line, std::string(names[i]) + " " + std::to_string(geometry[i]) +
+                                           " differs from the first call's " + std::to_string(*mine[i]) +
+                                           " (one file must hold one layer)");
+        }
+      }
+      if (vector != total.vector) {
+        throw ParseError(name, line, "vector kind '" + vector + "' differs from the first call's '" + total.vector + "'");
+      }
+    }
+    total.batch_images += opt("N", 0);  // <= 2^31 per call; 2^32 calls would be needed to overflow
   }
   if (column.empty()) throw ParseError(name, line, "empty hit log file");
   return total;

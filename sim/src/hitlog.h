@@ -9,7 +9,13 @@ namespace msim {
 struct LayerHits {
   long long calls = 0, vectors = 0, hits = 0, misses = 0;
   long long sig_bits = 0;       // of the last call (the adaptive policy may change it)
-  std::string vector = "patch";
+  std::string vector = "patch";  // "patch" (one im2col row per output position) or "channel" (one kh x kw window)
+  // The layer's geometry from the first call's row (-1: column absent), for the topology join check (join.h).
+  // Every later call must agree on the kernel, channels, filters and groups (else ParseError).
+  long long C = -1, out_channels = -1, kernel_h = -1, kernel_w = -1, dilation_h = 1, dilation_w = 1, groups = -1;
+  long long out_h = -1, out_w = -1, batch_images = 0;  // batch_images: sum of N over all calls
+  std::string file;  // the hitmap-NNN.csv it came from
+  int first_line = 0;
   double hit_rate() const { return vectors ? static_cast<double>(hits) / static_cast<double>(vectors) : 0.0; }
 };
 

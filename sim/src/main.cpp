@@ -2,6 +2,7 @@
 #include "config.h"
 #include "hitlog.h"
 #include "parse_error.h"
+#include "join.h"
 #include "report.h"
 #include "topology.h"
 
@@ -10,20 +11,28 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: mercury-sim -c CONFIG.cfg -t TOPOLOGY.csv [-m HITLOG_DIR] [-o OUT_DIR]\n"
+    "usage: mercury-sim -c CONFIG.cfg -t TOPOLOGY.csv [-m HITLOG_DIR] [-o OUT_DIR] [--memory exact|fast]\n"
     "  CONFIG: SCALE-Sim v2 config (+ optional [mercury] section); TOPOLOGY: SCALE-Sim conv or GEMM (M,N,K) CSV.\n"
     "  HITLOG_DIR: hitmap-NNN.csv files exported by mercury.hitlog_export (row i of the topology = layer id i).\n"
-    "  OUT_DIR: COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv, DETAILED_ACCESS_REPORT.csv (+ MERCURY_REPORT.csv).\n";
+    "  OUT_DIR: COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv, DETAILED_ACCESS_REPORT.csv (+ MERCURY_REPORT.csv and\n"
+    "           MERCURY_TOTAL.csv with -m).\n"
+    "  --memory: exact (default) replays SCALE-Sim's read/write buffers (its DRAM counts, stalls, start/stop\n"
+    "            cycles); fast = first-order model (CALC: cycles identical, DRAM counts approximate; USER: stalls\n"
+    "            approximate too), milliseconds per network.\n";
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string config_path, topology_path, hitlog_dir, out_dir;
+  std::string config_path, topology_path, hitlog_dir, out_dir, memory = "exact";
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "-h" || arg == "--help") {
       std::cout << kUsage;
       return 0;
+    }
+    if (arg == "--memory" && i + 1 < argc && (std::string(argv[i + 1]) == "exact" || std::string(argv[i + 1]) == "fast")) {
+      memory = argv[++i];
+      continue;
     }
     if ((arg == "-c" || arg == "-t" || arg == "-m" || arg == "-o") && i + 1 < argc) {
       std::string& target = arg == "-c" ? config_path : arg == "-t" ? topology_path : arg == "-m" ? hitlog_dir : out_dir;
@@ -38,10 +47,16 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    const msim::Config config = msim::parse_config(config_path);
+    msim::Config config = msim::parse_config(config_path);
+    config.exact_memory = memory == "exact";
     const auto layers = msim::parse_topology(topology_path);
     std::map<long long, msim::LayerHits> hitlogs;
-    if (!hitlog_dir.empty()) hitlogs = msim::read_hitlog_dir(hitlog_dir);
+    if (!hitlog_dir.empty()) {
+      hitlogs = msim::read_hitlog_dir(hitlog_dir);
+      for (const std::string& w : msim::check_join(layers, hitlogs, topology_path)) {
+        std::cerr << "mercury-sim: warning: " << w << "\n";
+      }
+    }
     const auto results = msim::simulate(layers, config, hitlog_dir.empty() ? nullptr : &hitlogs);
     if (!out_dir.empty()) msim::write_reports(results, config, !hitlog_dir.empty(), out_dir);
     msim::print_table(results, config, !hitlog_dir.empty(), std::cout);

@@ -7,36 +7,65 @@ namespace {
 
 long long ceil_div(long long a, long long b) { return (a + b - 1) / b; }
 
-long long cycles_with_stalls(const Layer& l, long long ofmap_px, long long filters, const Config& c) {
+long long compute_cycles(const Layer& l, long long ofmap_px, long long filters, const Config& c) {
   if (ofmap_px == 0) return 0;
-  const ComputeResult compute = compute_mapping(map_layer(ofmap_px, l.window(), filters, c.dataflow), c);
-  return compute.cycles + memory_layer(l, compute, c).stall_cycles;
+  return compute_mapping(map_layer(ofmap_px, l.window(), filters, c.dataflow), c).cycles;
 }
 
 }  // namespace
 
-MercuryResult mercury_layer(const Layer& l, const Config& c, const LayerHits* hits) {
+MercuryResult mercury_layer(const Layer& l, const Config& c, const LayerHits* hits, long long baseline_stalls) {
   MercuryResult r;
   const long long px = l.ofmap_px();
-  r.baseline_cycles = l.groups * cycles_with_stalls(l, px, l.filters, c);
+  if (baseline_stalls < 0) {
+    baseline_stalls = memory_layer(l, compute_layer(l, c), c).stall_cycles;
+  }
+  const long long base_compute = compute_cycles(l, px, l.filters, c);
+  r.baseline_cycles = l.groups * (base_compute + baseline_stalls);
+  // Stalls (USER interfaces only) scale with the work that is still streamed: the baseline's stalls times the
+  // fraction of compute cycles left. h = 0 keeps them exactly.
+  auto cycles_with_stalls = [&](long long ofmap_px) {
+    const long long cc = compute_cycles(l, ofmap_px, l.filters, c);
+    if (baseline_stalls == 0 || base_compute == 0) return cc;
+    return cc + static_cast<long long>(std::llround(static_cast<double>(baseline_stalls) * static_cast<double>(cc) /
+                                                    static_cast<double>(base_compute)));
+  };
   if (!hits) return r;
   r.has_hitlog = true;
   r.hit_rate = hits->hit_rate();
-  // A hit is one output position whose vector is not streamed: in WS a row of the ifmap operand matrix (T
-  // shrinks), in OS a row of the array's output tile (Sr shrinks), in IS a column of stationary inputs (Sc
-  // shrinks). The same pixel count drives all three through map_layer.
+  // Vectors of one image (one group): a patch vector per output position (K = Fh Fw C entries), or with
+  // vector=channel one Fh x Fw window per output position and input channel.
+  const bool channel = hits->vector == "channel";
+  const long long taps = l.filter_h * l.filter_w;
+  const long long vectors = channel ? px * l.channels : px;
+  // Streamed work. patch: a hit is one output position whose vector is not streamed: in WS a row of the ifmap
+  // operand matrix (T shrinks), in OS a row of the array's output tile (Sr shrinks), in IS a column of
+  // stationary inputs (Sc shrinks); the same pixel count drives all three through map_layer.
+  // channel: a hit removes that channel's Fh Fw entries of one operand row for all filters; the missed windows
+  // are taken as packed into whole rows, i.e. the same ceil(P (1 - h)) rows (a lower bound: unpacked, a row
+  // can be skipped only when all of its channel windows hit).
   const long long missed_px = static_cast<long long>(std::ceil(static_cast<double>(px) * (1.0 - r.hit_rate)));
-  r.streamed_cycles = l.groups * cycles_with_stalls(l, missed_px, l.filters, c);
-  // Signatures: every vector projected on sig_bits directions (px x K x bits MACs).
+  r.streamed_cycles = l.groups * cycles_with_stalls(missed_px);
+  // Signatures: every vector projected on sig_bits directions (px x K x bits MACs either way): on the array, a
+  // GEMM of `vectors` rows, the vector length and bits columns; or on a separate unit of N MACs per cycle.
   const long long bits = hits->sig_bits;
   if (c.mercury.signature_unit_macs == 0) {
-    r.signature_cycles = l.groups * compute_mapping(map_layer(px, l.window(), bits, c.dataflow), c).cycles;
+    r.signature_cycles =
+        l.groups * compute_mapping(map_layer(vectors, channel ? taps : l.window(), bits, c.dataflow), c).cycles;
   } else {
-    r.signature_cycles = l.groups * ceil_div(px * l.window() * bits, c.mercury.signature_unit_macs);
+    using u128 = unsigned __int128;  // px K bits can pass 2^63 (px K N <= 2^60 is all the parser guarantees)
+    const u128 macs = static_cast<u128>(px) * static_cast<u128>(l.window()) * static_cast<u128>(bits);
+    const u128 unit = static_cast<u128>(c.mercury.signature_unit_macs);
+    r.signature_cycles = l.groups * static_cast<long long>((macs + unit - 1) / unit);
   }
-  r.lookup_cycles = l.groups * static_cast<long long>(std::ceil(static_cast<double>(px) * c.mercury.lookup_cycles_per_vector));
+  r.lookup_cycles =
+      l.groups * static_cast<long long>(std::ceil(static_cast<double>(vectors) * c.mercury.lookup_cycles_per_vector));
   if (c.mercury.reuse_reads_results) {
-    r.result_read_cycles = l.groups * ceil_div((px - missed_px) * l.filters, c.array_width);
+    // A hit reads its cached results: the C_out outputs of a patch, or the C_out partial sums of a channel
+    // window, at ArrayWidth words per cycle.
+    const long long hit_vectors = channel ? static_cast<long long>(std::llround(static_cast<double>(vectors) * r.hit_rate))
+                                          : px - missed_px;
+    r.result_read_cycles = l.groups * ceil_div(hit_vectors * l.filters, c.array_width);
   }
   return r;
 }

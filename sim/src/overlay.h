@@ -20,6 +20,7 @@ struct MercuryResult {
 };
 
 // `hits` null: no hit log for this layer; the result is the baseline, flagged.
-MercuryResult mercury_layer(const Layer& l, const Config& c, const LayerHits* hits);
+// baseline_stalls: the layer's stall cycles per group from the memory model (< 0: computed here).
+MercuryResult mercury_layer(const Layer& l, const Config& c, const LayerHits* hits, long long baseline_stalls = -1);
 
 }  // namespace msim

@@ -1,21 +1,22 @@
 #include "report.h"
 
-#include <sys/stat.h>
-
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
 
 namespace msim {
 
 std::vector<LayerResult> simulate(const std::vector<Layer>& layers, const Config& c,
                                   const std::map<long long, LayerHits>* hitlogs) {
-  std::vector<LayerResult> out;
-  for (size_t i = 0; i < layers.size(); ++i) {
-    LayerResult r;
+  std::vector<LayerResult> out(layers.size());
+  auto one = [&](size_t i) {
+    LayerResult& r = out[i];
     r.layer = layers[i];
     r.compute = compute_layer(r.layer, c);
     r.memory = memory_layer(r.layer, r.compute, c);
@@ -27,9 +28,32 @@ std::vector<LayerResult> simulate(const std::vector<Layer>& layers, const Config
         r.hits = it->second;
       }
     }
-    r.mercury = mercury_layer(r.layer, c, hits);
-    out.push_back(r);
+    r.mercury = mercury_layer(r.layer, c, hits, r.memory.stall_cycles);
+  };
+  // Layers are independent: the replays run on every core (results land in their own slots, order kept).
+  const size_t workers = std::min<size_t>(layers.size(), std::max(1u, std::thread::hardware_concurrency()));
+  if (workers <= 1 || !c.exact_memory) {
+    for (size_t i = 0; i < layers.size(); ++i) one(i);
+    return out;
   }
+  std::atomic<size_t> next{0};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  std::vector<std::thread> pool;
+  for (size_t w = 0; w < workers; ++w) {
+    pool.emplace_back([&] {
+      for (size_t i; (i = next.fetch_add(1)) < layers.size();) {
+        try {
+          one(i);
+        } catch (...) {
+          std::lock_guard<std::mutex> lock(error_mutex);
+          if (!error) error = std::current_exception();
+        }
+      }
+    });
+  }
+  for (auto& t : pool) t.join();
+  if (error) std::rethrow_exception(error);
   return out;
 }
 
@@ -45,9 +69,9 @@ std::ofstream open_report(const std::string& dir, const std::string& name) {
 }  // namespace
 
 void write_reports(const std::vector<LayerResult>& results, const Config& c, bool with_mercury, const std::string& dir) {
-  if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
-    throw std::runtime_error("cannot create output directory " + dir + ": " + std::strerror(errno));
-  }
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw std::runtime_error("cannot create output directory " + dir + ": " + ec.message());
   const double macs_per_cycle = static_cast<double>(c.array_height * c.array_width);
   std::ofstream compute = open_report(dir, "COMPUTE_REPORT.csv");
   compute << "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util %,\n";
@@ -63,19 +87,30 @@ void write_reports(const std::vector<LayerResult>& results, const Config& c, boo
   for (size_t i = 0; i < results.size(); ++i) {
     const LayerResult& r = results[i];
     const long long g = r.layer.groups;
-    const long long total = g * (r.compute.cycles + r.memory.stall_cycles);
+    const long long total = g * r.memory.total_cycles;
     const double util = 100.0 * static_cast<double>(g * r.compute.macs) / (macs_per_cycle * static_cast<double>(total));
     compute << i << ", " << total << ", " << g * r.memory.stall_cycles << ", " << util << ", "
             << r.compute.mapping_efficiency << ", " << r.compute.compute_util << ",\n";
     auto per_cycle = [&](long long words) { return static_cast<double>(g * words) / static_cast<double>(total); };
+    // DRAM bandwidth as SCALE-Sim: words over the operand's DRAM span (stop - start + 1) when replayed; else words
+    // over the layer's cycles.
+    const MemoryResult& mem = r.memory;
+    auto dram_bw = [&](long long words, double start, double stop) {
+      return mem.exact_reads ? static_cast<double>(words) / (stop - start + 1.0) : per_cycle(words);
+    };
     bandwidth << i << ", " << per_cycle(r.compute.ifmap_sram_reads) << ", " << per_cycle(r.compute.filter_sram_reads)
-              << ", " << per_cycle(r.compute.ofmap_sram_writes) << ", " << per_cycle(r.memory.ifmap_dram_reads) << ", "
-              << per_cycle(r.memory.filter_dram_reads) << ", " << per_cycle(r.memory.ofmap_dram_writes) << ",\n";
-    // Start/stop cycles are the layer's span: this model has no traces to time individual accesses.
-    const long long words[6] = {r.compute.ifmap_sram_reads, r.compute.filter_sram_reads, r.compute.ofmap_sram_writes,
-                                r.memory.ifmap_dram_reads, r.memory.filter_dram_reads, r.memory.ofmap_dram_writes};
+              << ", " << per_cycle(r.compute.ofmap_sram_writes) << ", "
+              << dram_bw(mem.ifmap_dram_reads, mem.ifmap_dram_start, mem.ifmap_dram_stop) << ", "
+              << dram_bw(mem.filter_dram_reads, mem.filter_dram_start, mem.filter_dram_stop) << ", "
+              << dram_bw(mem.ofmap_dram_writes, mem.ofmap_dram_start, mem.ofmap_dram_stop) << ",\n";
+    // Start/stop cycles: SCALE-Sim's when replayed, else the layer's span.
     detail << i;
-    for (long long w : words) detail << ", 0, " << total << ", " << g * w;
+    detail << ", " << mem.ifmap_sram_start << ", " << mem.ifmap_sram_stop << ", " << g * r.compute.ifmap_sram_reads;
+    detail << ", " << mem.filter_sram_start << ", " << mem.filter_sram_stop << ", " << g * r.compute.filter_sram_reads;
+    detail << ", " << mem.ofmap_sram_start << ", " << mem.ofmap_sram_stop << ", " << g * r.compute.ofmap_sram_writes;
+    detail << ", " << mem.ifmap_dram_start << ", " << mem.ifmap_dram_stop << ", " << g * mem.ifmap_dram_reads;
+    detail << ", " << mem.filter_dram_start << ", " << mem.filter_dram_stop << ", " << g * mem.filter_dram_reads;
+    detail << ", " << mem.ofmap_dram_start << ", " << mem.ofmap_dram_stop << ", " << g * mem.ofmap_dram_writes;
     detail << ",\n";
   }
   if (!with_mercury) return;
@@ -85,12 +120,30 @@ void write_reports(const std::vector<LayerResult>& results, const Config& c, boo
   for (size_t i = 0; i < results.size(); ++i) {
     const LayerResult& r = results[i];
     const MercuryResult& m = r.mercury;
-    mercury << i << ',' << r.layer.name << ',' << r.layer.groups << ',' << (m.has_hitlog ? "yes" : "missing") << ','
+    mercury << i << ',' << r.layer.name << ',' << r.layer.groups << ',' << (m.has_hitlog ? "yes" : "no hitlog") << ','
             << r.hits.calls << ',' << r.hits.vectors << ',' << r.hits.hits << ',' << m.hit_rate << ','
             << r.hits.sig_bits << ',' << m.baseline_cycles << ',' << (m.has_hitlog ? m.streamed_cycles : m.baseline_cycles)
             << ',' << m.signature_cycles << ',' << m.lookup_cycles << ',' << m.result_read_cycles << ','
             << m.overhead_cycles() << ',' << m.mercury_cycles() << ',' << m.speedup() << '\n';
   }
+  // Totals in their own file (MERCURY_REPORT.csv stays one row per layer). Hit rate: sum of hits over sum of
+  // vectors of the layers with a hit log; layers without one count at baseline in both cycle columns.
+  long long base = 0, merc = 0, overhead = 0, vectors = 0, hits = 0, logged = 0;
+  for (const LayerResult& r : results) {
+    base += r.mercury.baseline_cycles;
+    merc += r.mercury.mercury_cycles();
+    overhead += r.mercury.overhead_cycles();
+    vectors += r.hits.vectors;
+    hits += r.hits.hits;
+    logged += r.mercury.has_hitlog;
+  }
+  std::ofstream total = open_report(dir, "MERCURY_TOTAL.csv");
+  total << "Layers,LayersWithHitLog,LayersWithoutHitLog,Vectors,Hits,HitRate,BaselineCycles,OverheadCycles,"
+           "MercuryCycles,Speedup\n"
+        << results.size() << ',' << logged << ',' << results.size() - logged << ',' << vectors << ',' << hits << ','
+        << (vectors ? static_cast<double>(hits) / static_cast<double>(vectors) : 0.0) << ',' << base << ','
+        << overhead << ',' << merc << ',' << (merc ? static_cast<double>(base) / static_cast<double>(merc) : 0.0)
+        << '\n';
 }
 
 void print_table(const std::vector<LayerResult>& results, const Config& c, bool with_mercury, std::ostream& out) {
@@ -135,6 +188,11 @@ void print_table(const std::vector<LayerResult>& results, const Config& c, bool 
     if (missing) out << "\nwarning: " << missing << " layer(s) had no hit log and count at baseline cycles";
   }
   out << "\n";
+  const auto first_order = std::count_if(results.begin(), results.end(),
+                                         [](const LayerResult& r) { return !r.memory.exact_reads; });
+  if (c.exact_memory && first_order > 0) {
+    out << "note: " << first_order << " layer(s) exceed the replay limits and use the first-order memory model\n";
+  }
 }
 
 }  // namespace msim

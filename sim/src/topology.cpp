@@ -8,6 +8,10 @@
 namespace msim {
 namespace {
 
+constexpr long long kMaxDim = 1LL << 31;        // any single field
+constexpr unsigned __int128 kMaxOperand = static_cast<unsigned __int128>(1) << 40;
+constexpr unsigned __int128 kMaxMacs = static_cast<unsigned __int128>(1) << 60;
+
 std::vector<std::string> split_fields(const std::string& row) {
   std::vector<std::string> fields;
   std::stringstream s(row);
@@ -21,7 +25,9 @@ long long group_suffix(const std::string& name, const std::string& file, int lin
   const auto at = name.rfind("/g");
   if (at == std::string::npos) return 1;
   const long long g = parse_int(name.substr(at + 2), "group count in '" + name + "'", file, line);
-  if (g <= 0) throw ParseError(file, line, "group count in '" + name + "' must be > 0");
+  if (g <= 0 || g > kMaxDim) {
+    throw ParseError(file, line, "group count in '" + name + "' must be in [1, " + std::to_string(kMaxDim) + "]");
+  }
   return g;
 }
 
@@ -44,10 +50,15 @@ std::vector<Layer> parse_topology_text(const std::string& text, const std::strin
     }
     Layer l;
     l.name = f[0];
+    l.line = line;
     auto field = [&](size_t i, const char* what) {
       const long long v = parse_int(f[i], std::string(what) + " of layer '" + l.name + "'", name, line);
       if (v <= 0) throw ParseError(name, line, std::string(what) + " of layer '" + l.name + "' must be > 0, got " +
                                                    std::to_string(v));
+      if (v > kMaxDim) {
+        throw ParseError(name, line, std::string(what) + " of layer '" + l.name + "' must be <= " +
+                                         std::to_string(kMaxDim) + ", got " + std::to_string(v));
+      }
       return v;
     };
     if (gemm) {
@@ -55,6 +66,7 @@ std::vector<Layer> parse_topology_text(const std::string& text, const std::strin
       const long long m = field(1, "M"), n = field(2, "N"), k = field(3, "K");
       // SCALE-Sim's mapping of a GEMM to a conv: M x K ifmap, a 1 x K filter, N filters.
       l.ifmap_h = m; l.ifmap_w = k; l.filter_h = 1; l.filter_w = k; l.channels = 1; l.filters = n; l.stride = 1;
+      l.gemm = true;
     } else {
       if (f.size() < 8) {
         throw ParseError(name, line, "a conv row needs 8 fields (name, IFMAP H, W, filter H, W, channels, filters, "
@@ -74,6 +86,17 @@ std::vector<Layer> parse_topology_text(const std::string& text, const std::strin
       }
     }
     l.groups = group_suffix(l.name, name, line);
+    // Every count the model forms (MACs x groups, operand sizes) must fit in 64 bits. Unsigned 128-bit
+    // arithmetic on fields <= 2^31, checked in an order where no product can exceed 2^128.
+    using u128 = unsigned __int128;
+    const u128 px = static_cast<u128>(l.ofmap_h()) * static_cast<u128>(l.ofmap_w());
+    const u128 k = static_cast<u128>(l.filter_h) * static_cast<u128>(l.filter_w) * static_cast<u128>(l.channels);
+    const u128 n = static_cast<u128>(l.filters);
+    if (px > kMaxOperand || k > kMaxOperand || k * n > kMaxOperand || px * n > kMaxOperand ||
+        px * k * n > kMaxMacs || px * k * n * static_cast<u128>(l.groups) > kMaxMacs) {
+      throw ParseError(name, line, "layer '" + l.name + "' is too large to simulate (operands above 2^40 words or "
+                                   "MACs above 2^60)");
+    }
     layers.push_back(l);
   }
   if (layers.empty()) throw ParseError(name, line, header_seen ? "no layers after the header" : "empty topology file");

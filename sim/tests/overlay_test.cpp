@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace {
 
 msim::Config config(const char* dataflow) {
@@ -65,6 +67,24 @@ TEST(Overlay, SeparateSignatureUnitAndNoHitLog) {
   EXPECT_FALSE(missing.has_hitlog);
   EXPECT_EQ(missing.mercury_cycles(), missing.baseline_cycles);
   EXPECT_EQ(missing.overhead_cycles(), 0);
+}
+
+TEST(Overlay, UserInterfaceStallsScaleWithStreamedWork) {
+  // 1 KB SRAMs at 1 word/cycle: the baseline stalls; zero hits keep every stall, half the pixels keep about half.
+  auto c = msim::parse_config_text(
+      "[architecture_presets]\nArrayHeight: 4\nArrayWidth: 4\nIfmapSramSzkB: 1\nFilterSramSzkB: 1\n"
+      "OfmapSramSzkB: 1\nDataflow: ws\nBandwidth: 1\n[run_presets]\nInterfaceBandwidth: USER\n", "user.cfg");
+  const long long stalls = msim::memory_layer(layer(), msim::compute_layer(layer(), c), c).stall_cycles;
+  ASSERT_GT(stalls, 0);
+  const auto none = hits(0, 64);
+  const auto r0 = msim::mercury_layer(layer(), c, &none);
+  EXPECT_EQ(r0.baseline_cycles, msim::compute_layer(layer(), c).cycles + stalls);
+  EXPECT_EQ(r0.streamed_cycles, r0.baseline_cycles);
+  const auto half = hits(32, 64);
+  const auto r1 = msim::mercury_layer(layer(), c, &half);
+  const long long cc = msim::compute_mapping(msim::map_layer(32, 18, 8, c.dataflow), c).cycles;
+  EXPECT_EQ(r1.streamed_cycles,
+            cc + std::llround(static_cast<double>(stalls) * cc / msim::compute_layer(layer(), c).cycles));
 }
 
 TEST(Overlay, GroupedRowsAreSimulatedPerGroup) {

@@ -54,6 +54,12 @@ TEST(ConfigParser, ErrorsNameFileAndLine) {
   EXPECT_EQ(error_of([] { msim::parse_config_text("[bogus]\n", "s.cfg"); }), "s.cfg:1: unknown section [bogus]");
   EXPECT_EQ(error_of([] { msim::parse_config_text("ArrayHeight: 3\n", "k.cfg"); }), "k.cfg:1: key outside of a [section]");
   EXPECT_EQ(error_of([] { msim::parse_config("/nonexistent.cfg"); }), "/nonexistent.cfg:0: cannot open config file");
+  std::string nan = std::string(kGoodArch) + "[mercury]\nLookupCyclesPerVector: nan\n";
+  EXPECT_EQ(error_of([&] { msim::parse_config_text(nan, "nan.cfg"); }), "nan.cfg:9: LookupCyclesPerVector must be in [0, 1e6]");
+  std::string huge = kGoodArch;
+  huge.replace(huge.find("ArrayWidth: 14"), 14, "ArrayWidth: 99999999");
+  EXPECT_EQ(error_of([&] { msim::parse_config_text(huge, "h.cfg"); }),
+            "h.cfg:3: architecture_presets.arraywidth must be <= 65536, got 99999999");
 }
 
 TEST(TopologyParser, ReadsConvGemmAndGroups) {
@@ -83,6 +89,14 @@ TEST(TopologyParser, ErrorsNameFileAndLine) {
             "f.csv:2: filter 5x3 of layer 'a' is larger than its ifmap 4x4");
   EXPECT_NE(error_of([&] { msim::parse_topology_text(header + "a, 4, 4\n", "s.csv"); }).find("s.csv:2: a conv row needs 8"),
             std::string::npos);
+  // Sizes whose products would leave 64 bits are refused, not wrapped.
+  EXPECT_EQ(error_of([&] { msim::parse_topology_text(header + "a, 4, 99999999999, 3, 3, 1, 1, 1,\n", "big.csv"); }),
+            "big.csv:2: IFMAP Width of layer 'a' must be <= 2147483648, got 99999999999");
+  EXPECT_NE(error_of([&] { msim::parse_topology_text(header + "a, 2000000, 2000000, 3, 3, 64, 64, 1,\n", "huge.csv"); })
+                .find("huge.csv:2: layer 'a' is too large"),
+            std::string::npos);
+  EXPECT_EQ(error_of([&] { msim::parse_topology_text(header + "a/g0, 8, 8, 3, 3, 1, 1, 1,\n", "g.csv"); }),
+            "g.csv:2: group count in 'a/g0' must be in [1, 2147483648]");
 }
 
 TEST(HitLogParser, SumsCallsAndRejectsInconsistentRows) {
@@ -96,6 +110,11 @@ TEST(HitLogParser, SumsCallsAndRejectsInconsistentRows) {
   EXPECT_EQ(error_of([&] { msim::parse_hitlog_text(header + "1,3,8,8,64,20,60,5,0,reuse,patch,\n", "bad.csv"); }),
             "bad.csv:2: hits (60) + misses (5) != S0 (64)");
   EXPECT_EQ(error_of([] { msim::parse_hitlog_text("N,C\n", "cols.csv"); }), "cols.csv:1: hit log header lacks column 'S0'");
+  EXPECT_EQ(error_of([&] { msim::parse_hitlog_text(header + "1,3,8,8,64,20,4611686018427387904,4611686018427387904,0,"
+                                                            "reuse,patch,\n", "ovf.csv"); }),
+            "ovf.csv:2: hits (4611686018427387904) + misses (4611686018427387904) != S0 (64)");
+  EXPECT_EQ(error_of([&] { msim::parse_hitlog_text(header + "1,3,8,8,64,65,60,4,0,reuse,patch,\n", "s1.csv"); }),
+            "s1.csv:2: S1 (signature bits) must be <= 64, got 65");
   EXPECT_EQ(error_of([] { msim::read_hitlog_dir("/nonexistent-dir"); }), "/nonexistent-dir:0: cannot open hit log directory");
 }
 

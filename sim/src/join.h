@@ -1,0 +1,24 @@
+// The join of hit logs to topology rows (docs/INTERFACES.md): row i (0-based after the header) is layer id i, a
+// name starting with "L<digits>_" must carry that id, and a hit log's geometry must be the row's (kernel, with
+// dilation folded into the effective size; channels and filters per group; groups from "/g<G>").
+#pragma once
+
+#include "hitlog.h"
+#include "topology.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace msim {
+
+// Throws ParseError (topology file:line, or hit log file:line) when a row's L<id>_ prefix is not its row index
+// or a hit log contradicts its row's structure. Returns warnings: hit logs with no topology row, output sizes that
+// differ from the row's (images of another size), rows without a hit log (counted, not listed one by one).
+std::vector<std::string> check_join(const std::vector<Layer>& layers, const std::map<long long, LayerHits>& hitlogs,
+                                    const std::string& topology_file);
+
+// Only the L<id>_ prefix check (also without hit logs).
+void check_layer_ids(const std::vector<Layer>& layers, const std::string& topology_file);
+
+}  // namespace msim
