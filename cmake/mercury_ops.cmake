@@ -6,24 +6,10 @@ file(GLOB MERCURY_OP_SOURCES CONFIGURE_DEPENDS
   ${PROJECT_SOURCE_DIR}/ops/meta/*.cpp
   ${PROJECT_SOURCE_DIR}/csrc/hitlog/*.cpp)
 
-# CUDA kernels only when this torch was built with CUDA.
-set(MERCURY_WITH_CUDA OFF)
-if(TORCH_CUDA_LIBRARIES OR CUDA_FOUND)
-  file(GLOB MERCURY_CUDA_SOURCES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/ops/cuda/*.cu)
-  if(MERCURY_CUDA_SOURCES)
-    enable_language(CUDA)
-    set(MERCURY_WITH_CUDA ON)
-    list(APPEND MERCURY_OP_SOURCES ${MERCURY_CUDA_SOURCES})
-  endif()
-endif()
-
 add_library(mercury_ops SHARED ${MERCURY_OP_SOURCES})
 target_include_directories(mercury_ops PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(mercury_ops PUBLIC ${TORCH_LIBRARIES})
 target_compile_options(mercury_ops PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wno-unused-parameter>)
-if(MERCURY_WITH_CUDA)
-  target_compile_definitions(mercury_ops PRIVATE MERCURY_WITH_CUDA)
-endif()
 
 # Copy the library next to mercury/__init__.py so the package works from the source tree
 # (not from sanitizer builds, whose libraries Python cannot load without preloading the runtimes).

@@ -1,18 +1,31 @@
 #include "ops/conv2d_options.h"
 
+#include "ops/settings.h"
+
+#include <stdexcept>
+
 namespace mercury {
 
+namespace {
+
+// A settings-table check as a TORCH_CHECK error naming the op and the offending value.
+std::string checked(const std::string& name, const std::string& value) {
+  try {
+    return check_setting(name, value);
+  } catch (const std::invalid_argument& e) {
+    TORCH_CHECK(false, "mercury::conv2d: ", e.what());
+  }
+}
+
+}  // namespace
+
 Mode parse_mode(const std::string& mode) {
-  if (mode == "off") return Mode::Off;
-  if (mode == "observe") return Mode::Observe;
-  if (mode == "reuse") return Mode::Reuse;
-  TORCH_CHECK(false, "mercury::conv2d: unknown mode '", mode, "' (expected 'off', 'observe' or 'reuse')");
+  const std::string m = checked("mode", mode);
+  return m == "off" ? Mode::Off : m == "observe" ? Mode::Observe : Mode::Reuse;
 }
 
 VectorKind parse_vector(const std::string& vector) {
-  if (vector == "patch") return VectorKind::Patch;
-  if (vector == "channel") return VectorKind::Channel;
-  TORCH_CHECK(false, "mercury::conv2d: unknown vector kind '", vector, "' (expected 'patch' or 'channel')");
+  return checked("vector", vector) == "patch" ? VectorKind::Patch : VectorKind::Channel;
 }
 
 const char* mode_name(Mode mode) {
@@ -28,24 +41,17 @@ const char* vector_name(VectorKind vector) { return vector == VectorKind::Patch 
 
 Options parse_options(int64_t layer_id, const std::string& mode, int64_t sig_bits, int64_t cache_entries,
                       int64_t cache_ways, const std::string& vector, int64_t seed, bool record_hitmap) {
-  Options o;
-  o.layer_id = layer_id;
-  o.mode = parse_mode(mode);
-  o.vector = parse_vector(vector);
   TORCH_CHECK(layer_id >= 0, "mercury::conv2d: layer_id must be >= 0, got ", layer_id);
-  TORCH_CHECK(sig_bits >= 1 && sig_bits <= kMaxSignatureBits, "mercury::conv2d: sig_bits must be in [1, ",
-              kMaxSignatureBits, "], got ", sig_bits);
-  TORCH_CHECK(cache_entries >= 1, "mercury::conv2d: cache_entries must be >= 1, got ", cache_entries);
-  TORCH_CHECK(cache_ways >= 0 && cache_ways <= cache_entries,
-              "mercury::conv2d: cache_ways must be in [0, cache_entries=", cache_entries, "], got ", cache_ways);
-  TORCH_CHECK(cache_ways == 0 || cache_entries % cache_ways == 0, "mercury::conv2d: cache_ways (", cache_ways,
-              ") must divide cache_entries (", cache_entries, ")");
-  o.sig_bits = sig_bits;
-  o.cache_entries = cache_entries;
-  o.cache_ways = cache_ways;
-  o.seed = seed;
-  o.record_hitmap = record_hitmap;
-  return o;
+  checked("sig_bits", std::to_string(sig_bits));
+  checked("cache_entries", std::to_string(cache_entries));
+  checked("cache_ways", std::to_string(cache_ways));
+  try {
+    check_setting_combination(cache_entries, cache_ways);
+  } catch (const std::invalid_argument& e) {
+    TORCH_CHECK(false, "mercury::conv2d: ", e.what());
+  }
+  return Options{layer_id, parse_mode(mode), sig_bits, cache_entries, cache_ways, parse_vector(vector), seed,
+                 record_hitmap};
 }
 
 namespace {

@@ -11,17 +11,16 @@ enum class Mode { Off, Observe, Reuse };
 // Patch: the im2col patch of one output position (and group); Channel: one input channel's kh x kw window.
 enum class VectorKind { Patch, Channel };
 
-constexpr int64_t kMaxSignatureBits = 64;
-
+// Built only by parse_options, which checks every value against the settings table (ops/settings.h).
 struct Options {
-  int64_t layer_id = 0;
-  Mode mode = Mode::Observe;
-  int64_t sig_bits = 20;
-  int64_t cache_entries = 1024;
-  int64_t cache_ways = 0;  // 0: fully associative
-  VectorKind vector = VectorKind::Patch;
-  int64_t seed = 0;
-  bool record_hitmap = false;
+  int64_t layer_id;
+  Mode mode;
+  int64_t sig_bits;
+  int64_t cache_entries;
+  int64_t cache_ways;  // 0: fully associative
+  VectorKind vector;
+  int64_t seed;
+  bool record_hitmap;
 };
 
 Options parse_options(int64_t layer_id, const std::string& mode, int64_t sig_bits, int64_t cache_entries,

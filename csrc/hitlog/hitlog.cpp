@@ -1,5 +1,7 @@
 #include "csrc/hitlog/hitlog.h"
 
+#include <algorithm>
+
 #include <c10/util/Exception.h>
 #include <c10/util/Logging.h>
 
@@ -49,9 +51,10 @@ int64_t HitLog::append(Record record) {
   return static_cast<int64_t>(records_.size()) - 1;
 }
 
-std::vector<Record> HitLog::snapshot() const {
+std::vector<Record> HitLog::snapshot(int64_t start) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return records_;
+  const auto size = static_cast<int64_t>(records_.size());
+  return {records_.begin() + std::min(std::max<int64_t>(start, 0), size), records_.end()};
 }
 
 std::map<int64_t, Overflow> HitLog::overflow() const {

@@ -47,7 +47,8 @@ class HitLog {
 
   // Fills in seq and call; returns the stored record's index, or -1 when it overflowed.
   int64_t append(Record record);
-  std::vector<Record> snapshot() const;
+  // Records from index `start` on (all by default): a reader that polls every step copies only what is new.
+  std::vector<Record> snapshot(int64_t start = 0) const;
   std::map<int64_t, Overflow> overflow() const;
   Stats stats() const;
   void reset();

@@ -9,9 +9,10 @@ namespace mercury {
 namespace hitlog {
 namespace {
 
-// Column order of hitlog_table(); mercury/hitlog.py names them.
-at::Tensor table() {
-  const std::vector<Record> records = HitLog::instance().snapshot();
+// Column order of hitlog_table(); mercury/hitlog.py names them. Rows from record index `start` on.
+at::Tensor table(int64_t start) {
+  TORCH_CHECK(start >= 0, "hitlog_table: start must be >= 0, got ", start);
+  const std::vector<Record> records = HitLog::instance().snapshot(start);
   constexpr int64_t kColumns = 26;
   at::Tensor t = at::empty({static_cast<int64_t>(records.size()), kColumns}, at::kLong);
   int64_t* p = t.data_ptr<int64_t>();
@@ -69,7 +70,7 @@ int64_t export_csv(std::string dir) { return HitLog::instance().export_csv(dir);
 
 TORCH_LIBRARY_FRAGMENT(mercury, m) {
   const auto conservative = c10::AliasAnalysisKind::CONSERVATIVE;
-  m.def(torch::schema("mercury::hitlog_table() -> Tensor", conservative), &table);
+  m.def(torch::schema("mercury::hitlog_table(int start=0) -> Tensor", conservative), &table);
   m.def(torch::schema("mercury::hitlog_hitmap(int index) -> Tensor", conservative), &hitmap);
   m.def(torch::schema("mercury::hitlog_overflow() -> Tensor", conservative), &overflow_table);
   m.def(torch::schema("mercury::hitlog_stats() -> int[]", conservative), &stats);

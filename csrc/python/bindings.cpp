@@ -21,13 +21,14 @@ py::dict layer_dict(const LayerInfo& l) {
   d["padding"] = l.padding;
   d["dilation"] = l.dilation;
   d["groups"] = l.groups;
-  d["mode"] = l.settings.mode;
-  d["sig_bits"] = l.settings.sig_bits;
-  d["cache_entries"] = l.settings.cache_entries;
-  d["cache_ways"] = l.settings.cache_ways;
-  d["vector"] = l.settings.vector;
-  d["seed"] = l.settings.seed;
-  d["record_hitmap"] = l.settings.record_hitmap;
+  for (const mercury::SettingSpec& spec : mercury::settings_table()) {
+    const char* key = spec.name.c_str();
+    switch (spec.type) {
+      case mercury::SettingType::Int: d[key] = l.settings.get_int(spec.name); break;
+      case mercury::SettingType::Bool: d[key] = l.settings.get_bool(spec.name); break;
+      case mercury::SettingType::Str: d[key] = l.settings.get(spec.name); break;
+    }
+  }
   return d;
 }
 

@@ -1,17 +1,39 @@
 // mercury-rewrite in.pt out.pt [options]: swaps every 2-D conv of a TorchScript file for mercury::conv2d.
 #include "csrc/rewrite/rewrite.h"
 
+#include <algorithm>
 #include <fstream>
+#include <functional>
 #include <iostream>
 
 namespace {
 
-constexpr const char* kUsage =
-    "usage: mercury-rewrite IN.pt OUT.pt [--mode off|observe|reuse] [--bits N] [--cache-entries N]\n"
-    "                       [--cache-ways N] [--vector patch|channel] [--seed N] [--hitmap] [--no-freeze]\n"
-    "                       [--layer ID_OR_NAME=key:value[,key:value...]]... [--table FILE.csv]\n"
-    "Layer ids are execution order (graph order after inlining and freezing); --layer overrides settings of one\n"
-    "layer by id (e.g. 3=mode:off) or qualified module name (e.g. layer1.0.conv2=bits:32).\n";
+// "--sig-bits" for "sig_bits": every setting of the table is a flag with the same name as in the Python CLIs.
+std::string flag_of(const std::string& setting) {
+  std::string flag = "--" + setting;
+  std::replace(flag.begin(), flag.end(), '_', '-');
+  return flag;
+}
+
+std::string usage() {
+  std::string u = "usage: mercury-rewrite IN.pt OUT.pt [settings] [--no-freeze]\n"
+                   "                       [--layer ID_OR_NAME=key:value[,key:value...]]... [--table FILE.csv]\n"
+                   "settings (defaults for every layer):\n";
+  for (const mercury::SettingSpec& s : mercury::settings_table()) {
+    std::string values = s.type == mercury::SettingType::Bool ? "" : " " + s.default_value;
+    if (s.type == mercury::SettingType::Int) {
+      values = " N (" + std::to_string(s.min) + ".." + std::to_string(s.max) + ", default " + s.default_value + ")";
+    } else if (s.type == mercury::SettingType::Str) {
+      values = " ";
+      for (size_t i = 0; i < s.choices.size(); ++i) values += (i ? "|" : "") + s.choices[i];
+      values += " (default " + s.default_value + ")";
+    }
+    u += "  " + flag_of(s.name) + values + ": " + s.help + "\n";
+  }
+  return u + "Layer ids are execution order (graph order after inlining and freezing); --layer overrides settings of\n"
+             "one layer by id (e.g. 3=mode:off) or qualified module name (e.g. layer1.0.conv2=sig_bits:32). An id or\n"
+             "name that matches no layer is an error.\n";
+}
 
 struct UsageError : std::invalid_argument {
   using std::invalid_argument::invalid_argument;
@@ -28,8 +50,8 @@ void parse_layer_override(const std::string& spec, mercury::rewrite::RewriteConf
     const std::string item = rest.substr(0, comma);
     const auto colon = item.find(':');
     if (colon == std::string::npos) throw UsageError("--layer setting needs key:value, got '" + item + "'");
-    overrides[item.substr(0, colon)] = item.substr(colon + 1);
-    mercury::rewrite::LayerSettings().set(item.substr(0, colon), item.substr(colon + 1));  // validate now
+    const std::string key = item.substr(0, colon);
+    overrides[key] = mercury::check_setting(key, item.substr(colon + 1));
     rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
   }
   const bool numeric = target.find_first_not_of("0123456789") == std::string::npos;
@@ -38,6 +60,17 @@ void parse_layer_override(const std::string& spec, mercury::rewrite::RewriteConf
   } else {
     config.by_name[target] = overrides;
   }
+}
+
+// Sets the setting whose flag is `arg`; false when `arg` is no setting flag.
+bool parse_setting_flag(const std::string& arg, const std::function<std::string()>& value,
+                        mercury::rewrite::RewriteConfig& config) {
+  for (const mercury::SettingSpec& s : mercury::settings_table()) {
+    if (arg != flag_of(s.name)) continue;
+    config.defaults.set(s.name, s.type == mercury::SettingType::Bool ? "true" : value());
+    return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -54,22 +87,10 @@ int main(int argc, char** argv) {
         return argv[++i];
       };
       if (arg == "-h" || arg == "--help") {
-        std::cout << kUsage;
+        std::cout << usage();
         return 0;
-      } else if (arg == "--mode") {
-        config.defaults.set("mode", value());
-      } else if (arg == "--bits") {
-        config.defaults.set("sig_bits", value());
-      } else if (arg == "--cache-entries") {
-        config.defaults.set("cache_entries", value());
-      } else if (arg == "--cache-ways") {
-        config.defaults.set("cache_ways", value());
-      } else if (arg == "--vector") {
-        config.defaults.set("vector", value());
-      } else if (arg == "--seed") {
-        config.defaults.set("seed", value());
-      } else if (arg == "--hitmap") {
-        config.defaults.record_hitmap = true;
+      } else if (parse_setting_flag(arg, value, config)) {
+        continue;
       } else if (arg == "--no-freeze") {
         config.freeze = false;
       } else if (arg == "--layer") {
@@ -83,8 +104,9 @@ int main(int argc, char** argv) {
       }
     }
     if (positional.size() != 2) throw UsageError("expected IN.pt and OUT.pt");
+    config.defaults.check_combination();
   } catch (const std::invalid_argument& e) {
-    std::cerr << "mercury-rewrite: " << e.what() << "\n" << kUsage;
+    std::cerr << "mercury-rewrite: " << e.what() << "\n" << usage();
     return 2;
   }
 

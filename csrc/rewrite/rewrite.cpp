@@ -7,6 +7,9 @@
 #include <torch/csrc/jit/passes/freeze_module.h>
 #include <torch/csrc/jit/passes/inliner.h>
 
+#include <ATen/core/dispatch/Dispatcher.h>
+
+#include <algorithm>
 #include <sstream>
 #include <stdexcept>
 
@@ -16,43 +19,6 @@ namespace rewrite {
 using torch::jit::Graph;
 using torch::jit::Node;
 using torch::jit::Value;
-
-void LayerSettings::set(const std::string& key, const std::string& value) {
-  auto as_int = [&](const std::string& what) {
-    try {
-      size_t used = 0;
-      const long long v = std::stoll(value, &used);
-      if (used != value.size()) throw std::invalid_argument(value);
-      return static_cast<int64_t>(v);
-    } catch (const std::exception&) {
-      throw std::invalid_argument("setting '" + what + "' needs an integer, got '" + value + "'");
-    }
-  };
-  if (key == "mode") {
-    if (value != "off" && value != "observe" && value != "reuse") {
-      throw std::invalid_argument("mode must be off, observe or reuse, got '" + value + "'");
-    }
-    mode = value;
-  } else if (key == "sig_bits" || key == "bits") {
-    sig_bits = as_int(key);
-  } else if (key == "cache_entries") {
-    cache_entries = as_int(key);
-  } else if (key == "cache_ways") {
-    cache_ways = as_int(key);
-  } else if (key == "vector") {
-    if (value != "patch" && value != "channel") {
-      throw std::invalid_argument("vector must be patch or channel, got '" + value + "'");
-    }
-    vector = value;
-  } else if (key == "seed") {
-    seed = as_int(key);
-  } else if (key == "record_hitmap") {
-    record_hitmap = value == "1" || value == "true" || value == "True";
-  } else {
-    throw std::invalid_argument("unknown setting '" + key + "' (known: mode, sig_bits, cache_entries, "
-                                "cache_ways, vector, seed, record_hitmap)");
-  }
-}
 
 namespace {
 
@@ -64,7 +30,24 @@ const std::vector<c10::Symbol> kOtherConvs = {c10::Symbol::fromQualString("aten:
                                               c10::Symbol::fromQualString("aten::conv_transpose1d"),
                                               c10::Symbol::fromQualString("aten::conv_transpose2d"),
                                               c10::Symbol::fromQualString("aten::conv_transpose3d")};
-constexpr size_t kLayerIdInput = 7;  // mercury::conv2d's layer_id; the settings follow it
+// Position of a named argument in mercury::conv2d's schema (which the settings table builds).
+size_t mercury_arg(const std::string& name) {
+  static const c10::FunctionSchema& schema =
+      c10::Dispatcher::singleton().findSchemaOrThrow("mercury::conv2d", "").schema();
+  const auto index = schema.argumentIndexWithName(name);
+  TORCH_CHECK(index.has_value(), "mercury::conv2d has no argument '", name, "'");
+  return static_cast<size_t>(*index);
+}
+
+// A setting's value as the constant its schema argument takes.
+c10::IValue setting_value(const Settings& s, const SettingSpec& spec) {
+  switch (spec.type) {
+    case SettingType::Int: return s.get_int(spec.name);
+    case SettingType::Bool: return s.get_bool(spec.name);
+    case SettingType::Str: return s.get(spec.name);
+  }
+  return {};
+}
 
 void collect(torch::jit::Block* block, const std::function<bool(Node*)>& wanted, std::vector<Node*>& out) {
   for (Node* node : block->nodes()) {
@@ -130,13 +113,14 @@ struct Candidate {
 bool inspect(Node* node, const torch::jit::Module& root, Candidate& c, std::vector<std::string>& warnings) {
   c.node = node;
   c.info.op = node->kind().toQualString();
-  c.input = node->input(0);
-  c.weight = node->input(1);
-  c.bias = node->input(2);
-  c.stride = node->input(3);
-  c.padding = node->input(4);
-  c.dilation = node->input(5);
-  c.groups = node->input(node->kind() == kConvolution ? 8 : 6);
+  // Same argument names in aten::conv2d (both overloads) and aten::_convolution.
+  c.input = node->namedInput("input");
+  c.weight = node->namedInput("weight");
+  c.bias = node->namedInput("bias");
+  c.stride = node->namedInput("stride");
+  c.padding = node->namedInput("padding");
+  c.dilation = node->namedInput("dilation");
+  c.groups = node->namedInput("groups");
 
   at::Tensor weight;
   std::string path;
@@ -157,7 +141,7 @@ bool inspect(Node* node, const torch::jit::Module& root, Candidate& c, std::vect
     return false;
   }
   if (node->kind() == kConvolution) {
-    const auto transposed = torch::jit::toIValue(node->input(6));
+    const auto transposed = torch::jit::toIValue(node->namedInput("transposed"));
     if (!transposed || !transposed->isBool() || transposed->toBool()) {
       warnings.push_back("aten::_convolution at " + where(node) + ": transposed convolution; left as it is");
       return false;
@@ -193,17 +177,16 @@ bool inspect(Node* node, const torch::jit::Module& root, Candidate& c, std::vect
   return true;
 }
 
-void set_settings(Graph& graph, Node* node, int64_t id, const LayerSettings& s) {
+void set_settings(Graph& graph, Node* node, int64_t id, const Settings& s) {
   torch::jit::WithInsertPoint guard(node);
-  const std::vector<c10::IValue> values = {id, s.mode, s.sig_bits, s.cache_entries, s.cache_ways, s.vector,
-                                           s.seed, s.record_hitmap};
-  for (size_t i = 0; i < values.size(); ++i) {
-    node->replaceInput(kLayerIdInput + i, graph.insertConstant(values[i]));
+  node->replaceInput(mercury_arg("layer_id"), graph.insertConstant(id));
+  for (const SettingSpec& spec : settings_table()) {
+    node->replaceInput(mercury_arg(spec.name), graph.insertConstant(setting_value(s, spec)));
   }
 }
 
-LayerSettings settings_for(const LayerInfo& info, const RewriteConfig& config) {
-  LayerSettings s = config.defaults;
+Settings settings_for(const LayerInfo& info, const RewriteConfig& config) {
+  Settings s = config.defaults;
   auto apply = [&](const std::map<std::string, std::string>& overrides) {
     for (const auto& kv : overrides) s.set(kv.first, kv.second);
   };
@@ -211,7 +194,40 @@ LayerSettings settings_for(const LayerInfo& info, const RewriteConfig& config) {
   if (by_name != config.by_name.end()) apply(by_name->second);
   auto by_id = config.by_id.find(info.id);
   if (by_id != config.by_id.end()) apply(by_id->second);
+  s.check_combination();
   return s;
+}
+
+// Every override must be valid and name a layer that exists: checked before anything is rewritten.
+void check_overrides(const RewriteConfig& config) {
+  config.defaults.check_combination();
+  for (const auto& layer : config.by_id) {
+    if (layer.first < 0) throw std::invalid_argument("layer override for id " + std::to_string(layer.first));
+    for (const auto& kv : layer.second) check_setting(kv.first, kv.second);
+  }
+  for (const auto& layer : config.by_name) {
+    for (const auto& kv : layer.second) check_setting(kv.first, kv.second);
+  }
+}
+
+void check_override_targets(const RewriteConfig& config, const std::vector<LayerInfo>& layers) {
+  for (const auto& layer : config.by_id) {
+    if (layer.first >= static_cast<int64_t>(layers.size())) {
+      throw std::invalid_argument("layer override for id " + std::to_string(layer.first) + ", but the model has " +
+                                  std::to_string(layers.size()) + " rewritten conv layers (ids 0.." +
+                                  std::to_string(static_cast<int64_t>(layers.size()) - 1) + ")");
+    }
+  }
+  for (const auto& layer : config.by_name) {
+    const bool found = std::any_of(layers.begin(), layers.end(),
+                                   [&](const LayerInfo& l) { return l.name == layer.first; });
+    if (!found) {
+      std::string names;
+      for (size_t i = 0; i < layers.size() && i < 5; ++i) names += (i ? ", " : "") + layers[i].name;
+      throw std::invalid_argument("layer override for '" + layer.first + "', but no rewritten conv has that name (" +
+                                  "e.g. " + names + (layers.size() > 5 ? ", ..." : "") + ")");
+    }
+  }
 }
 
 // Module::clone copies tensors with autograd on, which would make the copies' parameters non-leaves.
@@ -232,6 +248,7 @@ torch::jit::Module clone_with_leaf_parameters(const torch::jit::Module& module) 
 }  // namespace
 
 RewriteResult rewrite_module(const torch::jit::Module& module, const RewriteConfig& config) {
+  check_overrides(config);
   RewriteResult result;
   torch::jit::Module m = clone_with_leaf_parameters(module);
   std::shared_ptr<Graph> graph = m.get_method("forward").graph();
@@ -254,13 +271,10 @@ RewriteResult rewrite_module(const torch::jit::Module& module, const RewriteConf
     if (!inspect(node, m, c, result.warnings)) continue;
     torch::jit::WithInsertPoint guard(node);
     Value* padding = c.padding ? c.padding : graph->insertConstant(c10::IValue(c.info.padding));
+    // The provisional id rides in layer_id until phase 2; the settings keep their schema defaults until then.
     const auto id = static_cast<int64_t>(provisional.size());
-    const LayerSettings& d = config.defaults;
-    using c10::IValue;
-    Value* out = graph->insert(kMercuryConv2d, {c.input, c.weight, c.bias, c.stride, padding, c.dilation, c.groups,
-                                                IValue(id), IValue(d.mode), IValue(d.sig_bits),
-                                                IValue(d.cache_entries), IValue(d.cache_ways), IValue(d.vector),
-                                                IValue(d.seed), IValue(d.record_hitmap)});
+    Value* out = graph->insert(kMercuryConv2d, {c.input, c.weight, c.bias, c.stride, padding, c.dilation, c.groups},
+                               {torch::jit::NamedValue("layer_id", id)});
     out->setType(node->output()->type());
     node->output()->replaceAllUsesWith(out);
     node->destroy();
@@ -279,13 +293,14 @@ RewriteResult rewrite_module(const torch::jit::Module& module, const RewriteConf
   std::vector<Node*> rewritten;
   collect(graph->block(), [](Node* n) { return n->kind() == kMercuryConv2d; }, rewritten);
   for (Node* node : rewritten) {
-    LayerInfo info = provisional.at(torch::jit::toIValue(node->input(kLayerIdInput))->toInt());
+    LayerInfo info = provisional.at(torch::jit::toIValue(node->input(mercury_arg("layer_id")))->toInt());
     info.id = static_cast<int64_t>(result.layers.size());
     info.settings = settings_for(info, config);
     set_settings(*graph, node, info.id, info.settings);
     result.layers.push_back(info);
   }
   torch::jit::EliminateDeadCode(graph);
+  check_override_targets(config, result.layers);
   if (result.layers.empty()) {
     result.warnings.push_back("no 2-D convolution was rewritten: the module is unchanged");
   }
@@ -300,14 +315,14 @@ std::string layer_table_csv(const std::vector<LayerInfo>& layers) {
     return s;
   };
   std::ostringstream out;
-  out << "id,name,op,weight_shape,stride,padding,dilation,groups,mode,sig_bits,cache_entries,cache_ways,vector,"
-         "seed,record_hitmap\n";
+  out << "id,name,op,weight_shape,stride,padding,dilation,groups";
+  for (const SettingSpec& spec : settings_table()) out << ',' << spec.name;
+  out << '\n';
   for (const LayerInfo& l : layers) {
-    const LayerSettings& s = l.settings;
     out << l.id << ',' << l.name << ',' << l.op << ',' << join(l.weight_shape) << ',' << join(l.stride) << ','
-        << join(l.padding) << ',' << join(l.dilation) << ',' << l.groups << ',' << s.mode << ',' << s.sig_bits
-        << ',' << s.cache_entries << ',' << s.cache_ways << ',' << s.vector << ',' << s.seed << ','
-        << (s.record_hitmap ? 1 : 0) << '\n';
+        << join(l.padding) << ',' << join(l.dilation) << ',' << l.groups;
+    for (const SettingSpec& spec : settings_table()) out << ',' << l.settings.get(spec.name);
+    out << '\n';
   }
   return out.str();
 }

@@ -1,6 +1,8 @@
 // The TorchScript pass that swaps every 2-D convolution of a module for mercury::conv2d.
 #pragma once
 
+#include "ops/settings.h"
+
 #include <torch/script.h>
 
 #include <cstdint>
@@ -11,25 +13,11 @@
 namespace mercury {
 namespace rewrite {
 
-// MERCURY settings of one layer (the trailing arguments of mercury::conv2d).
-struct LayerSettings {
-  std::string mode = "observe";
-  int64_t sig_bits = 20;
-  int64_t cache_entries = 1024;
-  int64_t cache_ways = 0;
-  std::string vector = "patch";
-  int64_t seed = 0;
-  bool record_hitmap = false;
-
-  // Sets one setting by name ("mode", "sig_bits"/"bits", "cache_entries", "cache_ways", "vector", "seed",
-  // "record_hitmap"); throws std::invalid_argument naming the key or value that is wrong.
-  void set(const std::string& key, const std::string& value);
-};
-
 struct RewriteConfig {
-  LayerSettings defaults;
+  Settings defaults;  // checked against the settings table when set
   // Overrides by layer id or by qualified module name (e.g. "layer1.0.conv2"): key -> value, applied in order
-  // (defaults, then by name, then by id).
+  // (defaults, then by name, then by id). Each value is checked against the settings table before anything is
+  // rewritten, and an id or name that matches no rewritten layer is an error (std::invalid_argument).
   std::map<int64_t, std::map<std::string, std::string>> by_id;
   std::map<std::string, std::map<std::string, std::string>> by_name;
   // Freeze first (weights become constants; branches on constant attributes, e.g. MobileNetV2's residual
@@ -44,7 +32,7 @@ struct LayerInfo {
   std::string op;    // the op it replaced: aten::conv2d or aten::_convolution
   std::vector<int64_t> weight_shape, stride, padding, dilation;  // empty when not constant
   int64_t groups = -1;
-  LayerSettings settings;
+  Settings settings;
 };
 
 struct RewriteResult {
@@ -56,7 +44,7 @@ struct RewriteResult {
 // Works on a clone: `module` is left as it was.
 RewriteResult rewrite_module(const torch::jit::Module& module, const RewriteConfig& config);
 
-// "id,name,op,weight_shape,stride,padding,dilation,groups,mode,sig_bits,cache_entries,cache_ways,vector,seed"
+// "id,name,op,weight_shape,stride,padding,dilation,groups," then one column per setting (settings table order).
 std::string layer_table_csv(const std::vector<LayerInfo>& layers);
 
 }  // namespace rewrite

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ATen/core/dispatch/Dispatcher.h>
+
 #include <filesystem>
 #include <unistd.h>
 
@@ -34,7 +36,7 @@ TEST(Rewrite, SaveLoadRunFromCxx) {
   torch::Tensor want = net.forward({x}).toTensor();
 
   mercury::rewrite::RewriteConfig config;
-  config.defaults.sig_bits = 24;
+  config.defaults.set("sig_bits", "24");
   config.by_name["block"]["mode"] = "reuse";
   const auto result = mercury::rewrite::rewrite_module(net, config);
   ASSERT_EQ(result.layers.size(), 2u);
@@ -42,7 +44,7 @@ TEST(Rewrite, SaveLoadRunFromCxx) {
   EXPECT_EQ(result.layers[0].name, "stem");  // a bare parameter of the root module: named by itself
   EXPECT_EQ(result.layers[1].name, "block");
   EXPECT_EQ(result.layers[0].stride, (std::vector<int64_t>{2, 2}));
-  EXPECT_EQ(result.layers[1].settings.mode, "reuse");
+  EXPECT_EQ(result.layers[1].settings.get("mode"), "reuse");
 
   const std::string path =
       (std::filesystem::temp_directory_path() / ("mercury_rewrite_test_" + std::to_string(getpid()) + ".pt")).string();
@@ -75,14 +77,47 @@ TEST(Rewrite, ObserveKeepsTheOutput) {
   EXPECT_TRUE(torch::allclose(rewritten.forward({x}).toTensor(), want, 1e-5, 1e-5));
 }
 
-TEST(Rewrite, BadSettingNamesTheKey) {
-  mercury::rewrite::LayerSettings s;
+TEST(Rewrite, BadSettingNamesTheKeyAndValue) {
+  mercury::Settings s;
   EXPECT_THROW(s.set("colour", "red"), std::invalid_argument);
   try {
     s.set("sig_bits", "many");
+    FAIL() << "expected an error";
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("sig_bits"), std::string::npos);
   }
+  try {
+    s.set("sig_bits", "99");  // out of the table's range: refused when given, not when the model runs
+    FAIL() << "expected an error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("[1, 64], got 99"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Rewrite, OverrideForAMissingLayerIsAnError) {
+  torch::jit::Module net = two_conv_net();
+  mercury::rewrite::RewriteConfig by_id;
+  by_id.by_id[5]["mode"] = "off";
+  try {
+    mercury::rewrite::rewrite_module(net, by_id);
+    FAIL() << "expected an error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("id 5, but the model has 2"), std::string::npos) << e.what();
+  }
+  mercury::rewrite::RewriteConfig by_name;
+  by_name.by_name["nosuch.conv"]["mode"] = "off";
+  EXPECT_THROW(mercury::rewrite::rewrite_module(net, by_name), std::invalid_argument);
+}
+
+TEST(Rewrite, SchemaComesFromTheSettingsTable) {
+  const auto& schema = c10::Dispatcher::singleton().findSchemaOrThrow("mercury::conv2d", "").schema();
+  for (const mercury::SettingSpec& spec : mercury::settings_table()) {
+    const auto index = schema.argumentIndexWithName(spec.name);
+    ASSERT_TRUE(index.has_value()) << spec.name;
+    ASSERT_TRUE(schema.arguments()[*index].default_value().has_value()) << spec.name;
+  }
+  EXPECT_EQ(schema.arguments()[*schema.argumentIndexWithName("sig_bits")].default_value()->toInt(),
+            mercury::Settings().get_int("sig_bits"));
 }
 
 }  // namespace
