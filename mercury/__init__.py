@@ -1,31 +1,35 @@
 """MERCURY for PyTorch: the mercury::conv2d operator, its hit log, and the TorchScript rewrite.
 
-Importing this package loads libmercury_ops.so, after which ``torch.ops.mercury.conv2d`` exists.
+Importing this package loads libmercury_ops.so, after which ``torch.ops.mercury.conv2d`` exists. The op, the hit
+log and ``convert`` need only that library; ``rewrite`` also needs the ``mercury._C`` bindings, loaded on first use.
 """
 import os
 
 import torch
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
+BUILD_HINT = "cmake -S . -B build && cmake --build build -j2 (or pip install --no-build-isolation .)"
 
 
 def _load_ops_library():
     path = os.path.join(_HERE, "libmercury_ops.so")
     if not os.path.exists(path):
-        raise ImportError(
-            f"mercury: {path} is missing. Build it first: "
-            "cmake -S . -B build && cmake --build build -j2 (or pip install --no-build-isolation .)")
+        raise ImportError(f"mercury: {path} is missing. Build it first: {BUILD_HINT}")
     torch.ops.load_library(path)
     return path
 
 
 LIBRARY_PATH = _load_ops_library()
 
+from mercury import settings  # noqa: E402
 from mercury.hitlog import (hitlog, hitlog_export, hitlog_hitmap, hitlog_overflow,  # noqa: E402
                             hitlog_reset, hitlog_set_capacity, hitlog_stats)
 from mercury.functional import conv2d  # noqa: E402
 from mercury.convert import MercuryConv2d, convert  # noqa: E402
 from mercury.rewrite import rewrite  # noqa: E402
 
-__all__ = ["conv2d", "convert", "MercuryConv2d", "rewrite", "hitlog", "hitlog_export", "hitlog_hitmap", "hitlog_overflow", "hitlog_reset",
-           "hitlog_set_capacity", "hitlog_stats", "LIBRARY_PATH"]
+defaults = settings.defaults
+
+__all__ = ["conv2d", "convert", "MercuryConv2d", "rewrite", "defaults", "settings", "hitlog", "hitlog_export",
+           "hitlog_hitmap", "hitlog_overflow", "hitlog_reset", "hitlog_set_capacity", "hitlog_stats",
+           "LIBRARY_PATH", "BUILD_HINT"]

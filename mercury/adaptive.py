@@ -29,7 +29,7 @@ Turning layers off (per layer, decided at every check from the hit counts of tha
     MERCURY off its hits are no longer measured, and bits only grow (so its hit rate would only fall).
 
 The policy is framework-free (plain numbers in, decisions out); `apply(modules)` writes the decisions into
-modules that have `layer_id`, `mode` and `sig_bits` attributes (benchmarks.common.MercuryConv2d).
+modules that have `layer_id`, `mode` and `sig_bits` attributes (mercury.MercuryConv2d).
 `history` records every decision (step, event, details) for plots and reports.
 """
 from dataclasses import dataclass, field
@@ -143,7 +143,7 @@ class AdaptivePolicy:
         return "off" if int(layer_id) in self.disabled else self.reuse_mode
 
     def apply(self, modules: Iterable) -> None:
-        """Set .mode and .sig_bits of modules carrying a layer_id (e.g. benchmarks.common.MercuryConv2d)."""
+        """Set .mode and .sig_bits of modules carrying a layer_id (e.g. mercury.MercuryConv2d)."""
         for m in modules:
             m.mode = self.layer_mode(m.layer_id)
             m.sig_bits = self.sig_bits

@@ -4,9 +4,8 @@ from typing import Dict, List, Mapping, Optional, Union
 import torch
 import torch.nn as nn
 
-
-_DEFAULTS = dict(mode="observe", sig_bits=20, cache_entries=1024, cache_ways=0, vector="patch", seed=0,
-                 record_hitmap=False)
+from mercury import settings as mercury_settings
+from mercury.order import conv_calls
 
 
 class MercuryConv2d(nn.Conv2d):
@@ -17,19 +16,19 @@ class MercuryConv2d(nn.Conv2d):
     def __init__(self, *args, layer_id: int = 0, **settings):
         super().__init__(*args)
         self.layer_id = layer_id
-        self.configure(**dict(_DEFAULTS, **settings))
+        self.configure(**dict(mercury_settings.defaults(), **settings))
 
     def configure(self, **settings) -> None:
-        """Change MERCURY settings (mode, sig_bits, cache_entries, cache_ways, vector, seed, record_hitmap)."""
-        unknown = set(settings) - set(_DEFAULTS)
-        if unknown:
-            raise ValueError(f"MercuryConv2d: unknown setting(s) {sorted(unknown)}; known: {sorted(_DEFAULTS)}")
-        for key, value in settings.items():  # plain typed attributes, so the module scripts
-            setattr(self, key, type(_DEFAULTS[key])(value))
+        """Change MERCURY settings (mercury.settings.table(): mode, sig_bits, ...); values are checked now."""
+        checked = mercury_settings.check(settings, "MercuryConv2d")
+        merged = dict(getattr(self, "settings", {}), **checked)
+        mercury_settings.check(merged, "MercuryConv2d")  # cross-setting rules (cache_ways | cache_entries)
+        for key, value in checked.items():  # plain typed attributes, so the module scripts
+            setattr(self, key, value)
 
     @property
     def settings(self) -> Dict:
-        return {key: getattr(self, key) for key in _DEFAULTS}
+        return {key: getattr(self, key) for key in mercury_settings.names() if hasattr(self, key)}
 
     @classmethod
     def from_conv(cls, conv: nn.Conv2d, layer_id: int, **settings) -> "MercuryConv2d":
@@ -50,29 +49,13 @@ class MercuryConv2d(nn.Conv2d):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.ops.mercury.conv2d(
             x, self.weight, self.bias, [self.stride[0], self.stride[1]], [self.padding[0], self.padding[1]],
-            [self.dilation[0], self.dilation[1]], self.groups, self.layer_id, self.mode, self.sig_bits,
-            self.cache_entries, self.cache_ways, self.vector, self.seed, self.record_hitmap)
+            [self.dilation[0], self.dilation[1]], self.groups, self.layer_id, mode=self.mode,
+            sig_bits=self.sig_bits, cache_entries=self.cache_entries, cache_ways=self.cache_ways,
+            vector=self.vector, seed=self.seed, record_hitmap=self.record_hitmap)
 
     def extra_repr(self) -> str:
         return super().extra_repr() + f", layer_id={self.layer_id}, " + ", ".join(
             f"{k}={v!r}" for k, v in self.settings.items())
-
-
-def _execution_order(module: nn.Module, example: torch.Tensor) -> List[str]:
-    order: List[str] = []
-    hooks = [m.register_forward_pre_hook(lambda mod, inp, name=name: order.append(name))
-             for name, m in module.named_modules() if isinstance(m, nn.Conv2d)]
-    was_training = module.training
-    try:
-        module.eval()
-        with torch.no_grad():
-            module(example)
-    finally:
-        module.train(was_training)
-        for h in hooks:
-            h.remove()
-    seen = set()
-    return [n for n in order if not (n in seen or seen.add(n))]
 
 
 def convert(module: nn.Module, example: Optional[torch.Tensor] = None,
@@ -85,8 +68,16 @@ def convert(module: nn.Module, example: Optional[torch.Tensor] = None,
     """
     convs = {name: m for name, m in module.named_modules() if isinstance(m, nn.Conv2d)
              and not isinstance(m, MercuryConv2d)}
-    names = _execution_order(module, example) if example is not None else list(convs)
+    names = []
+    if example is not None:
+        for call in conv_calls(module, example):
+            if call.module_name not in names:  # a module called twice keeps its first id
+                names.append(call.module_name)
     names += [n for n in convs if n not in names]  # convs the example did not reach
+    unknown = [k for k in (per_layer or {}) if k not in names and not (isinstance(k, int) and 0 <= k < len(names))]
+    if unknown:
+        raise ValueError(f"mercury.convert: per_layer names layer(s) {unknown} that the model does not have "
+                         f"(ids 0..{len(names) - 1}, or names such as {names[:3]})")
     table = []
     for layer_id, name in enumerate(names):
         layer_settings = dict(settings)
@@ -97,3 +88,14 @@ def convert(module: nn.Module, example: Optional[torch.Tensor] = None,
         setattr(module.get_submodule(parent_name) if parent_name else module, child, new)
         table.append(dict(id=layer_id, name=name, **new.settings))
     return table
+
+
+def mercury_layers(model: nn.Module) -> List[MercuryConv2d]:
+    """The MercuryConv2d modules of a converted model, sorted by layer id."""
+    return sorted((m for m in model.modules() if isinstance(m, MercuryConv2d)), key=lambda m: m.layer_id)
+
+
+def configure_layers(model: nn.Module, **settings) -> None:
+    """MercuryConv2d.configure on every converted layer of `model`."""
+    for m in mercury_layers(model):
+        m.configure(**settings)

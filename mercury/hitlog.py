@@ -1,6 +1,6 @@
 """Reading the process-wide hit log from Python (the same ops C++ and TorchScript use)."""
 import warnings
-from typing import Dict, List
+from typing import Dict, Iterable, List, Mapping
 
 import torch
 
@@ -12,15 +12,17 @@ _MODES = ("observe", "reuse")
 _VECTORS = ("patch", "channel")
 
 
-def hitlog(with_hitmaps: bool = False) -> List[Dict]:
-    """All stored records, oldest first, as dicts (keys: TABLE_COLUMNS, plus 'hitmap' on request).
+def hitlog(with_hitmaps: bool = False, start: int = 0) -> List[Dict]:
+    """Stored records from index `start` on (default: all), oldest first, as dicts (keys: TABLE_COLUMNS, plus
+    'hitmap' on request). A reader polling every step passes the count it has already seen, so each call
+    copies only the new records.
 
     Warns when calls were dropped because the log was full (hitlog_overflow() has their per-layer totals)
     or hit maps were dropped for the byte budget. The C++ side also warns once, on stderr, when it happens.
     """
-    table = torch.ops.mercury.hitlog_table().tolist()
+    table = torch.ops.mercury.hitlog_table(start).tolist()
     records = []
-    for index, row in enumerate(table):
+    for index, row in enumerate(table, start):
         record = dict(zip(TABLE_COLUMNS, row))
         record["mode"] = _MODES[record["mode"]]
         record["vector"] = _VECTORS[record["vector"]]
@@ -66,3 +68,16 @@ def hitlog_set_capacity(records: int, hitmap_bytes: int = 256 << 20) -> None:
 def hitlog_export(directory: str) -> int:
     """Write DIR/hitmap-NNN.csv per layer and DIR/overflow.csv; returns the number of layer files."""
     return torch.ops.mercury.hitlog_export(directory)
+
+
+def layer_totals(records: Iterable[Mapping]) -> Dict[int, Dict[str, int]]:
+    """{layer_id: {calls, hits, misses, vectors, sig_bits (of the last call)}} summed over the records' calls."""
+    out: Dict[int, Dict[str, int]] = {}
+    for r in records:
+        s = out.setdefault(int(r["layer_id"]), {"calls": 0, "hits": 0, "misses": 0, "vectors": 0})
+        s["calls"] += 1
+        s["hits"] += int(r["hits"])
+        s["misses"] += int(r["misses"])
+        s["vectors"] += int(r["vectors"])
+        s["sig_bits"] = int(r["sig_bits"])
+    return out

@@ -1,26 +1,34 @@
 """Rewrite a TorchScript module so that every 2-D convolution runs through mercury::conv2d."""
 from typing import Dict, List, Mapping, Optional, Tuple, Union
 
+import importlib
+
 import torch
 
-from mercury import _C
+from mercury import settings as mercury_settings
 
-_SETTINGS = ("mode", "sig_bits", "cache_entries", "cache_ways", "vector", "seed", "record_hitmap")
+
+def _bindings():
+    """mercury._C, loaded on first use, so that the op and convert work where only the op library is built."""
+    try:
+        return importlib.import_module("mercury._C")
+    except ImportError as e:
+        from mercury import BUILD_HINT
+        raise ImportError(f"mercury.rewrite needs the mercury._C bindings, which are not built or do not load ({e}). "
+                          f"Build them: {BUILD_HINT}") from e
 
 
 def _as_strings(settings: Mapping, where: str) -> Dict[str, str]:
-    unknown = set(settings) - set(_SETTINGS)
-    if unknown:
-        raise ValueError(f"mercury.rewrite: unknown setting(s) {sorted(unknown)} in {where}; known: {_SETTINGS}")
-    return {k: str(v) for k, v in settings.items()}
+    checked = mercury_settings.check(settings, f"mercury.rewrite {where}")
+    return {k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in checked.items()}
 
 
 def rewrite(module: torch.jit.ScriptModule, *, per_layer: Optional[Mapping[Union[int, str], Mapping]] = None,
             freeze: bool = True, **settings) -> Tuple[torch.jit.ScriptModule, List[Dict], List[str]]:
     """Swap every 2-D conv of a scripted, traced or loaded module for mercury::conv2d.
 
-    settings: defaults for every layer (mode, sig_bits, cache_entries, cache_ways, vector, seed,
-    record_hitmap). per_layer: overrides keyed by layer id (execution order) or qualified module name.
+    settings: defaults for every layer (mercury.settings.table()). per_layer: overrides keyed by layer id
+    (execution order) or qualified module name; one that matches no layer is an error.
     freeze: freeze first (weights become constants, branches on constant attributes are resolved so that
     every conv appears once in execution order); freeze=False keeps the module trainable.
 
@@ -34,5 +42,9 @@ def rewrite(module: torch.jit.ScriptModule, *, per_layer: Optional[Mapping[Union
     for key, overrides in (per_layer or {}).items():
         target = by_id if isinstance(key, int) else by_name
         target[key] = _as_strings(overrides, f"per_layer[{key!r}]")
-    cpp_module, layers, warnings = _C.rewrite(module._c, _as_strings(settings, "settings"), by_id, by_name, freeze)
+    try:
+        cpp_module, layers, warnings = _bindings().rewrite(module._c, _as_strings(settings, "settings"), by_id,
+                                                           by_name, freeze)
+    except ValueError as e:  # std::invalid_argument from the pass (e.g. an override for a layer that is not there)
+        raise ValueError(f"mercury.rewrite: {e}") from None
     return torch.jit._recursive.wrap_cpp_module(cpp_module), layers, warnings

@@ -102,7 +102,7 @@ def test_save_load_and_cli_round_trip(tmp_path, photos):
         pytest.skip("mercury-rewrite not built")
     source, out, table = tmp_path / "r18.pt", tmp_path / "r18_cli.pt", tmp_path / "table.csv"
     scripted.save(str(source))
-    done = subprocess.run([CLI, str(source), str(out), "--bits", "16", "--layer", "2=mode:off", "--table",
+    done = subprocess.run([CLI, str(source), str(out), "--sig-bits", "16", "--layer", "2=mode:off", "--table",
                            str(table)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "rewrote 20 conv layers" in done.stdout
@@ -112,8 +112,21 @@ def test_save_load_and_cli_round_trip(tmp_path, photos):
         torch.testing.assert_close(torch.jit.load(str(out))(photos), want, rtol=1e-4, atol=1e-4)
     bad = subprocess.run([CLI, str(tmp_path / "missing.pt"), str(out)], capture_output=True, text=True)
     assert bad.returncode == 1 and "error" in bad.stderr and "Traceback" not in bad.stderr
-    usage = subprocess.run([CLI, str(source), str(out), "--bits", "many"], capture_output=True, text=True)
+    usage = subprocess.run([CLI, str(source), str(out), "--sig-bits", "many"], capture_output=True, text=True)
     assert usage.returncode == 2 and "needs an integer" in usage.stderr
+    # Out-of-range settings are refused when given, before any model is written.
+    too_many = subprocess.run([CLI, str(source), str(tmp_path / "never.pt"), "--sig-bits", "99"],
+                              capture_output=True, text=True)
+    assert too_many.returncode == 2 and "[1, 64], got 99" in too_many.stderr
+    assert not (tmp_path / "never.pt").exists()
+    bad_layer = subprocess.run([CLI, str(source), str(tmp_path / "never.pt"), "--layer", "2=sig_bits:0"],
+                               capture_output=True, text=True)
+    assert bad_layer.returncode == 2 and "got 0" in bad_layer.stderr
+    # An override for a layer the model does not have is an error, not silently ignored.
+    missing = subprocess.run([CLI, str(source), str(tmp_path / "never.pt"), "--layer", "20=mode:off"],
+                             capture_output=True, text=True)
+    assert missing.returncode == 1 and "id 20, but the model has 20" in missing.stderr
+    assert not (tmp_path / "never.pt").exists()
 
 
 class NoConv(nn.Module):

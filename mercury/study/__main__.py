@@ -1,0 +1,5 @@
+import sys
+
+from mercury.study.inference import main
+
+sys.exit(main())

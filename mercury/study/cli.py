@@ -1,0 +1,53 @@
+"""Argument groups shared by every study front end (python3 -m mercury.study, benchmarks/*.py): one name per flag
+everywhere (--models, --sig-bits, --config, ...); the MERCURY settings' flags come from the op's settings table."""
+import argparse
+import os
+from typing import Any, List, Mapping, Sequence
+
+import torch
+
+from mercury import settings as mercury_settings
+from mercury import tools
+
+
+def add_models(parser: argparse.ArgumentParser, default: str, shorthands: Mapping[str, Sequence[str]] = None) -> None:
+    names = ", ".join(f"'{k}' = {','.join(v)}" for k, v in (shorthands or {}).items())
+    parser.add_argument("--models", default=default,
+                        help=f"comma-separated zoo models (default {default})" + (f"; {names}" if names else ""))
+
+
+def models_from(args: argparse.Namespace, shorthands: Mapping[str, Sequence[str]] = None) -> List[str]:
+    if shorthands and args.models in shorthands:
+        return list(shorthands[args.models])
+    return [m.strip() for m in args.models.split(",") if m.strip()]
+
+
+def add_settings(parser: argparse.ArgumentParser, **defaults: Any) -> None:
+    mercury_settings.add_arguments(parser, defaults)
+
+
+def add_simulator(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("simulator")
+    g.add_argument("--config", default=tools.config_path("eyeriss_ws.cfg"),
+                   help="mercury-sim accelerator config (default configs/eyeriss_ws.cfg, the 12x14 Eyeriss-like "
+                        "weight-stationary array)")
+    g.add_argument("--sim", default=None, help="mercury-sim binary (default: found next to the package or on PATH)")
+    g.add_argument("--no-sim", action="store_true", help="skip the simulator (hit rates only)")
+
+
+def add_output(parser: argparse.ArgumentParser, default_out: str) -> None:
+    g = parser.add_argument_group("output")
+    g.add_argument("--out", default=default_out, help=f"output folder (default {default_out})")
+    g.add_argument("--no-plots", action="store_true")
+    g.add_argument("--quiet", action="store_true", help="no progress output")
+    g.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+
+
+def default_out(*parts: str) -> str:
+    """out/<parts> under the current directory."""
+    return os.path.join(os.getcwd(), "out", *parts)
+
+
+def apply_threads(args: argparse.Namespace) -> None:
+    if args.threads:
+        torch.set_num_threads(args.threads)

@@ -1,0 +1,51 @@
+"""Per-layer plots of one study run: hit rate, simulated speedup, simulated cycles (matplotlib, Agg)."""
+import os
+from typing import Dict, List
+
+from mercury.study.files import pyplot
+
+
+def layer_plots(name: str, rows: List[Dict], out: str, settings: Dict, args) -> List[str]:
+    plt = pyplot()
+    ids = [r["layer"] for r in rows]
+    n = len(rows)
+    width = max(8.0, min(24.0, 0.18 * n + 4))
+    label = (f"{name}, {args.batches}x{args.batch_size} images, {settings['sig_bits']}-bit signatures, "
+             f"{settings['mode']}")
+    tick_step = max(1, n // 40)
+    paths = []
+
+    def finish(ax, fig, fname, ylabel):
+        ax.set_xlabel("conv layer id (execution order)")
+        ax.set_ylabel(ylabel)
+        ax.set_xticks(ids[::tick_step])
+        ax.set_xlim(-1, n)
+        ax.grid(axis="y", alpha=0.3)
+        fig.tight_layout()
+        path = os.path.join(out, fname)
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        paths.append(path)
+
+    fig, ax = plt.subplots(figsize=(width, 4))
+    ax.bar(ids, [100 * r["hit_rate"] for r in rows], color="tab:blue")
+    ax.set_ylim(0, 100)
+    ax.set_title(f"MCACHE hit rate per layer - {label}")
+    finish(ax, fig, "hit_rate.png", "hit rate (%)")
+
+    if all(r.get("speedup") for r in rows):
+        fig, ax = plt.subplots(figsize=(width, 4))
+        sp = [r["speedup"] for r in rows]
+        ax.bar(ids, sp, color=["tab:green" if s >= 1 else "tab:red" for s in sp])
+        ax.axhline(1.0, color="black", lw=0.8)
+        ax.set_title(f"Simulated speedup per layer (baseline / MERCURY cycles) - {name} (mercury-sim)")
+        finish(ax, fig, "speedup.png", "speedup (x)")
+
+        fig, ax = plt.subplots(figsize=(width, 4))
+        wbar = 0.4
+        ax.bar([i - wbar / 2 for i in ids], [r["baseline_cycles"] for r in rows], wbar, label="baseline")
+        ax.bar([i + wbar / 2 for i in ids], [r["mercury_cycles"] for r in rows], wbar, label="MERCURY")
+        ax.set_title(f"Simulated cycles per layer - {name} ({os.path.basename(args.config)}, mercury-sim)")
+        ax.legend()
+        finish(ax, fig, "cycles.png", "cycles")
+    return paths

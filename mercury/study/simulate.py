@@ -1,0 +1,82 @@
+"""Export the hit log and run mercury-sim on it: the geometry of every layer travels in the hit log, so the
+simulator needs no topology (mercury-sim -c CONFIG -m HITLOG_DIR). Its reports are read back once, here."""
+import os
+import subprocess
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence
+
+import mercury
+from mercury import tools
+from mercury.study.files import read_csv
+
+
+def export_hitlog(directory: str) -> str:
+    """mercury.hitlog_export into a clean `directory` (old hitmap-*.csv files removed first)."""
+    os.makedirs(directory, exist_ok=True)
+    for name in os.listdir(directory):
+        if name.endswith(".csv"):
+            os.remove(os.path.join(directory, name))
+    mercury.hitlog_export(directory)
+    return directory
+
+
+@dataclass
+class SimReport:
+    """mercury-sim's MERCURY_REPORT.csv (one dict per layer, numbers as floats) and MERCURY_TOTAL.csv."""
+    command: List[str]
+    layers: List[Dict] = field(default_factory=list)
+    totals: Dict = field(default_factory=dict)
+
+
+_LAYER_COLUMNS = {"LayerID": "layer", "Vectors": "vectors", "Hits": "hits", "HitRate": "hit_rate",
+                  "SigBits": "sig_bits", "BaselineCycles": "baseline_cycles", "SignatureCycles": "signature_cycles",
+                  "LookupCycles": "lookup_cycles", "OverheadCycles": "overhead_cycles",
+                  "MercuryCycles": "mercury_cycles", "Speedup": "speedup"}
+_TOTAL_COLUMNS = {"Layers": "layers", "Vectors": "vectors", "Hits": "hits", "HitRate": "hit_rate",
+                  "BaselineCycles": "baseline_cycles", "OverheadCycles": "overhead_cycles",
+                  "MercuryCycles": "mercury_cycles", "Speedup": "speedup"}
+
+
+def _numbers(row: Dict[str, str], columns: Dict[str, str], where: str) -> Dict:
+    try:
+        return {key: float(row[col]) for col, key in columns.items()}
+    except KeyError as e:
+        raise RuntimeError(f"{where}: column {e} missing (mercury-sim and this package out of step?)") from None
+
+
+def read_reports(outdir: str, command: Sequence[str] = ()) -> SimReport:
+    layer_path = os.path.join(outdir, "MERCURY_REPORT.csv")
+    total_path = os.path.join(outdir, "MERCURY_TOTAL.csv")
+    for path in (layer_path, total_path):
+        if not os.path.isfile(path):
+            raise RuntimeError(f"mercury-sim wrote no {path}")
+    layers = []
+    for row in read_csv(layer_path):
+        layer = _numbers(row, _LAYER_COLUMNS, layer_path)
+        layer["layer"] = int(layer["layer"])
+        layer["has_hitlog"] = row.get("HitLog") == "yes"
+        layers.append(layer)
+    totals_rows = read_csv(total_path)
+    if len(totals_rows) != 1:
+        raise RuntimeError(f"{total_path}: expected one row, got {len(totals_rows)}")
+    return SimReport(list(command), layers, _numbers(totals_rows[0], _TOTAL_COLUMNS, total_path))
+
+
+def simulate(hitlog_dir: str, outdir: str, config: Optional[str] = None, sim: Optional[str] = None,
+             topology: Optional[str] = None, extra: Sequence[str] = ()) -> SimReport:
+    """mercury-sim -c CONFIG -m HITLOG_DIR -o OUTDIR; its stdout/stderr go to OUTDIR/sim.log. Raises
+    FileNotFoundError (no binary / config) or RuntimeError (the simulator failed, with its message).
+    topology: only where some layers have no hit log (layers switched off for a whole run): a topology from
+    models.topology whose rows without a log are then reported at baseline."""
+    binary = tools.require_tool("mercury-sim", sim)
+    config = config or tools.config_path()
+    if not os.path.isfile(config):
+        raise FileNotFoundError(f"simulator config not found: {config}")
+    os.makedirs(outdir, exist_ok=True)
+    cmd = [binary, "-c", config, "-m", hitlog_dir, "-o", outdir, *(["-t", topology] if topology else []), *extra]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    with open(os.path.join(outdir, "sim.log"), "w") as f:
+        f.write("$ " + " ".join(cmd) + "\n" + proc.stdout + proc.stderr)
+    if proc.returncode != 0:
+        raise RuntimeError(f"mercury-sim failed (exit {proc.returncode}): {' '.join(cmd)}\n{proc.stderr.strip()}")
+    return read_reports(outdir, cmd)
