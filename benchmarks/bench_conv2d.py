@@ -3,31 +3,25 @@
 Each layer is fed the activation it really receives when the model runs on real photos (skimage's data
 folder, 224x224). Distinct layer shapes only. Prints a table and writes it as CSV.
 
-    PYTHONPATH=. /usr/bin/python3 benchmarks/bench_conv2d.py --model resnet101 --batch 8
+    python3 benchmarks/bench_conv2d.py --models resnet101 --batch-size 8
 """
 import argparse
 import csv
 import os
 import statistics
+import sys
 import time
 
 import torch
 import torch.nn.functional as F
 
-import mercury
-from models import data, zoo
+if __package__ in (None, ""):
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-
-def capture_conv_inputs(model, images):
-    """[(qualified name, module, input tensor)] in execution order."""
-    captured = []
-    hooks = [m.register_forward_hook(lambda mod, inp, out, name=name: captured.append((name, mod, inp[0])))
-             for name, m in model.named_modules() if isinstance(m, torch.nn.Conv2d)]
-    with torch.no_grad():
-        model(images)
-    for h in hooks:
-        h.remove()
-    return captured
+import mercury  # noqa: E402
+from mercury.order import conv_calls  # noqa: E402
+from mercury.study import cli  # noqa: E402
+from models import data, zoo  # noqa: E402
 
 
 def shape_key(module, x):
@@ -47,26 +41,27 @@ def best_of(fn, repeats):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default="resnet101")
-    parser.add_argument("--batch", type=int, default=8)
+    cli.add_models(parser, "resnet101")
+    parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--size", type=int, default=224)
-    parser.add_argument("--sig-bits", type=int, default=20)
-    parser.add_argument("--cache-entries", type=int, default=1024)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--out", default="out/bench_conv2d.csv")
+    cli.add_settings(parser)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    chosen = {k: v for k, v in mercury.settings.from_args(args).items() if k != "mode"}
 
-    model = zoo.build(args.model)
-    images = next(iter(data.image_batches(args.batch, 1, size=args.size)))
+    model = zoo.build(cli.models_from(args)[0])
+    images = next(iter(data.image_batches(args.batch_size, 1, size=args.size)))
     seen, rows = set(), []
-    for layer_id, (name, conv, x) in enumerate(capture_conv_inputs(model, images)):
+    for call in conv_calls(model, images, keep_inputs=True):
+        name, conv, x = call.name, call.module, call.input
         key = shape_key(conv, x)
         if key in seen:
             continue
         seen.add(key)
-        settings = dict(layer_id=layer_id, sig_bits=args.sig_bits, cache_entries=args.cache_entries)
+        settings = dict(chosen, layer_id=call.layer_id)
         w, b = conv.weight.detach(), None if conv.bias is None else conv.bias.detach()
         geometry = (conv.stride, conv.padding, conv.dilation, conv.groups)
         with torch.no_grad():

@@ -6,10 +6,11 @@ Conv format (docs/INTERFACES.md, SCALE-Sim v2's conv topology format, trailing c
     L000_conv1,230,230,7,7,3,64,2,
 
 Row i (0-based, after the header) is layer id i; its name is `L<id, 3 digits>_<qualified module name>`.
-IFMAP sizes are the padded input sizes (H + 2*pad; for padding='same' H + the total padding d*(k-1));
-filter sizes are the effective dilated sizes d*(k-1)+1; a conv with G > 1 groups has Channels = C/G,
-Num Filter = Cout/G and a name ending in `/g<G>` (mercury-sim runs such a row G times; SCALE-Sim itself sees one
-group). SCALE-Sim has a single stride column: stride_h != stride_w is an error.
+IFMAP sizes: see the note on SCALE-Sim's output size below; filter sizes are the effective dilated sizes
+d*(k-1)+1; a conv with G > 1 groups is written as one group (Channels = C/G, Num Filter = Cout/G), which is what
+SCALE-Sim simulates; mercury-sim takes G from the layer's hit log (the study runs `mercury-sim -m` on the hit
+log alone, so this file is for SCALE-Sim and for users). SCALE-Sim has a single stride column: stride_h != stride_w
+is an error.
 
 Layer ids = execution order of the convs, which is the order in which the TorchScript rewrite pass numbers them
 (graph order of the inlined scripted forward). `conv_layers` finds it by running one forward pass with forward
@@ -37,6 +38,8 @@ from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Uni
 import torch
 import torch.nn as nn
 
+from mercury.order import conv_calls
+
 CONV_HEADER = ("Layer name", "IFMAP Height", "IFMAP Width", "Filter Height", "Filter Width", "Channels",
                "Num Filter", "Strides")
 GEMM_HEADER = ("Layer Name", "M", "N", "K")
@@ -46,7 +49,7 @@ GEMM_HEADER = ("Layer Name", "M", "N", "K")
 class ConvLayer:
     """One conv call: everything a topology row (conv or GEMM) needs."""
     layer_id: int
-    name: str          # qualified module name (without the L<id>_ prefix or /g suffix)
+    name: str          # qualified module name (without the L<id>_ prefix)
     N: int
     C: int
     H: int
@@ -113,7 +116,7 @@ class ConvLayer:
             raise ValueError(f"{where}: a layer name cannot contain a comma or newline")
 
     def row_name(self) -> str:
-        return f"L{self.layer_id:03d}_{self.name}" + (f"/g{self.groups}" if self.groups > 1 else "")
+        return f"L{self.layer_id:03d}_{self.name}"
 
     def conv_row(self, exact_ifmap: bool = True) -> Tuple:
         self.validate()
@@ -208,44 +211,25 @@ def conv_layers(model: nn.Module, example: Union[torch.Tensor, Sequence[int]], c
             raise ValueError(f"input size must be (N, C, H, W) or (C, H, W) with positive entries, got {example}")
         param = next(model.parameters(), None)
         example = torch.zeros(shape, dtype=param.dtype if param is not None else torch.float32)
-    names = {m: n for n, m in model.named_modules()}
-    layers: List[ConvLayer] = []
-    calls: Dict[str, int] = {}
-
-    def hook(module: nn.Conv2d, inputs, output):
-        x = inputs[0]
-        if x.dim() != 4:
-            raise ValueError(f"conv {names[module]} got a {x.dim()}-d input; only batched 4-d inputs are supported")
-        name = names[module]
-        k = calls.get(name, 0)
-        calls[name] = k + 1
-        ph, pw, th, tw = _padding(module)
-        sh, sw = _pair(module.stride)
-        dh, dw = _pair(module.dilation)
-        layer = ConvLayer(layer_id=len(layers), name=name if k == 0 else f"{name}#{k}",
-                          N=int(x.shape[0]), C=int(x.shape[1]), H=int(x.shape[2]), W=int(x.shape[3]),
-                          out_channels=module.out_channels, kernel_h=module.kernel_size[0],
-                          kernel_w=module.kernel_size[1], out_h=int(output.shape[2]), out_w=int(output.shape[3]),
-                          groups=module.groups, stride_h=sh, stride_w=sw, pad_h=ph, pad_w=pw, dilation_h=dh,
-                          dilation_w=dw, pad_total_h=th, pad_total_w=tw)
-        layers.append(layer)
-
-    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, nn.Conv2d)]
-    # Eval mode for the pass (shapes do not depend on it) so BatchNorm running stats are not touched;
-    # every module's own training flag is restored afterwards.
-    modes = [(m, m.training) for m in model.modules()]
-    model.eval()
     try:
-        with torch.no_grad():
-            model(example)
+        calls = conv_calls(model, example)
     except RuntimeError as e:
         raise ValueError(f"forward pass of {type(model).__name__} on an input of shape {tuple(example.shape)} "
                          f"failed (input too small or wrong channels?): {e}") from e
-    finally:
-        for h in handles:
-            h.remove()
-        for m, training in modes:
-            m.training = training
+    layers: List[ConvLayer] = []
+    for call in calls:
+        if len(call.input_shape) != 4:
+            raise ValueError(f"conv {call.name} got a {len(call.input_shape)}-d input; only batched 4-d inputs "
+                             "are supported")
+        module, (n, c, h, w), out = call.module, call.input_shape, call.output_shape
+        ph, pw, th, tw = _padding(module)
+        sh, sw = _pair(module.stride)
+        dh, dw = _pair(module.dilation)
+        layers.append(ConvLayer(layer_id=call.layer_id, name=call.name, N=n, C=c, H=h, W=w,
+                                out_channels=module.out_channels, kernel_h=module.kernel_size[0],
+                                kernel_w=module.kernel_size[1], out_h=int(out[2]), out_w=int(out[3]),
+                                groups=module.groups, stride_h=sh, stride_w=sw, pad_h=ph, pad_w=pw, dilation_h=dh,
+                                dilation_w=dw, pad_total_h=th, pad_total_w=tw))
     if not layers:
         raise ValueError(f"{type(model).__name__} ran no nn.Conv2d in its forward pass: nothing to export")
     if check_script:

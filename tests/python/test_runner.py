@@ -1,11 +1,12 @@
-"""benchmarks/run_study.py end to end on a tiny model (small_cnn, 2 batches of 4 Fashion-MNIST images)."""
+"""The inference study (mercury.study) end to end on a tiny model (small_cnn, 2 batches of 4 Fashion-MNIST images)."""
 import json
 import os
 
 import pytest
 
 pytest.importorskip("mercury")
-from benchmarks import common, run_study  # noqa: E402
+from mercury import tools  # noqa: E402
+from mercury.study import inference  # noqa: E402
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -29,9 +30,9 @@ def _is_png(path):
 
 
 def _run(tmp_path, *extra):
-    argv = ["--model", "small_cnn", "--batches", "2", "--batch-size", "4", "--out", str(tmp_path), "--quiet",
+    argv = ["--models", "small_cnn", "--batches", "2", "--batch-size", "4", "--out", str(tmp_path), "--quiet",
             *extra]
-    assert run_study.main(argv) == 0
+    assert inference.main(argv) == 0
     out = tmp_path / "small_cnn"
     with open(out / "summary.json") as f:
         return out, json.load(f)
@@ -39,7 +40,7 @@ def _run(tmp_path, *extra):
 
 def test_runner_hit_log_outputs(tmp_path):
     out, s = _run(tmp_path, "--no-sim")
-    for name in ("summary.json", "layers.csv", "topology.csv", "hit_rate.png"):
+    for name in ("summary.json", "layers.csv", "hit_rate.png"):
         assert (out / name).is_file(), name
     assert _is_png(out / "hit_rate.png")
     files = sorted(os.listdir(out / "hitlog"))
@@ -53,22 +54,31 @@ def test_runner_hit_log_outputs(tmp_path):
     assert t["hit_rate"] == pytest.approx(t["hits"] / t["vectors"])
     # vectors per layer = batch * out_h * out_w over 2 calls (patch vectors, groups 1): 28x28, 14x14, 7x7
     assert [r["vectors"] for r in rows] == [2 * 4 * 28 * 28, 2 * 4 * 14 * 14, 2 * 4 * 7 * 7]
-    topo = (out / "topology.csv").read_text().splitlines()
-    assert topo[1].startswith("L000_conv1,") and len(topo) == 4
+    assert [r["name"] for r in rows] == ["conv1", "conv2", "conv3"]
+    q = s["output_quality"]
+    assert q["top1_agreement"] == 1.0 and q["logit_rel_l2"] == 0.0  # observe mode: the output is exact
+    assert q["accuracy"] == q["accuracy_exact"]
 
 
-def test_runner_reuse_mode_reports_error(tmp_path):
-    _, s = _run(tmp_path, "--no-sim", "--no-plots", "--mode", "reuse")
-    assert s["mode"] == "reuse"
-    assert s["logit_rel_l2_error"] is not None and s["logit_rel_l2_error"] >= 0
+def test_runner_reuse_mode_reports_what_reuse_did(tmp_path):
+    _, s = _run(tmp_path, "--no-sim", "--no-plots", "--mode", "reuse", "--sig-bits", "4")
+    assert s["settings"]["mode"] == "reuse" and s["settings"]["sig_bits"] == 4
+    q = s["output_quality"]
+    assert q["images"] == 8 and 0.0 <= q["top1_agreement"] <= 1.0
+    assert q["logit_rel_l2"] > 0  # 4-bit signatures collide: the reused output differs from the exact one
+    assert 0.0 <= q["accuracy"] <= 1.0
 
 
-@pytest.mark.skipif(common.find_sim() is None, reason="build/sim/mercury-sim is not built")
-@pytest.mark.skipif(not os.path.isfile(common.DEFAULT_CONFIG), reason="configs/eyeriss_ws.cfg is missing")
+def test_runner_refuses_a_bad_setting(tmp_path):
+    with pytest.raises(SystemExit):
+        _run(tmp_path, "--no-sim", "--sig-bits", "99")
+
+
+@pytest.mark.skipif(tools.find_tool("mercury-sim") is None, reason="build/sim/mercury-sim is not built")
 def test_runner_with_simulator(tmp_path):
     out, s = _run(tmp_path)
     assert s["sim_error"] is None, s["sim_error"]
-    assert s["simulator"].startswith("mercury-sim")
+    assert "mercury-sim" in s["simulator"] and " -m " in s["simulator"] and " -t " not in s["simulator"]
     rows, t = s["layers"], s["totals"]
     assert all(r["baseline_cycles"] > 0 and r["mercury_cycles"] > 0 for r in rows)
     assert t["baseline_cycles"] == pytest.approx(sum(r["baseline_cycles"] for r in rows))

@@ -54,10 +54,11 @@ def test_mobilenet_v2_grouped_rows():
     assert len(layers) == 52
     rows = [layer.conv_row(exact_ifmap=False) for layer in layers]
     assert rows[0] == ("L000_features.0.0", 226, 226, 3, 3, 3, 32, 2)
-    assert rows[1] == ("L001_features.1.conv.0.0/g32", 114, 114, 3, 3, 1, 1, 1)   # depthwise: C/G = Cout/G = 1
-    assert rows[4] == ("L004_features.2.conv.1.0/g96", 114, 114, 3, 3, 1, 1, 2)
-    depthwise = [r for r in rows if "/g" in r[0]]
-    assert len(depthwise) == 17 and all(r[5] == 1 and r[6] == 1 for r in depthwise)
+    # depthwise: one group per row (C/G = Cout/G = 1); the group count travels in the hit log, not the name
+    assert rows[1] == ("L001_features.1.conv.0.0", 114, 114, 3, 3, 1, 1, 1)
+    assert rows[4] == ("L004_features.2.conv.1.0", 114, 114, 3, 3, 1, 1, 2)
+    depthwise = [l for l in layers if l.groups > 1]
+    assert len(depthwise) == 17 and all(l.C == l.groups == l.out_channels for l in depthwise)
 
 
 def test_googlenet_and_small_models_execution_order():
@@ -98,8 +99,8 @@ def test_dilation_same_padding_reuse():
     rows = [l.conv_row() for l in layers]
     assert rows == [("L000_dil", 14, 16, 5, 5, 4, 8, 1),              # effective 2*(3-1)+1 = 5
                     ("L001_same", 13, 15, 4, 4, 8, 8, 1),             # total 'same' padding 3
-                    ("L002_grouped/g2", 12, 14, 3, 3, 4, 4, 1),
-                    ("L003_grouped#1/g2", 12, 14, 3, 3, 4, 4, 1)]
+                    ("L002_grouped", 12, 14, 3, 3, 4, 4, 1),
+                    ("L003_grouped#1", 12, 14, 3, 3, 4, 4, 1)]
     assert layers[0].N == 2
 
 
@@ -149,7 +150,7 @@ def test_hitlog_matches_model_export(resnet18_layers):
 def test_hitlog_hand_records_grouped_and_errors():
     dw = dict(N=1, C=32, H=112, W=112, out_channels=32, kernel_h=3, kernel_w=3, out_h=112, out_w=112, groups=32,
               stride_h=1, stride_w=1, pad_h=1, pad_w=1, dilation_h=1, dilation_w=1, layer_id=0)
-    assert topology.topology_from_hitlog([dw])[0].conv_row() == ("L000_conv/g32", 114, 114, 3, 3, 1, 1, 1)
+    assert topology.topology_from_hitlog([dw])[0].conv_row() == ("L000_conv", 114, 114, 3, 3, 1, 1, 1)
     with pytest.raises(ValueError, match="not contiguous from 0: missing \\[0\\]"):
         topology.topology_from_hitlog([dw | {"layer_id": 1}])
     with pytest.raises(ValueError, match="different shapes: H 112 vs 56"):
