@@ -84,3 +84,49 @@ fi
 if [ ! -d /usr/share/datasets/fashion-mnist ]; then
   echo "fetch_data: note: Fashion-MNIST missing (apt-get install dataset-fashion-mnist)" >&2
 fi
+
+# --- nsfwjs pretrained models (npm nsfwjs@4.3.0, MIT) --------------------------------------------
+# The TF.js InceptionV3 (299x299) and MobileNetV2 (224x224) layers models of nsfwjs, read by
+# models/tfjs_import.py (zoo: inception_v3_nsfwjs, mobilenet_v2_nsfwjs). `npm pack` (tarball only, no
+# scripts), sha1 pinned, and only dist/models/{inception_v3,mobilenet_v2}/ (model.min.js + base64 weight
+# shards, about 32 MB) plus LICENSE and the package.json files are unpacked into $NSFW_DIR (no package code is run).
+# MERCURY_SKIP_NSFWJS=1 skips it; $MERCURY_NSFWJS overrides the folder (default: DATA_DIR/nsfwjs).
+NSFW_PKG="nsfwjs@4.3.0"
+NSFW_TGZ="nsfwjs-4.3.0.tgz"
+NSFW_SHA1="897636d4926a9f852e4a9fe48a01b66f380bdd14"
+NSFW_DIR="${MERCURY_NSFWJS:-$DATA_DIR/nsfwjs}"
+NSFW_FILES="inception_v3/model.min.js mobilenet_v2/model.min.js mobilenet_v2/group1-shard1of1.min.js"
+for i in 1 2 3 4 5 6; do NSFW_FILES="$NSFW_FILES inception_v3/group1-shard${i}of6.min.js"; done
+if [ "${MERCURY_SKIP_NSFWJS:-0}" = 1 ]; then
+  echo "fetch_data: skipping nsfwjs models (MERCURY_SKIP_NSFWJS=1)"
+else
+  nsfw_have=1
+  for f in $NSFW_FILES; do [ -s "$NSFW_DIR/$f" ] || nsfw_have=0; done
+  if [ "$nsfw_have" = 1 ]; then
+    echo "fetch_data: nsfwjs models already in $NSFW_DIR"
+  else
+    command -v npm >/dev/null || { echo "fetch_data: npm not found (apt-get install npm)" >&2; exit 1; }
+    ntmp="$(mktemp -d)"
+    echo "fetch_data: npm pack $NSFW_PKG"
+    (cd "$ntmp" && npm pack --ignore-scripts --silent "$NSFW_PKG" >/dev/null)
+    got="$(sha1sum "$ntmp/$NSFW_TGZ" | cut -d' ' -f1)"
+    if [ "$got" != "$NSFW_SHA1" ]; then
+      echo "fetch_data: $NSFW_TGZ sha1 $got != expected $NSFW_SHA1" >&2
+      rm -rf "$ntmp"; exit 1
+    fi
+    members="package/LICENSE package/package.json package/dist/models/package.json"
+    for f in $NSFW_FILES; do members="$members package/dist/models/$f"; done
+    # shellcheck disable=SC2086
+    tar -xzf "$ntmp/$NSFW_TGZ" -C "$ntmp" --no-same-owner --no-same-permissions $members
+    mkdir -p "$NSFW_DIR/inception_v3" "$NSFW_DIR/mobilenet_v2"
+    # the package's package.json says "type": "module"; dist/models/package.json ("commonjs") is the one that
+    # applies to the model files, so it is kept as package.json and the package's as nsfwjs-package.json.
+    cp "$ntmp/package/LICENSE" "$ntmp/package/dist/models/package.json" "$NSFW_DIR/"
+    cp "$ntmp/package/package.json" "$NSFW_DIR/nsfwjs-package.json"
+    for f in $NSFW_FILES; do
+      cp "$ntmp/package/dist/models/$f" "$NSFW_DIR/$f.part" && mv "$NSFW_DIR/$f.part" "$NSFW_DIR/$f"
+    done
+    rm -rf "$ntmp"
+    echo "fetch_data: nsfwjs models unpacked to $NSFW_DIR ($(du -sh "$NSFW_DIR" | cut -f1))"
+  fi
+fi

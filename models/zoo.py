@@ -100,6 +100,11 @@ class SmallResNet(nn.Module):
         return self.fc(torch.flatten(self.avgpool(x), 1))
 
 
+def _nsfwjs(name: str, num_classes: int, **kw) -> nn.Module:
+    from models import tfjs_import  # lazy: reads data/npm/nsfwjs, FileNotFoundError naming fetch_data.sh
+    return tfjs_import.build_nsfwjs(name, num_classes=num_classes, **kw)
+
+
 def _tv(fn: Callable, **fixed) -> Callable[[int], nn.Module]:
     return lambda num_classes, **kw: fn(weights=None, num_classes=num_classes, **fixed, **kw)
 
@@ -118,7 +123,15 @@ _BUILDERS: Dict[str, Tuple[Callable[..., nn.Module], int, Tuple[int, int, int]]]
                   1000, (3, 224, 224)),
     "small_cnn": (lambda num_classes, **kw: SmallCNN(num_classes=num_classes, **kw), 10, (1, 28, 28)),
     "small_resnet": (lambda num_classes, **kw: SmallResNet(num_classes=num_classes, **kw), 10, (1, 28, 28)),
+    # Pretrained nsfwjs TF.js models imported by models/tfjs_import.py (need `bash .ci/fetch_data.sh`; input RGB
+    # in [0, 1] squashed to the square size, see tfjs_import.nsfwjs_preprocess; 5 logits Drawing, Hentai,
+    # Neutral, Porn, Sexy). Not in MODELS (which lists the randomly initialised models).
+    "inception_v3_nsfwjs": (lambda num_classes, **kw: _nsfwjs("inception_v3_nsfwjs", num_classes, **kw),
+                            5, (3, 299, 299)),
+    "mobilenet_v2_nsfwjs": (lambda num_classes, **kw: _nsfwjs("mobilenet_v2_nsfwjs", num_classes, **kw),
+                            5, (3, 224, 224)),
 }
+PRETRAINED_MODELS = ("inception_v3_nsfwjs", "mobilenet_v2_nsfwjs")
 
 
 def _check_name(name: str) -> str:
