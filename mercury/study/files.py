@@ -51,3 +51,12 @@ def pyplot():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     return plt
+
+
+def save_figure(fig, path: str, saved: List[str]) -> None:
+    """Lay out, write (PNG, 110 dpi), close, and add the path to `saved`."""
+    plt = pyplot()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    saved.append(path)

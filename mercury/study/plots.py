@@ -2,7 +2,7 @@
 import os
 from typing import Dict, List
 
-from mercury.study.files import pyplot
+from mercury.study.files import pyplot, save_figure
 
 
 def layer_plots(name: str, rows: List[Dict], out: str, settings: Dict, args) -> List[str]:
@@ -21,11 +21,7 @@ def layer_plots(name: str, rows: List[Dict], out: str, settings: Dict, args) -> 
         ax.set_xticks(ids[::tick_step])
         ax.set_xlim(-1, n)
         ax.grid(axis="y", alpha=0.3)
-        fig.tight_layout()
-        path = os.path.join(out, fname)
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-        paths.append(path)
+        save_figure(fig, os.path.join(out, fname), paths)
 
     fig, ax = plt.subplots(figsize=(width, 4))
     ax.bar(ids, [100 * r["hit_rate"] for r in rows], color="tab:blue")

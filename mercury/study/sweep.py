@@ -33,7 +33,7 @@ import mercury
 from mercury.convert import configure_layers
 from mercury.hitlog import layer_totals
 from mercury.study import cli
-from mercury.study.files import markdown_table, pyplot, write_csv
+from mercury.study.files import markdown_table, pyplot, save_figure, write_csv
 from mercury.study.progress import progress
 from mercury.study.quality import LayerErrors, OutputQuality
 from mercury.study.simulate import export_hitlog, simulate
@@ -190,11 +190,7 @@ def plot(rows: List[Dict], out: str) -> List[str]:
             fixed = (f"{rs[0]['cache_entries']}-entry cache" if swept == "sig_bits"
                      else f"{rs[0]['sig_bits']}-bit signatures")
             fig.suptitle(f"{rs[0]['model']} ({part}), reuse mode, {fixed}")
-            fig.tight_layout()
-            p = os.path.join(out, f"sweep_{part}_{swept}.png")
-            fig.savefig(p, dpi=110)
-            plt.close(fig)
-            paths.append(p)
+            save_figure(fig, os.path.join(out, f"sweep_{part}_{swept}.png"), paths)
     return paths
 
 

@@ -49,7 +49,7 @@ from mercury.adaptive import AdaptivePolicy
 from mercury.convert import configure_layers, mercury_layers
 from mercury.order import conv_calls
 from mercury.study import cli
-from mercury.study.files import markdown_table, pyplot, write_json
+from mercury.study.files import markdown_table, pyplot, save_figure, write_json
 from mercury.study.progress import progress
 from mercury.hitlog import layer_totals
 from mercury.study.simulate import export_hitlog, simulate
@@ -260,11 +260,7 @@ def plot_pair(model_name: str, dataset: str, results: List[Dict], out: str) -> L
     a2.set_title(f"{model_name} on {dataset}: test accuracy")
     a2.legend()
     a2.grid(alpha=0.3)
-    fig.tight_layout()
-    p = os.path.join(out, f"curves_{model_name}_{dataset}.png")
-    fig.savefig(p, dpi=110)
-    plt.close(fig)
-    paths.append(p)
+    save_figure(fig, os.path.join(out, f"curves_{model_name}_{dataset}.png"), paths)
 
     mres = [r for r in results if r["variant"] != "baseline"]
     if mres:
@@ -290,11 +286,7 @@ def plot_pair(model_name: str, dataset: str, results: List[Dict], out: str) -> L
             ax.set_title(title)
             ax.grid(alpha=0.3)
             ax.legend(fontsize=7, ncol=2)
-        fig.tight_layout()
-        p = os.path.join(out, f"hitrates_{model_name}_{dataset}.png")
-        fig.savefig(p, dpi=110)
-        plt.close(fig)
-        paths.append(p)
+        save_figure(fig, os.path.join(out, f"hitrates_{model_name}_{dataset}.png"), paths)
     return paths
 
 
