@@ -92,3 +92,15 @@ def test_bad_capacity_and_index():
         mercury.hitlog_set_capacity(-1)
     with pytest.raises(RuntimeError, match="out of range"):
         mercury.hitlog_hitmap(0)
+
+
+def test_hitlog_from_start_copies_only_new_records():
+    mercury.hitlog_reset()
+    x, w = torch.randn(1, 2, 6, 6), torch.randn(3, 2, 3, 3)
+    for layer in range(3):
+        mercury.conv2d(x, w, layer_id=layer)
+    everything = mercury.hitlog()
+    newest = mercury.hitlog(start=1)
+    assert [r["layer_id"] for r in newest] == [1, 2]
+    assert newest == everything[1:]
+    assert mercury.hitlog(start=3) == []
