@@ -7,9 +7,10 @@ import torch
 # Column order of mercury::hitlog_table (csrc/hitlog/hitlog_ops.cpp).
 TABLE_COLUMNS = ("seq", "layer_id", "call", "N", "C", "H", "W", "out_channels", "kernel_h", "kernel_w",
                  "out_h", "out_w", "groups", "stride_h", "stride_w", "pad_h", "pad_w", "dilation_h",
-                 "dilation_w", "vectors", "sig_bits", "hits", "misses", "mode", "vector", "has_hitmap")
+                 "dilation_w", "vectors", "sig_bits", "hits", "misses", "mode", "vector", "signature", "has_hitmap")
 _MODES = ("observe", "reuse")
 _VECTORS = ("patch", "channel")
+_SIGNATURES = ("sign", "e2lsh")
 
 
 def hitlog(with_hitmaps: bool = False, start: int = 0) -> List[Dict]:
@@ -26,6 +27,7 @@ def hitlog(with_hitmaps: bool = False, start: int = 0) -> List[Dict]:
         record = dict(zip(TABLE_COLUMNS, row))
         record["mode"] = _MODES[record["mode"]]
         record["vector"] = _VECTORS[record["vector"]]
+        record["signature"] = _SIGNATURES[record["signature"]]
         record["has_hitmap"] = bool(record["has_hitmap"])
         if with_hitmaps:
             record["hitmap"] = hitlog_hitmap(index) if record["has_hitmap"] else None

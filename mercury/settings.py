@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Mapping
 
 import torch
 
-_TYPES = {"int": int, "str": str, "bool": bool}
+_TYPES = {"int": int, "float": float, "str": str, "bool": bool}
 
 
 def table() -> List[Dict[str, Any]]:
@@ -60,6 +60,14 @@ def check(settings: Mapping[str, Any], where: str = "settings") -> Dict[str, Any
             if not row["min"] <= number <= row["max"]:
                 raise ValueError(f"{where}: setting {key} must be in [{row['min']}, {row['max']}], got {value!r}")
             out[key] = number
+        elif row["type"] == "float":
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                raise ValueError(f"{where}: setting {key} needs a number, got {value!r}") from None
+            if isinstance(value, bool) or not row["min"] <= number <= row["max"]:  # also refuses nan
+                raise ValueError(f"{where}: setting {key} must be in [{row['min']}, {row['max']}], got {value!r}")
+            out[key] = number
         else:
             if value not in row["choices"]:
                 raise ValueError(f"{where}: unknown {key} {value!r} (setting {key} must be one of "
@@ -88,13 +96,13 @@ def add_arguments(parser: argparse.ArgumentParser, defaults_override: Mapping[st
         elif row["type"] == "str":
             group.add_argument(flag(row["name"]), dest=row["name"], choices=row["choices"], default=default,
                                help=f"{row['help']} (default {default})")
-        else:
-            group.add_argument(flag(row["name"]), dest=row["name"], type=_ranged_int(row), default=default,
+        else:  # int and float: checked against the table's range when parsed
+            group.add_argument(flag(row["name"]), dest=row["name"], type=_ranged(row), default=default,
                                help=f"{row['help']} (range {row['min']}..{row['max']}, default {default})")
 
 
-def _ranged_int(row: Mapping):
-    """argparse type: an integer inside the setting's range, refused when given (exit 2 with the reason)."""
+def _ranged(row: Mapping):
+    """argparse type: a number inside the setting's range, refused when given (exit 2 with the reason)."""
     def parse(text: str) -> int:
         try:
             return check({row["name"]: text}, flag(row["name"]))[row["name"]]

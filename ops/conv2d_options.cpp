@@ -2,6 +2,7 @@
 
 #include "ops/settings.h"
 
+#include <sstream>
 #include <stdexcept>
 
 namespace mercury {
@@ -39,19 +40,28 @@ const char* mode_name(Mode mode) {
 
 const char* vector_name(VectorKind vector) { return vector == VectorKind::Patch ? "patch" : "channel"; }
 
+const char* signature_name(SignatureScheme scheme) { return scheme == SignatureScheme::Sign ? "sign" : "e2lsh"; }
+
 Options parse_options(int64_t layer_id, const std::string& mode, int64_t sig_bits, int64_t cache_entries,
-                      int64_t cache_ways, const std::string& vector, int64_t seed, bool record_hitmap) {
+                      int64_t cache_ways, const std::string& vector, int64_t seed, const std::string& signature, double bucket_width,
+    bool record_hitmap) {
   TORCH_CHECK(layer_id >= 0, "mercury::conv2d: layer_id must be >= 0, got ", layer_id);
   checked("sig_bits", std::to_string(sig_bits));
   checked("cache_entries", std::to_string(cache_entries));
   checked("cache_ways", std::to_string(cache_ways));
+  const SignatureScheme scheme = checked("signature", signature) == "sign" ? SignatureScheme::Sign
+                                                                            : SignatureScheme::E2lsh;
+  std::ostringstream width;
+  width.precision(17);
+  width << bucket_width;
+  checked("bucket_width", width.str());
   try {
     check_setting_combination(cache_entries, cache_ways);
   } catch (const std::invalid_argument& e) {
     TORCH_CHECK(false, "mercury::conv2d: ", e.what());
   }
   return Options{layer_id, parse_mode(mode), sig_bits, cache_entries, cache_ways, parse_vector(vector), seed,
-                 record_hitmap};
+                 scheme, bucket_width, record_hitmap};
 }
 
 namespace {

@@ -1,5 +1,6 @@
 #include "ops/settings.h"
 
+#include <cmath>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
@@ -24,8 +25,36 @@ std::vector<SettingSpec> make_table() {
       {"vector", SettingType::Str, "patch", 0, 0, {"patch", "channel"},
        "patch: one im2col row per output position and group; channel: one kh x kw window per input channel"},
       {"seed", SettingType::Int, "0", kIntMin, kIntMax, {}, "seed of the projection directions"},
+      {"signature", SettingType::Str, "sign", 0, 0, {"sign", "e2lsh"},
+       "sign: the paper's RPQ, the sign of each projection (sees only a vector's direction); e2lsh: each "
+       "projection quantized into buckets of width bucket_width (scaled copies and far-apart vectors differ)"},
+      {"bucket_width", SettingType::Float, "1.0", 0, 0, {},
+       "e2lsh bucket width, relative to the RMS of the call's projections (smaller: fewer, closer hits)", 1e-6,
+       1e6},
       {"record_hitmap", SettingType::Bool, "false", 0, 0, {}, "store the per-vector hit map in the hit log"},
   };
+}
+
+bool parse_float(const std::string& text, double& out) {
+  if (text.empty()) return false;
+  try {
+    size_t used = 0;
+    out = std::stod(text, &used);
+    return used == text.size() && std::isfinite(out);
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+// Shortest text that reads back as the same double.
+std::string float_text(double v) {
+  for (int digits = 1; digits <= 17; ++digits) {
+    std::ostringstream out;
+    out.precision(digits);
+    out << v;
+    if (std::stod(out.str()) == v) return out.str();
+  }
+  return std::to_string(v);
 }
 
 bool parse_int(const std::string& text, int64_t& out) {
@@ -59,6 +88,7 @@ std::string json_string(const std::string& s) {
 const char* type_name(SettingType t) {
   switch (t) {
     case SettingType::Int: return "int";
+    case SettingType::Float: return "float";
     case SettingType::Str: return "str";
     case SettingType::Bool: return "bool";
   }
@@ -106,6 +136,17 @@ std::string check_setting(const std::string& name, const std::string& value) {
       }
       return std::to_string(v);
     }
+    case SettingType::Float: {
+      double v = 0;
+      if (!parse_float(value, v)) {
+        throw std::invalid_argument("setting " + name + " needs a finite number, got '" + value + "'");
+      }
+      if (v < s.fmin || v > s.fmax) {
+        throw std::invalid_argument("setting " + name + " must be in [" + float_text(s.fmin) + ", " +
+                                    float_text(s.fmax) + "], got " + value);
+      }
+      return float_text(v);
+    }
     case SettingType::Str:
       for (const std::string& c : s.choices) {
         if (c == value) return value;
@@ -122,6 +163,10 @@ std::string check_setting(const std::string& name, const std::string& value) {
 
 int64_t setting_int(const std::string& name, const std::string& value) {
   return std::stoll(check_setting(name, value));
+}
+
+double setting_float(const std::string& name, const std::string& value) {
+  return std::stod(check_setting(name, value));
 }
 
 bool setting_bool(const std::string& name, const std::string& value) { return check_setting(name, value) == "true"; }
@@ -146,6 +191,8 @@ const std::string& Settings::get(const std::string& name) const {
 
 int64_t Settings::get_int(const std::string& name) const { return std::stoll(get(name)); }
 
+double Settings::get_float(const std::string& name) const { return std::stod(get(name)); }
+
 bool Settings::get_bool(const std::string& name) const { return get(name) == "true"; }
 
 void Settings::check_combination() const {
@@ -160,6 +207,7 @@ std::string settings_table_json() {
     out << (first ? "" : ", ") << "{\"name\": " << json_string(s.name) << ", \"type\": \"" << type_name(s.type)
         << "\", \"default\": " << json_string(s.default_value) << ", \"help\": " << json_string(s.help);
     if (s.type == SettingType::Int) out << ", \"min\": " << s.min << ", \"max\": " << s.max;
+    if (s.type == SettingType::Float) out << ", \"min\": " << float_text(s.fmin) << ", \"max\": " << float_text(s.fmax);
     if (s.type == SettingType::Str) {
       out << ", \"choices\": [";
       for (size_t i = 0; i < s.choices.size(); ++i) out << (i ? ", " : "") << json_string(s.choices[i]);

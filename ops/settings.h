@@ -11,7 +11,7 @@
 
 namespace mercury {
 
-enum class SettingType { Int, Str, Bool };
+enum class SettingType { Int, Float, Str, Bool };
 
 struct SettingSpec {
   std::string name;                  // schema argument / Python keyword, e.g. "sig_bits"
@@ -20,6 +20,7 @@ struct SettingSpec {
   int64_t min = 0, max = 0;          // Int: inclusive range
   std::vector<std::string> choices;  // Str: the allowed values
   std::string help;
+  double fmin = 0, fmax = 0;         // Float: inclusive range
 };
 
 // In schema order.
@@ -34,6 +35,7 @@ std::string settings_schema();
 // Throws std::invalid_argument naming the setting, the value and what is allowed.
 std::string check_setting(const std::string& name, const std::string& value);
 int64_t setting_int(const std::string& name, const std::string& value);    // check_setting, then as integer
+double setting_float(const std::string& name, const std::string& value);   // check_setting, then as double
 bool setting_bool(const std::string& name, const std::string& value);      // check_setting, then as bool
 
 // Rules that tie settings together (cache_ways must divide cache_entries). Throws std::invalid_argument.
@@ -46,6 +48,7 @@ class Settings {
   void set(const std::string& name, const std::string& value);  // check_setting + store
   const std::string& get(const std::string& name) const;
   int64_t get_int(const std::string& name) const;
+  double get_float(const std::string& name) const;
   bool get_bool(const std::string& name) const;
   void check_combination() const;
   const std::map<std::string, std::string>& values() const { return values_; }

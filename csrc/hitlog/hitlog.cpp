@@ -114,7 +114,7 @@ void write_record(std::ofstream& out, const Record& r) {
       << r.hits << ',' << r.misses << ',' << r.call << ',' << r.mode << ',' << r.vector << ','
       << r.out_channels << ',' << r.kernel_h << ',' << r.kernel_w << ',' << r.out_h << ',' << r.out_w << ','
       << r.groups << ',' << r.stride_h << ',' << r.stride_w << ',' << r.pad_h << ',' << r.pad_w << ','
-      << r.dilation_h << ',' << r.dilation_w << ',';
+      << r.dilation_h << ',' << r.dilation_w << ',' << r.signature << ',';
   for (uint8_t flag : r.hitmap) {
     out << (flag ? '1' : '0');
   }
@@ -137,7 +137,7 @@ int64_t HitLog::export_csv(const std::string& dir) const {
     std::snprintf(name, sizeof(name), "/hitmap-%03lld.csv", static_cast<long long>(kv.first));
     std::ofstream out = open_for_write(dir + name);
     out << "N,C,H,W,S0,S1,hits,misses,call,mode,vector,out_channels,kernel_h,kernel_w,out_h,out_w,"
-           "groups,stride_h,stride_w,pad_h,pad_w,dilation_h,dilation_w,hitmap\n";
+           "groups,stride_h,stride_w,pad_h,pad_w,dilation_h,dilation_w,signature,hitmap\n";
     for (const Record* r : kv.second) {
       write_record(out, *r);
     }

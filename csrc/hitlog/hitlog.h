@@ -24,6 +24,7 @@ struct Record {
   int64_t hits = 0, misses = 0;
   std::string mode;      // "observe" or "reuse"
   std::string vector;    // "patch" or "channel"
+  std::string signature;  // "sign" or "e2lsh"
   std::vector<uint8_t> hitmap;  // one 0/1 per vector in lookup order; empty when not recorded
 };
 

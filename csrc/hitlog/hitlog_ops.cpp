@@ -13,7 +13,7 @@ namespace {
 at::Tensor table(int64_t start) {
   TORCH_CHECK(start >= 0, "hitlog_table: start must be >= 0, got ", start);
   const std::vector<Record> records = HitLog::instance().snapshot(start);
-  constexpr int64_t kColumns = 26;
+  constexpr int64_t kColumns = 27;
   at::Tensor t = at::empty({static_cast<int64_t>(records.size()), kColumns}, at::kLong);
   int64_t* p = t.data_ptr<int64_t>();
   for (const Record& r : records) {
@@ -21,7 +21,8 @@ at::Tensor table(int64_t start) {
                                    r.kernel_h, r.kernel_w, r.out_h, r.out_w, r.groups, r.stride_h,
                                    r.stride_w, r.pad_h, r.pad_w, r.dilation_h, r.dilation_w, r.vectors,
                                    r.sig_bits, r.hits, r.misses, r.mode == "reuse" ? 1 : 0,
-                                   r.vector == "channel" ? 1 : 0, r.hitmap.empty() ? 0 : 1};
+                                   r.vector == "channel" ? 1 : 0, r.signature == "e2lsh" ? 1 : 0,
+                                   r.hitmap.empty() ? 0 : 1};
     std::copy(row, row + kColumns, p);
     p += kColumns;
   }

@@ -25,6 +25,7 @@ py::dict layer_dict(const LayerInfo& l) {
     const char* key = spec.name.c_str();
     switch (spec.type) {
       case mercury::SettingType::Int: d[key] = l.settings.get_int(spec.name); break;
+      case mercury::SettingType::Float: d[key] = l.settings.get_float(spec.name); break;
       case mercury::SettingType::Bool: d[key] = l.settings.get_bool(spec.name); break;
       case mercury::SettingType::Str: d[key] = l.settings.get(spec.name); break;
     }

@@ -23,6 +23,8 @@ std::string usage() {
     std::string values = s.type == mercury::SettingType::Bool ? "" : " " + s.default_value;
     if (s.type == mercury::SettingType::Int) {
       values = " N (" + std::to_string(s.min) + ".." + std::to_string(s.max) + ", default " + s.default_value + ")";
+    } else if (s.type == mercury::SettingType::Float) {
+      values = " X (default " + s.default_value + ")";
     } else if (s.type == mercury::SettingType::Str) {
       values = " ";
       for (size_t i = 0; i < s.choices.size(); ++i) values += (i ? "|" : "") + s.choices[i];

@@ -43,6 +43,7 @@ size_t mercury_arg(const std::string& name) {
 c10::IValue setting_value(const Settings& s, const SettingSpec& spec) {
   switch (spec.type) {
     case SettingType::Int: return s.get_int(spec.name);
+    case SettingType::Float: return s.get_float(spec.name);
     case SettingType::Bool: return s.get_bool(spec.name);
     case SettingType::Str: return s.get(spec.name);
   }

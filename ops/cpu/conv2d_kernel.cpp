@@ -56,6 +56,7 @@ void log_call(const ConvGeometry& g, const Options& o, int64_t vectors, int64_t 
   r.misses = vectors - hits;
   r.mode = mode_name(o.mode);
   r.vector = vector_name(o.vector);
+  r.signature = signature_name(o.signature);
   r.hitmap = std::move(hitmap);
   hitlog::HitLog::instance().append(std::move(r));
 }
@@ -120,9 +121,9 @@ std::tuple<at::Tensor, at::Tensor> conv2d_forward_cpu(
     const at::Tensor& input, const at::Tensor& weight, const c10::optional<at::Tensor>& bias,
     at::IntArrayRef stride, at::IntArrayRef padding, at::IntArrayRef dilation, int64_t groups, int64_t layer_id,
     std::string mode, int64_t sig_bits, int64_t cache_entries, int64_t cache_ways, std::string vector,
-    int64_t seed, bool record_hitmap) {
+    int64_t seed, std::string signature, double bucket_width, bool record_hitmap) {
   const Options o =
-      parse_options(layer_id, mode, sig_bits, cache_entries, cache_ways, vector, seed, record_hitmap);
+      parse_options(layer_id, mode, sig_bits, cache_entries, cache_ways, vector, seed, signature, bucket_width, record_hitmap);
   const ConvGeometry g = check_conv2d(input, weight, bias, stride, padding, dilation, groups);
   const at::Tensor no_sources = at::empty({0}, input.options().dtype(at::kLong));
   if (o.mode == Mode::Off) {
@@ -134,7 +135,10 @@ std::tuple<at::Tensor, at::Tensor> conv2d_forward_cpu(
   std::vector<CacheAssignment> assignment(static_cast<size_t>(u.units));
   if (positions > 0) {
     const at::Tensor projection = projection_matrix(o.seed, o.layer_id, u.width, o.sig_bits, input.scalar_type());
-    const auto sig = pack_signatures(project(input, projection, g, o.vector), u.units, o.sig_bits);
+    const std::vector<double> offsets = o.signature == SignatureScheme::E2lsh
+                                            ? bucket_offsets(o.seed, o.layer_id, u.width, o.sig_bits)
+                                            : std::vector<double>{};
+    const auto sig = pack_signatures(project(input, projection, g, o.vector), u.units, o.sig_bits, o, offsets);
     at::parallel_for(0, u.units, 1, [&](int64_t begin, int64_t end) {
       for (int64_t unit = begin; unit < end; ++unit) {
         assignment[unit] = assign_through_cache(sig[unit], o.cache_entries, o.cache_ways);
@@ -183,9 +187,9 @@ std::tuple<at::Tensor, at::Tensor> conv2d_forward_cpu(
 at::Tensor conv2d_cpu(const at::Tensor& input, const at::Tensor& weight, const c10::optional<at::Tensor>& bias,
                       at::IntArrayRef stride, at::IntArrayRef padding, at::IntArrayRef dilation, int64_t groups,
                       int64_t layer_id, std::string mode, int64_t sig_bits, int64_t cache_entries,
-                      int64_t cache_ways, std::string vector, int64_t seed, bool record_hitmap) {
+                      int64_t cache_ways, std::string vector, int64_t seed, std::string signature, double bucket_width, bool record_hitmap) {
   return std::get<0>(conv2d_forward_cpu(input, weight, bias, stride, padding, dilation, groups, layer_id, mode,
-                                        sig_bits, cache_entries, cache_ways, vector, seed, record_hitmap));
+                                        sig_bits, cache_entries, cache_ways, vector, seed, signature, bucket_width, record_hitmap));
 }
 
 // Misses of one unit recovered from its sources row: a miss is its own source; slot[v] indexes misses.

@@ -3,7 +3,9 @@
 #include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -22,11 +24,21 @@ double uniform_open(uint64_t& state) {  // in (0, 1)
   return (static_cast<double>(splitmix64(state) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
 }
 
-at::Tensor draw_projection(int64_t seed, int64_t layer_id, int64_t k, int64_t bits) {
+uint64_t stream_state(int64_t seed, std::initializer_list<int64_t> keys) {
   uint64_t state = static_cast<uint64_t>(seed);
-  for (int64_t v : {layer_id, k, bits}) {
-    state ^= splitmix64(state) + static_cast<uint64_t>(v);
-  }
+  for (int64_t v : keys) state ^= splitmix64(state) + static_cast<uint64_t>(v);
+  return state;
+}
+
+// splitmix64's finalizer: mixes a running e2lsh hash with one more bucket index.
+uint64_t mix(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+at::Tensor draw_projection(int64_t seed, int64_t layer_id, int64_t k, int64_t bits) {
+  uint64_t state = stream_state(seed, {layer_id, k, bits});
   at::Tensor r = at::empty({k, bits}, at::kDouble);
   double* p = r.data_ptr<double>();
   const int64_t count = k * bits;
@@ -56,21 +68,49 @@ at::Tensor projection_matrix(int64_t seed, int64_t layer_id, int64_t k, int64_t 
   return r;
 }
 
-std::vector<std::vector<uint64_t>> pack_signatures(const at::Tensor& projections, int64_t units, int64_t bits) {
+std::vector<double> bucket_offsets(int64_t seed, int64_t layer_id, int64_t k, int64_t bits) {
+  uint64_t state = stream_state(seed, {layer_id, k, bits, /* a stream apart from the directions' */ 0x6532});
+  std::vector<double> offsets(static_cast<size_t>(bits));
+  for (double& o : offsets) o = uniform_open(state);
+  return offsets;
+}
+
+std::vector<std::vector<uint64_t>> pack_signatures(const at::Tensor& projections, int64_t units, int64_t bits,
+                                                   const Options& options, const std::vector<double>& offsets) {
   const at::Tensor p = projections.contiguous();
   const int64_t n = p.size(0), l = p.size(2);
-  std::vector<std::vector<uint64_t>> sig(static_cast<size_t>(units), std::vector<uint64_t>(n * l, 0));
+  const bool sign = options.signature == SignatureScheme::Sign;
+  std::vector<std::vector<uint64_t>> sig(static_cast<size_t>(units),
+                                         std::vector<uint64_t>(n * l, sign ? 0 : 0x8445D61A4E774912ULL));
   AT_DISPATCH_FLOATING_TYPES(p.scalar_type(), "mercury_pack_signatures", [&] {
     const scalar_t* data = p.data_ptr<scalar_t>();
     at::parallel_for(0, units, 1, [&](int64_t begin, int64_t end) {
       for (int64_t u = begin; u < end; ++u) {
+        double inverse_width = 0;
+        if (!sign) {  // bucket width = bucket_width x the RMS of this unit's projections in this call
+          double squares = 0;
+          for (int64_t i = 0; i < n; ++i) {
+            const scalar_t* rows = data + (i * units * bits + u * bits) * l;
+            for (int64_t e = 0; e < bits * l; ++e) squares += static_cast<double>(rows[e]) * rows[e];
+          }
+          const double rms = std::sqrt(squares / static_cast<double>(std::max<int64_t>(1, n * bits * l)));
+          inverse_width = rms > 0 ? 1.0 / (options.bucket_width * rms) : 0.0;
+        }
         for (int64_t i = 0; i < n; ++i) {
           uint64_t* s = sig[u].data() + i * l;
           for (int64_t b = 0; b < bits; ++b) {
             const scalar_t* row = data + (i * units * bits + u * bits + b) * l;
-            const uint64_t bit = uint64_t(1) << b;
+            if (sign) {
+              const uint64_t bit = uint64_t(1) << b;
+              for (int64_t j = 0; j < l; ++j) {
+                if (row[j] > scalar_t(0)) s[j] |= bit;
+              }
+              continue;
+            }
+            const uint64_t salt = 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(b + 1);
             for (int64_t j = 0; j < l; ++j) {
-              if (row[j] > scalar_t(0)) s[j] |= bit;
+              const double bucket = std::floor(static_cast<double>(row[j]) * inverse_width + offsets[b]);
+              s[j] = mix(s[j] ^ (static_cast<uint64_t>(static_cast<int64_t>(bucket)) + salt));
             }
           }
         }

@@ -10,9 +10,9 @@ std::tuple<at::Tensor, at::Tensor> conv2d_forward_meta(
     const at::Tensor& input, const at::Tensor& weight, const c10::optional<at::Tensor>& bias,
     at::IntArrayRef stride, at::IntArrayRef padding, at::IntArrayRef dilation, int64_t groups, int64_t layer_id,
     std::string mode, int64_t sig_bits, int64_t cache_entries, int64_t cache_ways, std::string vector,
-    int64_t seed, bool record_hitmap) {
+    int64_t seed, std::string signature, double bucket_width, bool record_hitmap) {
   const Options o =
-      parse_options(layer_id, mode, sig_bits, cache_entries, cache_ways, vector, seed, record_hitmap);
+      parse_options(layer_id, mode, sig_bits, cache_entries, cache_ways, vector, seed, signature, bucket_width, record_hitmap);
   const ConvGeometry g = check_conv2d(input, weight, bias, stride, padding, dilation, groups);
   at::Tensor out = at::empty({g.n, g.out_channels, g.out_h, g.out_w}, input.options());
   const int64_t units = o.vector == VectorKind::Patch ? g.groups : g.c;
@@ -24,9 +24,9 @@ std::tuple<at::Tensor, at::Tensor> conv2d_forward_meta(
 at::Tensor conv2d_meta(const at::Tensor& input, const at::Tensor& weight, const c10::optional<at::Tensor>& bias,
                        at::IntArrayRef stride, at::IntArrayRef padding, at::IntArrayRef dilation, int64_t groups,
                        int64_t layer_id, std::string mode, int64_t sig_bits, int64_t cache_entries,
-                       int64_t cache_ways, std::string vector, int64_t seed, bool record_hitmap) {
+                       int64_t cache_ways, std::string vector, int64_t seed, std::string signature, double bucket_width, bool record_hitmap) {
   return std::get<0>(conv2d_forward_meta(input, weight, bias, stride, padding, dilation, groups, layer_id, mode,
-                                         sig_bits, cache_entries, cache_ways, vector, seed, record_hitmap));
+                                         sig_bits, cache_entries, cache_ways, vector, seed, signature, bucket_width, record_hitmap));
 }
 
 std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_meta(

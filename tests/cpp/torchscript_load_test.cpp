@@ -33,7 +33,7 @@ torch::jit::Module make_module() {
   define(m, R"(
     def forward(self, x):
         return mercury.conv2d(x, self.weight, None, [1, 1], [1, 1], [1, 1], 1, 3, "reuse", 24, 256, 4,
-                                        "patch", 0, True)
+                                        "patch", 0, "sign", 1.0, True)
   )");
   return m;
 }
@@ -70,7 +70,7 @@ TEST(TorchScriptLoad, BadSettingsRaiseClearErrors) {
   define(m, R"(
     def forward(self, x):
         return mercury.conv2d(x, self.weight, None, [1, 1], [1, 1], [1, 1], 1, 0, "fast", 24, 256, 0,
-                                        "patch", 0, False)
+                                        "patch", 0, "sign", 1.0, False)
   )");
   try {
     m.forward({torch::randn({1, 3, 8, 8})});

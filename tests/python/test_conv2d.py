@@ -138,5 +138,5 @@ def test_meta_tensors_propagate_shapes():
     x = torch.empty(2, 6, 15, 11, device="meta")
     weight = torch.empty(8, 3, 3, 3, device="meta")
     out = torch.ops.mercury.conv2d(x, weight, None, [2, 1], [1, 0], [1, 2], 2, 0, "reuse", 20, 1024, 0, "patch", 0,
-                                   False)
+                                   "sign", 1.0, False)
     assert out.device.type == "meta" and out.shape == (2, 8, 8, 7)

@@ -12,10 +12,10 @@ class Block(torch.nn.Module):
 
     def forward(self, x):
         y = torch.ops.mercury.conv2d(x, self.weight, None, [1, 1], [1, 1], [1, 1], 1, 5, "observe", 16, 64, 0,
-                                     "patch", 0, False)
+                                     "patch", 0, "sign", 1.0, False)
         # An unused call must survive TorchScript's dead-code elimination: it still logs.
         torch.ops.mercury.conv2d(x, self.weight, None, [1, 1], [1, 1], [1, 1], 1, 6, "observe", 16, 64, 0,
-                                 "patch", 0, False)
+                                 "patch", 0, "sign", 1.0, False)
         return y
 
 
