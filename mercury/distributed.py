@@ -1,0 +1,320 @@
+"""mercury::conv2d under torch.distributed (DDP, gloo): one hit log per rank, and a merge for mercury-sim.
+
+Every process has its own process-wide hit log. ``mercury.hitlog_export(dir)`` writes fixed names
+(``hitmap-NNN.csv``, ``overflow.csv``), so ranks exporting into one folder overwrite each other. Here:
+
+- ``export_rank_hitlog(dir, rank)`` writes ``dir/hitmap-NNN.rank<R>.csv`` and ``dir/overflow.rank<R>.csv``
+  (exported into a private temporary folder inside ``dir``, then renamed; no C++ change);
+- ``merge_rank_hitlogs(dir, out)`` turns those files into the single-process format ``mercury-sim -m out``
+  reads: one ``hitmap-NNN.csv`` per layer holding every rank's calls (``call`` renumbered 0..k-1 in
+  (rank, call) order) and one ``overflow.csv`` with the ranks' dropped counts summed per layer. The ranks must
+  agree on each layer's geometry (everything but the per-rank batch N and the per-call counts); otherwise
+  ValueError names the file and line. A folder of per-rank files is not itself a ``mercury-sim`` input (its
+  ``hitmap-NNN.rank<R>.csv`` names do not parse as layer ids): merge first.
+
+Gradients need nothing: DDP all-reduces the weight gradients mercury::conv2d's autograd kernel returns, so the
+weights stay identical across ranks in every mode (reuse included).
+
+Launching
+---------
+Debian's torch 1.13 ``torchrun`` (and ``python3 -m torch.distributed.run``) does not work on Python 3.11: its
+elastic launcher fails before starting any worker, in ``torch/distributed/elastic/multiprocessing/api.py``,
+``to_map``: ``AttributeError: 'NoneType' object has no attribute 'get'`` (checked here with
+``torchrun --nproc_per_node=2``). Use ``torch.multiprocessing.spawn`` instead; ``launch`` below does it: it picks
+a free localhost port (a socket bound to port 0), spawns ``world_size`` processes that each call
+``init_process_group("gloo", init_method="tcp://127.0.0.1:<port>", rank=r, world_size=N)`` and then
+``fn(rank, world_size, *args)``, waits with a timeout, and kills every process if one hangs or fails::
+
+    from mercury import distributed
+    distributed.launch(worker, world_size=2, args=(out_dir,), timeout=600)
+
+``worker`` must be a module-level function (spawn pickles it by name) and should ``import mercury`` itself (the op
+library is loaded per process; the launcher puts this checkout on the children's PYTHONPATH). Example:
+``PYTHONPATH=$PWD /usr/bin/python3 benchmarks/train_ddp.py --steps 5``.
+"""
+import csv
+import datetime
+import os
+import shutil
+import socket
+import tempfile
+import time
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+import torch
+
+import mercury
+
+HITMAP_PREFIX = "hitmap-"
+OVERFLOW_COLUMNS = ("layer_id", "dropped_calls", "dropped_hits", "dropped_misses", "dropped_vectors")
+# Columns every rank must agree on for one layer (N, the per-rank batch, may differ; S0/hits/misses/call/hitmap
+# are per-call counts; S1 and mode may change from call to call, as in one process).
+GEOMETRY_COLUMNS = ("C", "H", "W", "out_channels", "kernel_h", "kernel_w", "out_h", "out_w", "groups",
+                    "stride_h", "stride_w", "pad_h", "pad_w", "dilation_h", "dilation_w", "vector")
+
+
+def _default_rank(rank: Optional[int]) -> int:
+    if rank is not None:
+        return int(rank)
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        return torch.distributed.get_rank()
+    return 0
+
+
+def rank_file_name(kind: str, rank: int, layer_id: Optional[int] = None) -> str:
+    """'hitmap-NNN.rank<R>.csv' (kind 'hitmap') or 'overflow.rank<R>.csv' (kind 'overflow')."""
+    if kind == "hitmap":
+        return f"{HITMAP_PREFIX}{int(layer_id):03d}.rank{int(rank)}.csv"
+    if kind == "overflow":
+        return f"overflow.rank{int(rank)}.csv"
+    raise ValueError(f"unknown kind {kind!r}")
+
+
+def _parse_rank_file(name: str) -> Optional[Tuple[str, Optional[int], int]]:
+    """(kind, layer_id, rank) of a per-rank file name, or None for any other file."""
+    if not name.endswith(".csv"):
+        return None
+    stem, dot, rank_part = name[:-4].rpartition(".")
+    if not dot or not rank_part.startswith("rank") or not rank_part[4:].isdigit():
+        return None
+    rank = int(rank_part[4:])
+    if stem == "overflow":
+        return "overflow", None, rank
+    if stem.startswith(HITMAP_PREFIX) and stem[len(HITMAP_PREFIX):].isdigit():
+        return "hitmap", int(stem[len(HITMAP_PREFIX):]), rank
+    return None
+
+
+def export_rank_hitlog(directory: str, rank: Optional[int] = None) -> List[str]:
+    """Export this process's hit log into `directory` under rank-specific names; returns the paths written.
+
+    rank defaults to torch.distributed.get_rank() when a process group is initialised, else 0. This rank's
+    older files in `directory` are removed first (a layer not reached this time leaves no stale file); other
+    ranks' files are never touched."""
+    rank = _default_rank(rank)
+    os.makedirs(directory, exist_ok=True)
+    for name in os.listdir(directory):
+        parsed = _parse_rank_file(name)
+        if parsed is not None and parsed[2] == rank:
+            os.remove(os.path.join(directory, name))
+    tmp = tempfile.mkdtemp(prefix=f".export.rank{rank}.", dir=directory)  # same file system: rename is atomic
+    written = []
+    try:
+        mercury.hitlog_export(tmp)
+        for name in sorted(os.listdir(tmp)):
+            if name == "overflow.csv":
+                target = rank_file_name("overflow", rank)
+            elif name.startswith(HITMAP_PREFIX) and name.endswith(".csv") and name[7:-4].isdigit():
+                target = rank_file_name("hitmap", rank, int(name[7:-4]))
+            else:
+                continue
+            dest = os.path.join(directory, target)
+            os.replace(os.path.join(tmp, name), dest)
+            written.append(dest)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return written
+
+
+def _read_rows(path: str) -> Tuple[List[str], List[Tuple[int, Dict[str, str]]]]:
+    """(header, [(line number, row dict)]) of a CSV file; blank lines skipped."""
+    with open(path, newline="") as f:
+        lines = list(csv.reader(f))
+    if not lines:
+        raise ValueError(f"{path}: empty file (no header)")
+    header = [h.strip() for h in lines[0]]
+    rows = []
+    for number, row in enumerate(lines[1:], start=2):
+        if not any(c.strip() for c in row):
+            continue
+        if len(row) > len(header):
+            raise ValueError(f"{path}:{number}: {len(row)} fields, the header has {len(header)}")
+        rows.append((number, {h: (row[i].strip() if i < len(row) else "") for i, h in enumerate(header)}))
+    return header, rows
+
+
+def _int(row: Dict[str, str], column: str, path: str, line: int) -> int:
+    try:
+        return int(row[column])
+    except KeyError:
+        raise ValueError(f"{path}:{line}: no '{column}' column") from None
+    except ValueError:
+        raise ValueError(f"{path}:{line}: {column} is not an integer: {row[column]!r}") from None
+
+
+def rank_files(directory: str) -> Dict[str, Dict]:
+    """{'hitmap': {layer_id: {rank: path}}, 'overflow': {rank: path}} of the per-rank files in `directory`."""
+    found: Dict[str, Dict] = {"hitmap": {}, "overflow": {}}
+    for name in sorted(os.listdir(directory)):
+        parsed = _parse_rank_file(name)
+        if parsed is None:
+            continue
+        kind, layer_id, rank = parsed
+        path = os.path.join(directory, name)
+        if kind == "overflow":
+            found["overflow"][rank] = path
+        else:
+            found["hitmap"].setdefault(layer_id, {})[rank] = path
+    return found
+
+
+def merge_rank_hitlogs(directory: str, out_directory: str, world_size: Optional[int] = None) -> Dict[int, Dict]:
+    """Merge the per-rank files of `directory` into `out_directory` in the single-process export format.
+
+    Writes out_directory/hitmap-NNN.csv per layer (the first rank's header; every rank's rows in (rank, call)
+    order, `call` renumbered 0..k-1) and out_directory/overflow.csv (dropped counts summed over the ranks).
+    world_size: when given, every rank 0..world_size-1 must have exported (its overflow.rank<R>.csv exists).
+    Raises ValueError (naming file and line) when ranks disagree on a layer's geometry (GEOMETRY_COLUMNS),
+    or when a file lacks a column. Returns {layer_id: {calls, hits, misses, vectors, ranks}} of the merged logs.
+    """
+    if os.path.abspath(directory) == os.path.abspath(out_directory):
+        raise ValueError("merge_rank_hitlogs: out_directory must differ from the per-rank directory")
+    files = rank_files(directory)
+    ranks = sorted(set(files["overflow"]) | {r for per in files["hitmap"].values() for r in per})
+    if not ranks:
+        raise ValueError(f"{directory}: no per-rank hit log files (hitmap-NNN.rank<R>.csv, overflow.rank<R>.csv)")
+    if world_size is not None:
+        missing = [r for r in range(world_size) if r not in files["overflow"]]
+        if missing:
+            raise ValueError(f"{directory}: rank(s) {missing} exported nothing (no overflow.rank<R>.csv)")
+    os.makedirs(out_directory, exist_ok=True)
+    for name in os.listdir(out_directory):  # a clean single-process export: stale layers would be simulated too
+        if (name.startswith(HITMAP_PREFIX) and name.endswith(".csv")) or name == "overflow.csv":
+            os.remove(os.path.join(out_directory, name))
+
+    summary: Dict[int, Dict] = {}
+    for layer_id in sorted(files["hitmap"]):
+        per_rank = files["hitmap"][layer_id]
+        header: Optional[List[str]] = None
+        reference: Optional[Tuple[str, int, Dict[str, str]]] = None  # (path, line, row) that set the geometry
+        ref_spatial = set()  # (H, W, out_h, out_w) seen by the reference rank (input sizes may vary per call)
+        merged: List[Dict[str, str]] = []
+        totals = {"calls": 0, "hits": 0, "misses": 0, "vectors": 0, "ranks": []}
+        for rank in sorted(per_rank):
+            path = per_rank[rank]
+            file_header, rows = _read_rows(path)
+            if header is None:
+                header = file_header
+                for needed in ("call",) + tuple(c for c in GEOMETRY_COLUMNS):
+                    if needed not in header:
+                        raise ValueError(f"{path}:1: no '{needed}' column in the header")
+            else:
+                missing = [c for c in header if c not in file_header]
+                if missing:
+                    raise ValueError(f"{path}:1: columns {missing} missing (the rank files come from different "
+                                     "mercury versions?)")
+            ordered = sorted(rows, key=lambda item: _int(item[1], "call", path, item[0]))
+            for line, row in ordered:
+                if reference is None:
+                    reference = (path, line, row)
+                ref_path, ref_line, ref_row = reference
+                if ref_path == path:
+                    ref_spatial.add(tuple(row[c] for c in ("H", "W", "out_h", "out_w")))
+                else:
+                    for column in GEOMETRY_COLUMNS:
+                        if column in ("H", "W", "out_h", "out_w"):
+                            continue
+                        if row[column] != ref_row[column]:
+                            raise ValueError(
+                                f"{path}:{line}: layer {layer_id}: {column} {row[column]} differs from "
+                                f"{ref_row[column]} in {ref_path}:{ref_line} (the ranks must run the same model)")
+                    spatial = tuple(row[c] for c in ("H", "W", "out_h", "out_w"))
+                    if spatial not in ref_spatial:
+                        raise ValueError(
+                            f"{path}:{line}: layer {layer_id}: input/output size H,W,out_h,out_w = "
+                            f"{','.join(spatial)} matches no call of {ref_path} (first: "
+                            f"{','.join(ref_row[c] for c in ('H', 'W', 'out_h', 'out_w'))}, line {ref_line})")
+                for column in ("hits", "misses", "S0"):
+                    if column in row:
+                        _int(row, column, path, line)
+                totals["calls"] += 1
+                totals["hits"] += _int(row, "hits", path, line) if "hits" in row else 0
+                totals["misses"] += _int(row, "misses", path, line) if "misses" in row else 0
+                totals["vectors"] += _int(row, "S0", path, line) if "S0" in row else 0
+                merged.append(row)
+            totals["ranks"].append(rank)
+        assert header is not None
+        for call, row in enumerate(merged):
+            row["call"] = str(call)
+        out_path = os.path.join(out_directory, f"{HITMAP_PREFIX}{layer_id:03d}.csv")
+        with open(out_path, "w", newline="") as f:
+            w = csv.writer(f, lineterminator="\n")
+            w.writerow(header)
+            for row in merged:
+                w.writerow([row[c] for c in header])
+        summary[layer_id] = totals
+
+    dropped: Dict[int, List[int]] = {}
+    for rank in sorted(files["overflow"]):
+        path = files["overflow"][rank]
+        header, rows = _read_rows(path)
+        missing = [c for c in OVERFLOW_COLUMNS if c not in header]
+        if missing:
+            raise ValueError(f"{path}:1: columns {missing} missing from the header")
+        for line, row in rows:
+            sums = dropped.setdefault(_int(row, "layer_id", path, line), [0] * (len(OVERFLOW_COLUMNS) - 1))
+            for i, column in enumerate(OVERFLOW_COLUMNS[1:]):
+                sums[i] += _int(row, column, path, line)
+    with open(os.path.join(out_directory, "overflow.csv"), "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(OVERFLOW_COLUMNS)
+        for layer_id in sorted(dropped):
+            w.writerow([layer_id, *dropped[layer_id]])
+    return summary
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Launching without torchrun
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port free right now on `host` (bind to port 0 and read it back)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def init_process_group(rank: int, world_size: int, init_method: str, backend: str = "gloo",
+                       timeout_s: float = 120.0) -> None:
+    torch.distributed.init_process_group(backend, init_method=init_method, rank=rank, world_size=world_size,
+                                         timeout=datetime.timedelta(seconds=timeout_s))
+
+
+def _entry(rank: int, fn: Callable, world_size: int, init_method: str, backend: str, threads: Optional[int],
+           args: Sequence) -> None:
+    if threads:
+        torch.set_num_threads(threads)
+    init_process_group(rank, world_size, init_method, backend)
+    try:
+        fn(rank, world_size, *args)
+    finally:
+        if torch.distributed.is_initialized():
+            torch.distributed.destroy_process_group()
+
+
+def launch(fn: Callable, world_size: int = 2, args: Sequence = (), timeout: Optional[float] = None,
+           backend: str = "gloo", threads: Optional[int] = 1, port: Optional[int] = None) -> None:
+    """Run fn(rank, world_size, *args) in `world_size` spawned processes joined in one process group
+    (tcp://127.0.0.1:<free port>, localhost only). Raises TimeoutError (after killing every process) when they
+    have not all finished within `timeout` seconds, and torch's ProcessRaisedException/ProcessExitedException
+    (with the child's traceback) when one fails. threads: torch threads per process (default 1)."""
+    import torch.multiprocessing as mp
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    path = os.environ.get("PYTHONPATH", "")
+    if root not in path.split(os.pathsep):  # children import mercury (and the caller's modules) from this tree
+        os.environ["PYTHONPATH"] = root + (os.pathsep + path if path else "")
+    init_method = f"tcp://127.0.0.1:{port or free_port()}"
+    context = mp.spawn(_entry, args=(fn, world_size, init_method, backend, threads, tuple(args)),
+                       nprocs=world_size, join=False)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    try:
+        while not context.join(timeout=1.0):
+            if deadline is not None and time.monotonic() > deadline:
+                alive = [i for i, p in enumerate(context.processes) if p.is_alive()]
+                raise TimeoutError(f"mercury.distributed.launch: rank(s) {alive} still running after {timeout:.0f} s "
+                                   "(killed)")
+    finally:
+        for p in context.processes:
+            if p.is_alive():
+                p.kill()
+        for p in context.processes:
+            p.join(5)
