@@ -12,10 +12,8 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 SIM="${MERCURY_SIM:-$ROOT/build/sim/mercury-sim}"
 [ -x "$SIM" ] || { echo "build first: cmake -S . -B build && cmake --build build -j2 (or set MERCURY_SIM)" >&2; exit 1; }
 if [ -n "${KEEP:-}" ]; then TMP="$KEEP"; mkdir -p "$TMP"; else TMP="$(mktemp -d)"; trap 'rm -rf "$TMP"' EXIT; fi
-now() { date +%s.%N; }
-for m in alexnet resnet101 googlenet; do
-  PYTHONPATH="$ROOT" /usr/bin/python3 -m models.export_topology "$m" -o "$TMP/$m.csv" > /dev/null
-done
+source "$ROOT/benchmarks/sim/topologies.sh"
+study_topologies "$TMP"
 # 1. The study: 3 models x 3 dataflows, exact memory replay (default) and --memory fast.
 for mode in exact fast; do
   s0=$(now)
@@ -24,7 +22,7 @@ for mode in exact fast; do
       "$SIM" -c "$ROOT/configs/eyeriss_$df.cfg" -t "$TMP/$m.csv" -o "$TMP/study_${m}_$df" --memory "$mode" > /dev/null
     done
   done
-  echo "study (3 models x 3 dataflows, --memory $mode): $(echo "$(now) - $s0" | bc) s"
+  echo "study (3 models x 3 dataflows, --memory $mode): $(elapsed "$s0") s"
 done
 # 2. ResNet-101 and GoogLeNet, eyeriss_ws: mercury-sim vs SCALE-Sim v2 (time and report agreement).
 for m in resnet101 googlenet; do
@@ -35,8 +33,8 @@ for m in resnet101 googlenet; do
   (cd "$SCALESIM" && PYTHONPATH="$SCALESIM" /usr/bin/python3 -m scalesim.scale -c "$ROOT/configs/eyeriss_ws.cfg" \
      -t "$topo" -p "$TMP/scalesim_$m" > "$TMP/scalesim_$m.log" 2>&1)
   s2=$(now)
-  ours=$(echo "$s1 - $s0" | bc); theirs=$(echo "$s2 - $s1" | bc)
-  echo "$m ($rows layers, eyeriss_ws): mercury-sim ${ours} s, SCALE-Sim v2 ${theirs} s ($(echo "$theirs / $ours" | bc)x)"
+  ours=$(awk -v a="$s0" -v b="$s1" 'BEGIN { printf "%.2f", b - a }'); theirs=$(awk -v a="$s1" -v b="$s2" 'BEGIN { printf "%.2f", b - a }')
+  echo "$m ($rows layers, eyeriss_ws): mercury-sim ${ours} s, SCALE-Sim v2 ${theirs} s ($(ratio "$theirs" "$ours")x)"
   /usr/bin/python3 "$ROOT/benchmarks/sim/compare_reports.py" "$TMP/ours_$m" "$TMP/scalesim_$m"/* \
     | tail -15
 done

@@ -3,6 +3,7 @@
 // UB (the target is built with ASan + UBSan).
 #include "config.h"
 #include "hitlog.h"
+#include "hitlog_topology.h"
 #include "join.h"
 #include "overlay.h"
 #include "parse_error.h"
@@ -54,8 +55,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   try {
     std::map<long long, msim::LayerHits> logs{{0, msim::parse_hitlog_text(text, "hitmap-000.csv")}};
-    (void)msim::check_join(one_row, logs, "one.csv");
-    (void)msim::mercury_layer(one_row[0], config, &logs[0]);
+    std::vector<msim::Layer> rows = one_row;
+    (void)msim::join_hitlogs(rows, logs, "one.csv");
+    (void)msim::mercury_layer(rows[0], config, &logs[0]);
+    const auto built = msim::layers_from_hitlogs(logs, "fuzz");
+    if (built[0].window() * built[0].filters <= (1LL << 24) && built[0].ofmap_px() <= (1LL << 24)) {
+      (void)msim::mercury_layer(built[0], config, &logs[0]);
+    }
   } catch (const msim::ParseError&) {
   }
   return 0;

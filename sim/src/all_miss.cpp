@@ -1,13 +1,13 @@
 #include "all_miss.h"
 
+#include "scalesim_constants.h"
+
 #include <algorithm>
 #include <unordered_map>
 #include <utility>
 
 namespace msim {
 namespace {
-
-long long ceil_div(long long a, long long b) { return (a + b - 1) / b; }
 
 bool overlap(long long a_lo, long long a_hi, long long b_lo, long long b_hi) {
   return std::max(a_lo, b_lo) < std::min(a_hi, b_hi);
@@ -28,58 +28,8 @@ bool same_channel_elsewhere(long long a_lo, long long a_hi, long long b_lo, long
 
 }  // namespace
 
-std::vector<FoldBlock> ifmap_folds(const Layer& l, const Config& c) {
-  const long long R = c.array_height, C = c.array_width, K = l.window(), P = l.ofmap_px();
-  const Mapping m = map_layer(l, c.dataflow);
-  const long long rf = ceil_div(m.sr, R), cf = ceil_div(m.sc, C);
-  std::vector<FoldBlock> out;
-  out.reserve(static_cast<size_t>(rf * cf));
-  for (long long fc = 0; fc < cf; ++fc) {
-    for (long long fr = 0; fr < rf; ++fr) {
-      const long long f = fc * rf + fr;
-      switch (c.dataflow) {
-        case Dataflow::WS:  // every pixel, K chunk fr: the same for every col fold
-          out.push_back({0, P, fr * R, std::min(K, fr * R + R), fr});
-          break;
-        case Dataflow::OS:  // pixel block fr, all of K: the same for every col fold
-          out.push_back({fr * R, std::min(P, fr * R + R), 0, K, fr});
-          break;
-        case Dataflow::IS:  // pixel block fc, K chunk fr: each once
-          out.push_back({fc * C, std::min(P, fc * C + C), fr * R, std::min(K, fr * R + R), rf + f});
-          break;
-      }
-    }
-  }
-  return out;
-}
-
-std::vector<FoldBlock> filter_folds(const Layer& l, const Config& c) {
-  const long long R = c.array_height, C = c.array_width, K = l.window(), N = l.filters;
-  const Mapping m = map_layer(l, c.dataflow);
-  const long long rf = ceil_div(m.sr, R), cf = ceil_div(m.sc, C);
-  std::vector<FoldBlock> out;
-  out.reserve(static_cast<size_t>(rf * cf));
-  for (long long fc = 0; fc < cf; ++fc) {
-    for (long long fr = 0; fr < rf; ++fr) {
-      const long long f = fc * rf + fr;
-      switch (c.dataflow) {
-        case Dataflow::WS:  // filter block fc, K chunk fr: each once
-          out.push_back({fc * C, std::min(N, fc * C + C), fr * R, std::min(K, fr * R + R), cf + rf + f});
-          break;
-        case Dataflow::OS:  // filter block fc, all of K: repeated for every row fold
-          out.push_back({fc * C, std::min(N, fc * C + C), 0, K, fc});
-          break;
-        case Dataflow::IS:  // every filter, K chunk fr: repeated for every col fold
-          out.push_back({0, N, fr * R, std::min(K, fr * R + R), fr});
-          break;
-      }
-    }
-  }
-  return out;
-}
-
 bool provably_all_miss(const std::vector<FoldBlock>& folds, long long buffer_words, long long channels, long long taps) {
-  const long long B = 50 * (buffer_words / 100);  // insertions between flushes (read_buffer_estimate_bw.py)
+  const long long B = calc_window_insertions(buffer_words);
   if (B <= 1) return false;
   const bool aliasing = channels > 0 && taps > 1;  // distinct K indices of one channel may meet at one address
   std::vector<long long> before(folds.size() + 1, 0);  // accesses of the folds before fold i
@@ -125,14 +75,13 @@ bool provably_all_miss(const std::vector<FoldBlock>& folds, long long buffer_wor
 
 bool ifmap_all_miss(const Layer& l, const Config& c) {
   // Windows reaching past the ifmap edge (SCALE-Sim's ceil ofmap formula) give -1 addresses: not counted here.
-  if ((l.ofmap_h() - 1) * l.stride + l.filter_h > l.ifmap_h || (l.ofmap_w() - 1) * l.stride + l.filter_w > l.ifmap_w) {
-    return false;
-  }
-  return provably_all_miss(ifmap_folds(l, c), c.ifmap_sram_kb * 1024, l.channels, l.filter_h * l.filter_w);
+  if (!l.windows_in_bounds()) return false;
+  return provably_all_miss(OperandSchedule(l, c, Operand::Ifmap).folds(), c.ifmap_sram_kb * 1024, l.channels,
+                           l.filter_h * l.filter_w);
 }
 
 bool filter_all_miss(const Layer& l, const Config& c) {
-  return provably_all_miss(filter_folds(l, c), c.filter_sram_kb * 1024, 0, 1);
+  return provably_all_miss(OperandSchedule(l, c, Operand::Filter).folds(), c.filter_sram_kb * 1024, 0, 1);
 }
 
 }  // namespace msim

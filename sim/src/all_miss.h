@@ -4,8 +4,8 @@
 //
 // The buffer flushes after every B-th insertion, so an access misses whenever B - 1 or more accesses separate it
 // from the previous access to its address (all of those are misses by induction in time order: a flush lies
-// between). This file proves that bound from the fold structure alone, conservatively: each fold touches the
-// operand-matrix block (rows x K-range) once per element, in an order that is the same for folds with the same
+// between). This file proves that bound from the fold structure alone (operand_schedule.h), conservatively: each
+// fold touches its operand-matrix block once per element, in an order that is the same for folds with the same
 // sequence id. Two folds can share an address only if they share an element, or (ifmap, filters wider than 1x1)
 // if they hold two different K indices of the same channel; folds with the same sequence id put every shared
 // address at the same position, n - 1 accesses apart plus the folds between. Any pair closer than B - 1 accesses
@@ -13,30 +13,18 @@
 // operand is replayed address by address.
 #pragma once
 
-#include "compute.h"
+#include "operand_schedule.h"
 
 #include <vector>
 
 namespace msim {
 
-struct FoldBlock {
-  long long row_lo = 0, row_hi = 0;  // operand-matrix rows (ifmap: ofmap pixels; filter: filters) [lo, hi)
-  long long k_lo = 0, k_hi = 0;      // window indices [lo, hi)
-  long long sequence = 0;            // folds with equal ids access the same elements in the same order
-  long long accesses() const { return (row_hi - row_lo) * (k_hi - k_lo); }
-};
-
-// The folds of one operand in SCALE-Sim's order (col fold outer, row fold inner). Blocks with different sequence
-// ids are disjoint (provably_all_miss relies on it when the operand cannot alias).
-std::vector<FoldBlock> ifmap_folds(const Layer& l, const Config& c);
-std::vector<FoldBlock> filter_folds(const Layer& l, const Config& c);
-
 // buffer_words: the operand's SRAM size in words. channels: the layer's channels for the ifmap (K indices k1 != k2
 // with k1 = k2 mod channels can alias when the filter is wider than 1x1), 0 for filters (addresses n K + k are
-// distinct for distinct elements).
+// distinct for distinct elements). taps: filter height x width (1: no aliasing).
 bool provably_all_miss(const std::vector<FoldBlock>& folds, long long buffer_words, long long channels, long long taps);
 
-// Convenience: the two operands of a layer. The ifmap also needs every window inside the ifmap (no -1 addresses).
+// The two operands of a layer. The ifmap also needs every window inside the ifmap (no -1 addresses).
 bool ifmap_all_miss(const Layer& l, const Config& c);
 bool filter_all_miss(const Layer& l, const Config& c);
 

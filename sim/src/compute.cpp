@@ -1,11 +1,8 @@
 #include "compute.h"
 
+#include "scalesim_constants.h"
+
 namespace msim {
-namespace {
-
-long long ceil_div(long long a, long long b) { return (a + b - 1) / b; }
-
-}  // namespace
 
 Mapping map_layer(long long ofmap_px, long long window, long long filters, Dataflow d) {
   switch (d) {

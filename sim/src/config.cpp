@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 namespace msim {
@@ -34,31 +35,63 @@ struct Entry {
   int line;
 };
 
+// Keys per section (lower case, as configparser matches them). Any other key or section is a ParseError.
+const std::map<std::string, std::set<std::string>>& known_keys() {
+  static const std::map<std::string, std::set<std::string>> keys = {
+      {"general", {"run_name"}},
+      {"architecture_presets",
+       {"arrayheight", "arraywidth", "ifmapsramszkb", "filtersramszkb", "ofmapsramszkb", "ifmapoffset", "filteroffset",
+        "ofmapoffset", "dataflow", "bandwidth", "memorybanks", "topologycsvloc"}},
+      {"run_presets", {"interfacebandwidth"}},
+      {"network_presets", {"topologycsvloc"}},
+      {"mercury", {"signatureunitmacs", "lookupcyclespervector", "reusereadsresults"}},
+  };
+  return keys;
+}
+
+size_t indent_of(const std::string& raw) { return raw.find_first_not_of(" \t"); }
+
 }  // namespace
 
 Config parse_config_text(const std::string& text, const std::string& name) {
   std::map<std::string, Entry> keys;  // "section.key" lower-case
+  std::set<std::string> sections;
   std::istringstream in(text);
   std::string raw, section;
   int line = 0, content_lines = 0;
+  size_t key_indent = std::string::npos;  // indentation of the section's last key line (npos: none yet)
   while (std::getline(in, raw)) {
     ++line;
     const std::string s = trim(raw);
     if (s.empty() || s[0] == '#' || s[0] == ';') continue;
     ++content_lines;
+    if (key_indent != std::string::npos && indent_of(raw) > key_indent) {
+      throw ParseError(name, line, "continuation lines (multi-line values) are not supported");
+    }
     if (s.front() == '[') {
       if (s.back() != ']') throw ParseError(name, line, "unterminated section header '" + s + "'");
-      section = lower(trim(s.substr(1, s.size() - 2)));
-      if (section != "general" && section != "architecture_presets" && section != "run_presets" &&
-          section != "mercury") {
-        throw ParseError(name, line, "unknown section [" + section + "]");
-      }
+      const std::string header = trim(s.substr(1, s.size() - 2));
+      if (header == "DEFAULT") throw ParseError(name, line, "the [DEFAULT] section is not supported");
+      section = lower(header);
+      if (!known_keys().count(section)) throw ParseError(name, line, "unknown section [" + header + "]");
+      if (!sections.insert(section).second) throw ParseError(name, line, "duplicate section [" + header + "]");
+      key_indent = std::string::npos;
       continue;
     }
     const auto sep = s.find_first_of(":=");
     if (sep == std::string::npos) throw ParseError(name, line, "expected 'key: value', got '" + s + "'");
     if (section.empty()) throw ParseError(name, line, "key outside of a [section]");
-    keys[section + "." + lower(trim(s.substr(0, sep)))] = Entry{trim(s.substr(sep + 1)), line};
+    const std::string key = lower(trim(s.substr(0, sep))), value = trim(s.substr(sep + 1));
+    if (!known_keys().at(section).count(key)) {
+      throw ParseError(name, line, "unknown key '" + trim(s.substr(0, sep)) + "' in [" + section + "] (not supported)");
+    }
+    if (value.find('%') != std::string::npos) {
+      throw ParseError(name, line, "'%' in a value (configparser interpolation) is not supported");
+    }
+    if (!keys.emplace(section + "." + key, Entry{value, line}).second) {
+      throw ParseError(name, line, "duplicate key '" + key + "' in [" + section + "]");
+    }
+    key_indent = indent_of(raw);
   }
   if (content_lines == 0) throw ParseError(name, line, "empty config file");
 
@@ -68,18 +101,17 @@ Config parse_config_text(const std::string& text, const std::string& name) {
                                                            key.substr(0, key.find('.')) + "]");
     return it->second;
   };
-  auto positive = [&](const std::string& key, long long limit) {
-    const Entry& e = need(key);
-    const long long v = parse_int(e.value, key, name, e.line);
-    if (v <= 0) throw ParseError(name, e.line, key + " must be > 0, got " + std::to_string(v));
+  auto bounded = [&](const std::string& key, const std::string& value, int at, long long limit) {
+    const long long v = parse_int(value, key, name, at);
+    if (v <= 0) throw ParseError(name, at, key + " must be > 0, got " + std::to_string(v));
     if (v > limit) {  // keeps every product of the model inside 64 bits
-      throw ParseError(name, e.line, key + " must be <= " + std::to_string(limit) + ", got " + std::to_string(v));
+      throw ParseError(name, at, key + " must be <= " + std::to_string(limit) + ", got " + std::to_string(v));
     }
     return v;
   };
-  auto optional_int = [&](const std::string& key, long long fallback) {
-    auto it = keys.find(key);
-    return it == keys.end() ? fallback : parse_int(it->second.value, key, name, it->second.line);
+  auto positive = [&](const std::string& key, long long limit) {
+    const Entry& e = need(key);
+    return bounded(key, e.value, e.line, limit);
   };
 
   Config c;
@@ -89,18 +121,21 @@ Config parse_config_text(const std::string& text, const std::string& name) {
   c.ifmap_sram_kb = positive("architecture_presets.ifmapsramszkb", kMaxSramKb);
   c.filter_sram_kb = positive("architecture_presets.filtersramszkb", kMaxSramKb);
   c.ofmap_sram_kb = positive("architecture_presets.ofmapsramszkb", kMaxSramKb);
-  c.ifmap_offset = optional_int("architecture_presets.ifmapoffset", 0);
-  c.filter_offset = optional_int("architecture_presets.filteroffset", 10000000);
-  c.ofmap_offset = optional_int("architecture_presets.ofmapoffset", 20000000);
+  // Offsets only shift addresses between SCALE-Sim's separate buffers: no report changes, unless negative (an
+  // address of -1 is SCALE-Sim's "no data" marker).
+  for (const char* key : {"architecture_presets.ifmapoffset", "architecture_presets.filteroffset",
+                          "architecture_presets.ofmapoffset"}) {
+    auto it = keys.find(key);
+    if (it != keys.end() && parse_int(it->second.value, key, name, it->second.line) < 0) {
+      throw ParseError(name, it->second.line, std::string("negative offsets are not supported (") + key + ")");
+    }
+  }
   const Entry& df = need("architecture_presets.dataflow");
   const std::string d = lower(df.value);
   if (d == "ws") c.dataflow = Dataflow::WS;
   else if (d == "os") c.dataflow = Dataflow::OS;
   else if (d == "is") c.dataflow = Dataflow::IS;
   else throw ParseError(name, df.line, "Dataflow must be ws, os or is, got '" + df.value + "'");
-  c.bandwidth = keys.count("architecture_presets.bandwidth") ? positive("architecture_presets.bandwidth", kMaxSramKb) : 10;
-  c.memory_banks = optional_int("architecture_presets.memorybanks", 1);
-  if (c.memory_banks <= 0 || c.memory_banks > kMaxArray) throw ParseError(name, keys["architecture_presets.memorybanks"].line, "MemoryBanks must be in [1, " + std::to_string(kMaxArray) + "]");
   auto ib = keys.find("run_presets.interfacebandwidth");
   if (ib != keys.end()) {
     const std::string mode = lower(ib->second.value);
@@ -108,6 +143,46 @@ Config parse_config_text(const std::string& text, const std::string& name) {
       throw ParseError(name, ib->second.line, "InterfaceBandwidth must be CALC or USER, got '" + ib->second.value + "'");
     }
     c.bandwidth_calc = mode == "calc";
+  }
+  // Bandwidth: SCALE-Sim reads it only with USER interfaces, as a comma-separated list whose first value is used
+  // (it parses every value). With CALC it is never read, so any value (also an empty one, as its saved configs
+  // write) is accepted and changes nothing.
+  if (!c.bandwidth_calc) {
+    const Entry& bw = need("architecture_presets.bandwidth");
+    std::stringstream list(bw.value);
+    std::string item;
+    for (int i = 0; std::getline(list, item, ','); ++i) {
+      if (i == 0) c.bandwidth = bounded("architecture_presets.bandwidth", item, bw.line, kMaxSramKb);
+      else parse_int(item, "architecture_presets.bandwidth value " + std::to_string(i + 1), name, bw.line);
+    }
+    if (bw.value.empty() || bw.value.back() == ',') {
+      throw ParseError(name, bw.line, "architecture_presets.bandwidth must be integers separated by ',', got '" +
+                                          bw.value + "'");
+    }
+  }
+  // TopologyCsvLoc = "path": SCALE-Sim's saved configs carry it in [network_presets]; its reader takes it from
+  // [architecture_presets] once [network_presets] exists, the text between the first two '"'.
+  const bool network = sections.count("network_presets") > 0;
+  auto arch_topo = keys.find("architecture_presets.topologycsvloc");
+  auto net_topo = keys.find("network_presets.topologycsvloc");
+  if (arch_topo != keys.end() && !network) {
+    throw ParseError(name, arch_topo->second.line, "TopologyCsvLoc in [architecture_presets] without a "
+                                                   "[network_presets] section is not supported (SCALE-Sim ignores it)");
+  }
+  if (network) {
+    if (arch_topo == keys.end() && net_topo == keys.end()) {
+      throw ParseError(name, line, "missing key 'TopologyCsvLoc' in [network_presets]");
+    }
+    if (arch_topo != keys.end() && net_topo != keys.end() && arch_topo->second.value != net_topo->second.value) {
+      throw ParseError(name, arch_topo->second.line, "TopologyCsvLoc differs from the one in [network_presets] (line " +
+                                                         std::to_string(net_topo->second.line) + ")");
+    }
+    const Entry& e = arch_topo != keys.end() ? arch_topo->second : net_topo->second;
+    const auto q1 = e.value.find('"');
+    const auto q2 = q1 == std::string::npos ? q1 : e.value.find('"', q1 + 1);
+    const std::string path = q1 == std::string::npos ? "" : e.value.substr(q1 + 1, q2 == std::string::npos ? q2 : q2 - q1 - 1);
+    if (path.empty()) throw ParseError(name, e.line, "TopologyCsvLoc must be a path in double quotes, got '" + e.value + "'");
+    c.topology_path = path;
   }
   auto sig = keys.find("mercury.signatureunitmacs");
   if (sig != keys.end()) {

@@ -17,15 +17,18 @@ struct MercuryCosts {
   bool reuse_reads_results = true;         // a hit reads its cached outputs (C_out words at ArrayWidth/cycle)
 };
 
+// The keys SCALE-Sim v2 reads (scalesim/scale_config.py) that change its results; sim/README.md lists every key it
+// accepts and what happens to the others (offsets and MemoryBanks change nothing in SCALE-Sim v2 either).
 struct Config {
   std::string run_name = "run";
   long long array_height = 0, array_width = 0;
   long long ifmap_sram_kb = 0, filter_sram_kb = 0, ofmap_sram_kb = 0;
-  long long ifmap_offset = 0, filter_offset = 0, ofmap_offset = 0;
   Dataflow dataflow = Dataflow::WS;
-  long long bandwidth = 10;      // words/cycle of the DRAM interface (USER mode)
-  long long memory_banks = 1;
+  long long bandwidth = 10;      // words/cycle of the DRAM interface (USER mode: the first value of Bandwidth)
   bool bandwidth_calc = true;    // InterfaceBandwidth: CALC (SCALE-Sim sizes the interface: no stalls)
+  // TopologyCsvLoc of a [network_presets] config (SCALE-Sim's saved configs): the topology when none is given on
+  // the command line. Empty: none. Relative paths are relative to the working directory, as in SCALE-Sim.
+  std::string topology_path;
   MercuryCosts mercury;
   // Not a .cfg key: mercury-sim --memory fast|exact. exact replays SCALE-Sim's CALC read buffer (O(SRAM reads));
   // fast uses the first-order model (cycles are the same either way).

@@ -1,8 +1,10 @@
 #include "cycle_replay.h"
 
 #include "all_miss.h"
+#include "operand_schedule.h"
 #include "prefetch_emu.h"
 #include "scalesim_buffers.h"
+#include "scalesim_constants.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -12,7 +14,6 @@
 namespace msim {
 namespace {
 
-using buffers::ceil_div;
 using buffers::ReadBuffer;
 using buffers::WriteBuffer;
 
@@ -35,31 +36,16 @@ struct Operands {
     p_col.resize(P);
     p_base.resize(P);
     for (long long p = 0; p < P; ++p) {
-      p_row[p] = (p / l.ofmap_w()) * l.stride;
-      p_col[p] = (p % l.ofmap_w()) * l.stride;
+      p_row[p] = (p / l.ofmap_w()) * l.stride_h;
+      p_col[p] = (p % l.ofmap_w()) * l.stride_w;
       p_base[p] = (p_row[p] * W + p_col[p]) * Ch;
     }
   }
-  long long ifmap(long long p, long long k) const {
+  long long ifmap(long long p, long long k) const {  // -1: the window reaches past the ifmap edge
     if (p_row[p] + k_row[k] >= H || p_col[p] + k_col[k] >= W) return -1;
-    return (p_row[p] * W + p_col[p]) * Ch + k_off[k];
+    return p_base[p] + k_off[k];
   }
-  long long filter(long long k, long long n) const { return n * K + k; }
 };
-
-// A stacked prefetch matrix (M x cols), read row-major or "rolled out" along anti-diagonals as SCALE-Sim does.
-template <class Entry, class Out>
-void walk_matrix(long long M, long long cols, bool rolled, Entry entry, Out out) {
-  if (!rolled) {
-    for (long long r = 0; r < M; ++r)
-      for (long long c = 0; c < cols; ++c) out(entry(r, c));
-    return;
-  }
-  for (long long d = 0; d < M + cols; ++d) {
-    const long long hi = std::min(d, M - 1), lo = std::max(0LL, d - cols + 1);
-    for (long long r = hi; r >= lo; --r) out(entry(r, d - r));
-  }
-}
 
 }  // namespace
 
@@ -67,62 +53,24 @@ ReplayResult replay_memory(const Layer& l, const Config& c) {
   const long long R = c.array_height, C = c.array_width;
   const Operands op(l);
   const long long K = op.K, N = op.N, P = op.P;
-  const Mapping m = map_layer(l, c.dataflow);
-  const long long row_fold = ceil_div(m.sr, R), col_fold = ceil_div(m.sc, C), T = m.t;
+  const OperandSchedule ifmap_s(l, c, Operand::Ifmap), filter_s(l, c, Operand::Filter);
+  const long long row_fold = ifmap_s.row_folds(), col_fold = ifmap_s.col_folds(), T = map_layer(l, c.dataflow).t;
   const long long fold_rows = c.dataflow == Dataflow::OS ? T + R + C - 2 : 2 * R + C + T - 2;
   const bool user = !c.bandwidth_calc;
   const long long bw = user ? c.bandwidth : C;  // CALC: SCALE-Sim gives the write buffer ArrayWidth words/cycle
   const Dataflow df = c.dataflow;
+  const long long ifmap_words = op.H * op.W * op.Ch;
 
   WriteBuffer ofmap_buf(c.ofmap_sram_kb * 1024, bw);
-  ReadBuffer ifmap_buf(user ? c.ifmap_sram_kb * 1024 : 100, bw, user ? op.H * op.W * op.Ch : 0);
-  ReadBuffer filter_buf(user ? c.filter_sram_kb * 1024 : 100, bw, user ? K * N : 0);
+  // USER read buffers over SCALE-Sim's prefetch matrices (CALC: unused, empty).
+  ReadBuffer ifmap_buf(user ? c.ifmap_sram_kb * 1024 : kBufferSets, bw, user ? ifmap_words : 0);
+  ReadBuffer filter_buf(user ? c.filter_sram_kb * 1024 : kBufferSets, bw, user ? K * N : 0);
   if (user) {
     std::vector<int64_t> e;
-    auto push = [&](long long a) { e.push_back(a); };
-    // The prefetch matrices of systolic_compute_{ws,os,is}.py.
-    switch (df) {
-      case Dataflow::WS:
-        walk_matrix(row_fold * T, R, true, [&](long long r, long long j) {
-          const long long k = (r / T) * R + j;
-          return k < K ? op.ifmap(r % T, k) : -1;
-        }, push);
-        break;
-      case Dataflow::OS:
-        walk_matrix(row_fold * T, R, true, [&](long long r, long long j) {
-          const long long p = (r / T) * R + j;
-          return p < P ? op.ifmap(p, r % T) : -1;
-        }, push);
-        break;
-      case Dataflow::IS:
-        walk_matrix(col_fold * K, C, false, [&](long long r, long long j) {
-          const long long p = (r / K) * C + j;
-          return p < P ? op.ifmap(p, r % K) : -1;
-        }, push);
-        break;
-    }
+    ifmap_s.walk_prefetch([&](long long p, long long k) { e.push_back(p < 0 ? -1 : op.ifmap(p, k)); });
     ifmap_buf.build(e);
     e.clear();
-    switch (df) {
-      case Dataflow::WS:
-        walk_matrix(col_fold * K, C, false, [&](long long r, long long j) {
-          const long long n = (r / K) * C + j;
-          return n < N ? op.filter(r % K, n) : -1;
-        }, push);
-        break;
-      case Dataflow::OS:
-        walk_matrix(col_fold * T, C, true, [&](long long r, long long j) {
-          const long long n = (r / T) * C + j;
-          return n < N ? op.filter(r % T, n) : -1;
-        }, push);
-        break;
-      case Dataflow::IS:
-        walk_matrix(row_fold * T, R, true, [&](long long r, long long j) {
-          const long long k = (r / T) * R + j;
-          return k < K ? op.filter(k, r % T) : -1;
-        }, push);
-        break;
-    }
+    filter_s.walk_prefetch([&](long long n, long long k) { e.push_back(n < 0 ? -1 : n * K + k); });
     filter_buf.build(e);
   }
 
@@ -130,8 +78,8 @@ ReplayResult replay_memory(const Layer& l, const Config& c) {
   const bool shortcuts = !user && c.replay_shortcuts;
   const bool ifmap_bulk = shortcuts && ifmap_all_miss(l, c);
   const bool filter_bulk = shortcuts && filter_all_miss(l, c);
-  EstimateBwBuffer ifmap_est(user ? 100 : c.ifmap_sram_kb * 1024, user || ifmap_bulk ? 0 : op.H * op.W * op.Ch);
-  EstimateBwBuffer filter_est(user ? 100 : c.filter_sram_kb * 1024, user || filter_bulk ? 0 : K * N);
+  EstimateBwBuffer ifmap_est(user ? kBufferSets : c.ifmap_sram_kb * 1024, user || ifmap_bulk ? 0 : ifmap_words);
+  EstimateBwBuffer filter_est(user ? kBufferSets : c.filter_sram_kb * 1024, user || filter_bulk ? 0 : K * N);
   // CALC, settled operands: fold f repeats the access sequence of an earlier fold g (same sequence id, the nearest
   // one); if no fold from g to f - 1 inserted anything, the buffer holds what it held at g, so f hits everywhere
   // as g did, and is skipped (only its demand counts remain). Exact for any operand; needs no -1 ifmap addresses
@@ -152,11 +100,10 @@ ReplayResult replay_memory(const Layer& l, const Config& c) {
     }
     return st;
   };
-  const bool ifmap_in_bounds = (l.ofmap_h() - 1) * l.stride + l.filter_h <= l.ifmap_h &&
-                               (l.ofmap_w() - 1) * l.stride + l.filter_w <= l.ifmap_w;
+  const bool ifmap_in_bounds = l.windows_in_bounds();
   Settle ifmap_settle, filter_settle;
-  if (shortcuts && !ifmap_bulk && ifmap_in_bounds) ifmap_settle = settle_for(ifmap_folds(l, c));
-  if (shortcuts && !filter_bulk) filter_settle = settle_for(filter_folds(l, c));
+  if (shortcuts && !ifmap_bulk && ifmap_in_bounds) ifmap_settle = settle_for(ifmap_s.folds());
+  if (shortcuts && !filter_bulk) filter_settle = settle_for(filter_s.folds());
   auto fold_start = [](Settle& st, long long f, const EstimateBwBuffer& est) {
     if (st.prev_same.empty()) return;
     const long long g = st.prev_same[static_cast<size_t>(f)];
@@ -173,135 +120,124 @@ ReplayResult replay_memory(const Layer& l, const Config& c) {
   long long stall = 0, row = 0, last_out = 0;
   long long ifmap_sram_start = -1, ifmap_sram_stop = 0, filter_sram_start = -1, filter_sram_stop = 0;
   long long ofmap_sram_start = -1, ofmap_sram_stop = 0;
+  const long long* base = op.p_base.data();
+  const long long* off = op.k_off.data();
   for (long long fc = 0; fc < col_fold; ++fc) {
     for (long long fr = 0; fr < row_fold; ++fr) {
       fold_start(ifmap_settle, fc * row_fold + fr, ifmap_est);
       fold_start(filter_settle, fc * row_fold + fr, filter_est);
-      // The number of addresses gen_ifmap / gen_filter (below) emit in row tt of this fold, in closed form (every
-      // one valid: the shortcuts need windows inside the ifmap).
-      const long long k_last = std::min(R - 1, K - 1 - fr * R);  // last array row holding a K index
-      const long long p_last = std::min(R - 1, P - 1 - fr * R);  // os: last array row holding a pixel
-      const long long c_ifmap = std::min(C, P - fc * C), c_filter = std::min(C, N - fc * C);
-      auto span = [](long long lo, long long hi) { return hi >= lo ? hi - lo + 1 : 0; };
-      auto count_ifmap = [&](long long tt) -> long long {
-        switch (df) {
-          case Dataflow::WS: return span(std::max(0LL, tt - R - T + 1), std::min(k_last, tt - R));
-          case Dataflow::OS: return span(std::max(0LL, tt - T + 1), std::min(p_last, tt));
-          default: return tt < R && R - 1 - tt <= k_last ? c_ifmap : 0;
-        }
+      const RowCounts ic = ifmap_s.counts(fr, fc), fcn = filter_s.counts(fr, fc);
+      // OFMAP writes per row: ws/is drain a skewed T x C tile after 2R - 1 idle rows; os drains its R x C outputs
+      // (bottom row first) after T - 1 rows, skewed.
+      const long long vc = std::min(C, (df == Dataflow::IS ? P : N) - fc * C), vr = std::min(R, P - fr * R);
+      const RowCounts oc = df == Dataflow::OS ? RowCounts{T - 1 + R - vr, vc, vr, 1} : RowCounts{2 * R - 1, vc, T, 1};
+      const bool ifmap_by_address = !ifmap_bulk && !ifmap_settle.skip, filter_by_address = !filter_bulk && !filter_settle.skip;
+      // CALC shortcut: the rows from tt on in which no bulk operand's window slides and the write buffer neither
+      // starts a drain, stalls nor finishes one have no stall and a known cycle each (the row's index plus the
+      // stalls so far): bulk and settled operands and the writes are counted for all of them at once, operands read
+      // address by address are walked in one tight loop.
+      auto quiet_rows_end = [&](long long tt) {
+        long long e = fold_rows;
+        if (ifmap_bulk) e = ic.last_within(tt, e, ifmap_est.insertions_before_slide() - 1);
+        if (filter_bulk) e = fcn.last_within(tt, e, filter_est.insertions_before_slide() - 1);
+        const long long cycle = row + stall;
+        if (cycle < ofmap_buf.drain_end()) e = std::min(e, tt + ofmap_buf.drain_end() - cycle);
+        return oc.last_within(tt, e, std::max(0LL, ofmap_buf.quiet_words(cycle)));
       };
-      auto count_filter = [&](long long tt) -> long long {
-        switch (df) {
-          case Dataflow::WS: return tt < R && R - 1 - tt <= k_last ? c_filter : 0;
-          case Dataflow::OS: return span(std::max(0LL, tt - T + 1), std::min(c_filter - 1, tt));
-          default: return span(std::max(0LL, tt - R - T + 1), std::min(k_last, tt - R));
+      auto take_quiet_rows = [&](long long tt, long long e) {
+        const long long cycle = row + stall;
+        auto demanded = [&](const RowCounts& rc, long long& start, long long& stop, long long latency) {
+          const long long lo = std::max(tt, rc.first()), hi = std::min(e, rc.end());
+          if (lo >= hi) return lo;
+          if (start < 0) start = cycle + lo - tt + latency;
+          stop = cycle + hi - 1 - tt + latency;
+          return lo;
+        };
+        // Rows with a valid address demand the operand (its SRAM start/stop: serviced at cycle + 1).
+        auto walk = [&](const OperandSchedule& sched, const RowCounts& rc, EstimateBwBuffer& est, long long& start,
+                        long long& stop, auto address) {
+          for (long long u = std::max(tt, rc.first()), hi = std::min(e, rc.end()); u < hi; ++u) {
+            const RowAccess a = sched.row(fr, fc, u);
+            const long long at = cycle + u - tt;
+            bool any = false;
+            for (long long j = a.lo; j <= a.hi; ++j) {
+              const long long addr = address(a.row(j), a.k(j));
+              if (addr < 0) continue;
+              any = true;
+              est.access(at, addr);
+            }
+            if (any) {
+              if (start < 0) start = at + 1;
+              stop = at + 1;
+            }
+          }
+        };
+        if (!ifmap_by_address) {
+          const long long first = demanded(ic, ifmap_sram_start, ifmap_sram_stop, 1);
+          if (ifmap_bulk) ifmap_est.bulk_misses(cycle + first - tt, ic.before(e) - ic.before(tt));
+        } else if (ifmap_in_bounds) {
+          walk(ifmap_s, ic, ifmap_est, ifmap_sram_start, ifmap_sram_stop,
+               [&](long long p, long long k) { return base[p] + off[k]; });
+        } else {
+          walk(ifmap_s, ic, ifmap_est, ifmap_sram_start, ifmap_sram_stop,
+               [&](long long p, long long k) { return op.ifmap(p, k); });
         }
+        if (!filter_by_address) {
+          const long long first = demanded(fcn, filter_sram_start, filter_sram_stop, 1);
+          if (filter_bulk) filter_est.bulk_misses(cycle + first - tt, fcn.before(e) - fcn.before(tt));
+        } else {
+          walk(filter_s, fcn, filter_est, filter_sram_start, filter_sram_stop,
+               [&](long long n, long long k) { return n * K + k; });
+        }
+        demanded(oc, ofmap_sram_start, ofmap_sram_stop, 0);
+        ofmap_buf.add_quiet(oc.before(e) - oc.before(tt));
+        last_out = cycle + e - 1 - tt;
+        row += e - tt;
       };
       for (long long tt = 0; tt < fold_rows; ++tt, ++row) {
+        if (shortcuts) {
+          const long long e = quiet_rows_end(tt);
+          if (e > tt) {
+            take_quiet_rows(tt, e);
+            tt = e - 1;
+            --row;  // (the loop's increments)
+            continue;
+          }
+        }
         const long long cycle = row + stall;
-        long long s_ifmap = 0, s_filter = 0, lo = 0, hi = -1;
-        auto gen_ifmap = [&](auto emit) {
-          if (df == Dataflow::WS) {
-            for (long long j = std::max(0LL, tt - R - T + 1); j <= std::min(R - 1, tt - R); ++j)
-              if (fr * R + j < K) emit(op.ifmap(tt - j - R, fr * R + j));
-          } else if (df == Dataflow::OS) {
-            for (long long j = std::max(0LL, tt - T + 1); j <= std::min(R - 1, tt); ++j)
-              if (fr * R + j < P) emit(op.ifmap(fr * R + j, tt - j));
-          } else if (tt < R && fr * R + R - 1 - tt < K) {
-            for (long long j = 0; j < C && fc * C + j < P; ++j) emit(op.ifmap(fc * C + j, fr * R + R - 1 - tt));
-          }
-        };
-        auto gen_filter = [&](auto emit) {
-          if (df == Dataflow::WS) {
-            if (tt < R && fr * R + R - 1 - tt < K)
-              for (long long j = 0; j < C && fc * C + j < N; ++j) emit(op.filter(fr * R + R - 1 - tt, fc * C + j));
-          } else if (df == Dataflow::OS) {
-            for (long long j = std::max(0LL, tt - T + 1); j <= std::min(C - 1, tt); ++j)
-              if (fc * C + j < N) emit(op.filter(tt - j, fc * C + j));
-          } else {
-            for (long long j = std::max(0LL, tt - R - T + 1); j <= std::min(R - 1, tt - R); ++j)
-              if (fr * R + j < K) emit(op.filter(fr * R + j, tt - j - R));
-          }
-        };
-        bool ifmap_valid = false, filter_valid = false;
+        const RowAccess ia = ifmap_s.row(fr, fc, tt), fa = filter_s.row(fr, fc, tt);
+        long long s_ifmap = 0, s_filter = 0;
+        // Without -1 addresses (windows inside the ifmap) a row demands data exactly when it has elements.
+        bool ifmap_valid = ifmap_in_bounds && ia.count() > 0;
+        const bool filter_valid = fa.count() > 0;
         if (user) {
           s_ifmap = ifmap_buf.service_row(cycle, [&](auto emit) {
-            gen_ifmap([&](long long a) { ifmap_valid |= a >= 0; emit(a); });
+            for (long long j = ia.lo; j <= ia.hi; ++j) {
+              const long long a = op.ifmap(ia.row(j), ia.k(j));
+              ifmap_valid |= a >= 0;
+              emit(a);
+            }
           });
           s_filter = filter_buf.service_row(cycle, [&](auto emit) {
-            gen_filter([&](long long a) { filter_valid |= a >= 0; emit(a); });
+            for (long long j = fa.lo; j <= fa.hi; ++j) emit(fa.row(j) * K + fa.k(j));
           });
         } else {
           if (ifmap_bulk) {
-            const long long n = count_ifmap(tt);
-            ifmap_valid = n > 0;
-            ifmap_est.bulk_misses(cycle, n);
-          } else if (ifmap_settle.skip) {
-            ifmap_valid = count_ifmap(tt) > 0;
-          } else if (shortcuts && ifmap_in_bounds) {  // no -1 addresses: pixel base + window offset, straight to the buffer
-            const long long* base = op.p_base.data();
-            const long long* off = op.k_off.data();
-            long long lo = 0, hi = -1;
-            switch (df) {
-              case Dataflow::WS:
-                lo = std::max(0LL, tt - R - T + 1);
-                hi = std::min(k_last, tt - R);
-                for (long long j = lo; j <= hi; ++j) ifmap_est.access(cycle, base[tt - j - R] + off[fr * R + j]);
-                break;
-              case Dataflow::OS:
-                lo = std::max(0LL, tt - T + 1);
-                hi = std::min(p_last, tt);
-                for (long long j = lo; j <= hi; ++j) ifmap_est.access(cycle, base[fr * R + j] + off[tt - j]);
-                break;
-              case Dataflow::IS:
-                if (tt < R && R - 1 - tt <= k_last) {
-                  hi = c_ifmap - 1;
-                  const long long o = off[fr * R + R - 1 - tt];
-                  for (long long j = 0; j <= hi; ++j) ifmap_est.access(cycle, base[fc * C + j] + o);
-                }
-                break;
-            }
-            ifmap_valid = hi >= lo;
-          } else {
-            gen_ifmap([&](long long a) {
-              if (a < 0) return;
+            ifmap_est.bulk_misses(cycle, ia.count());
+          } else if (ifmap_in_bounds && !ifmap_settle.skip) {  // pixel base + window offset, straight in
+            for (long long j = ia.lo; j <= ia.hi; ++j) ifmap_est.access(cycle, base[ia.row(j)] + off[ia.k(j)]);
+          } else if (!ifmap_in_bounds) {  // (never settled: see settle_for)
+            for (long long j = ia.lo; j <= ia.hi; ++j) {
+              const long long a = op.ifmap(ia.row(j), ia.k(j));
+              if (a < 0) continue;
               ifmap_valid = true;
               ifmap_est.access(cycle, a);
-            });
+            }
           }
           if (filter_bulk) {
-            const long long n = count_filter(tt);
-            filter_valid = n > 0;
-            filter_est.bulk_misses(cycle, n);
-          } else if (filter_settle.skip) {
-            filter_valid = count_filter(tt) > 0;
-          } else if (shortcuts) {  // address n K + k, straight to the buffer
-            long long lo = 0, hi = -1;
-            switch (df) {
-              case Dataflow::WS:
-                if (tt < R && R - 1 - tt <= k_last) {
-                  hi = c_filter - 1;
-                  const long long k = fr * R + R - 1 - tt;
-                  for (long long j = 0; j <= hi; ++j) filter_est.access(cycle, (fc * C + j) * K + k);
-                }
-                break;
-              case Dataflow::OS:
-                lo = std::max(0LL, tt - T + 1);
-                hi = std::min(c_filter - 1, tt);
-                for (long long j = lo; j <= hi; ++j) filter_est.access(cycle, (fc * C + j) * K + tt - j);
-                break;
-              case Dataflow::IS:
-                lo = std::max(0LL, tt - R - T + 1);
-                hi = std::min(k_last, tt - R);
-                for (long long j = lo; j <= hi; ++j) filter_est.access(cycle, (tt - j - R) * K + fr * R + j);
-                break;
-            }
-            filter_valid = hi >= lo;
-          } else {
-            gen_filter([&](long long a) {
-              filter_valid = true;
-              filter_est.access(cycle, a);
-            });
+            filter_est.bulk_misses(cycle, fa.count());
+          } else if (!filter_settle.skip) {  // address n K + k
+            for (long long j = fa.lo; j <= fa.hi; ++j) filter_est.access(cycle, fa.row(j) * K + fa.k(j));
           }
         }
         // SRAM start/stop: the serviced cycle (request + hit latency 1 + stalls) of the first/last demanding row.
@@ -313,18 +249,7 @@ ReplayResult replay_memory(const Layer& l, const Config& c) {
           if (filter_sram_start < 0) filter_sram_start = cycle + 1 + s_filter;
           filter_sram_stop = cycle + 1 + s_filter;
         }
-        // OFMAP writes of this row: ws/is drain a skewed T x C tile after 2R - 1 idle rows; os drains its R x C
-        // outputs (bottom row first) after T - 1 rows, skewed.
-        if (df == Dataflow::OS) {
-          const long long vc = std::min(C, N - fc * C), vr = std::min(R, P - fr * R);
-          lo = std::max(0LL, tt - (T - 2 + R));
-          hi = std::min(vc - 1, tt - (T - 1 + R - vr));
-        } else {
-          const long long vc = std::min(C, (df == Dataflow::WS ? N : P) - fc * C);
-          lo = std::max(0LL, tt - 2 * R + 2 - T);
-          hi = std::min(vc - 1, tt - 2 * R + 1);
-        }
-        const long long count = std::max(0LL, hi - lo + 1);
+        const long long count = oc.at(tt);
         const long long out = ofmap_buf.service_row(cycle, count);
         if (count > 0) {
           if (ofmap_sram_start < 0) ofmap_sram_start = out;

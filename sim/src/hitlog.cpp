@@ -73,19 +73,22 @@ LayerHits parse_hitlog_text(const std::string& text, const std::string& name) {
       if (v > (1LL << 31)) throw ParseError(name, line, std::string(key) + " must be <= 2^31, got " + std::to_string(v));
       return v;
     };
-    const long long geometry[] = {opt("C", -1), opt("out_channels", -1), opt("kernel_h", -1), opt("kernel_w", -1),
-                                  opt("dilation_h", 1), opt("dilation_w", 1), opt("groups", -1)};
-    long long* mine[] = {&total.C, &total.out_channels, &total.kernel_h, &total.kernel_w,
-                         &total.dilation_h, &total.dilation_w, &total.groups};
-    static const char* const names[] = {"C", "out_channels", "kernel_h", "kernel_w", "dilation_h", "dilation_w", "groups"};
+    static const char* const names[] = {"C", "out_channels", "kernel_h", "kernel_w", "dilation_h", "dilation_w",
+                                        "groups", "stride_h", "stride_w"};
+    constexpr int kGeometry = 9;
+    const long long geometry[kGeometry] = {opt("C", -1), opt("out_channels", -1), opt("kernel_h", -1),
+                                           opt("kernel_w", -1), opt("dilation_h", 1), opt("dilation_w", 1),
+                                           opt("groups", -1), opt("stride_h", -1), opt("stride_w", -1)};
+    long long* mine[kGeometry] = {&total.C, &total.out_channels, &total.kernel_h, &total.kernel_w, &total.dilation_h,
+                                  &total.dilation_w, &total.groups, &total.stride_h, &total.stride_w};
     if (total.calls == 1) {
-      for (int i = 0; i < 7; ++i) *mine[i] = geometry[i];
+      for (int i = 0; i < kGeometry; ++i) *mine[i] = geometry[i];
       total.vector = vector;
       total.out_h = opt("out_h", -1);
       total.out_w = opt("out_w", -1);
       total.first_line = line;
     } else {
-      for (int i = 0; i < 7; ++i) {
+      for (int i = 0; i < kGeometry; ++i) {
         if (geometry[i] != *mine[i]) {
           throw ParseError(name, line, std::string(names[i]) + " " + std::to_string(geometry[i]) +
                                            " differs from the first call's " + std::to_string(*mine[i]) +

@@ -10,9 +10,11 @@ struct LayerHits {
   long long calls = 0, vectors = 0, hits = 0, misses = 0;
   long long sig_bits = 0;       // of the last call (the adaptive policy may change it)
   std::string vector = "patch";  // "patch" (one im2col row per output position) or "channel" (one kh x kw window)
-  // The layer's geometry from the first call's row (-1: column absent), for the topology join check (join.h).
-  // Every later call must agree on the kernel, channels, filters and groups (else ParseError).
+  // The layer's geometry from the first call's row (-1: column absent), for the topology join check (join.h) and
+  // for building the layer without a topology (hitlog_topology.h). Every later call must agree on the kernel,
+  // channels, filters, groups and strides (else ParseError).
   long long C = -1, out_channels = -1, kernel_h = -1, kernel_w = -1, dilation_h = 1, dilation_w = 1, groups = -1;
+  long long stride_h = -1, stride_w = -1;
   long long out_h = -1, out_w = -1, batch_images = 0;  // batch_images: sum of N over all calls
   std::string file;  // the hitmap-NNN.csv it came from
   int first_line = 0;

@@ -21,8 +21,15 @@ void check_layer_ids(const std::vector<Layer>& layers, const std::string& topolo
   }
 }
 
-std::vector<std::string> check_join(const std::vector<Layer>& layers, const std::map<long long, LayerHits>& hitlogs,
-                                    const std::string& topology_file) {
+std::vector<std::string> join_hitlogs(std::vector<Layer>& layers, const std::map<long long, LayerHits>& hitlogs,
+                                      const std::string& topology_file) {
+  for (size_t i = 0; i < layers.size(); ++i) {
+    if (layers[i].row != static_cast<long long>(i)) {  // the layer after a depthwise row of several channels
+      throw ParseError(topology_file, layers[i].line,
+                       "a depthwise (DP) row simulated as one layer per channel shifts the layer ids: hit logs "
+                       "(row i = layer id i) cannot be joined to it (not supported)");
+    }
+  }
   check_layer_ids(layers, topology_file);
   std::vector<std::string> warnings;
   for (const auto& entry : hitlogs) {  // (no structured bindings: clang 14 cannot capture them in lambdas)
@@ -33,15 +40,17 @@ std::vector<std::string> check_join(const std::vector<Layer>& layers, const std:
                          std::to_string(layers.size()) + " rows): ignored");
       continue;
     }
-    const Layer& l = layers[static_cast<size_t>(id)];
+    Layer& l = layers[static_cast<size_t>(id)];
     auto mismatch = [&](const std::string& what, long long log, long long topo) {
       throw ParseError(h.file, h.first_line,
                        "hit log " + what + " " + std::to_string(log) + " does not match " + topology_file + ":" +
                            std::to_string(l.line) + " (layer '" + l.name + "': " + std::to_string(topo) + ")");
     };
-    if (h.groups > 0 && h.groups != l.groups) mismatch("groups", h.groups, l.groups);
+    if (h.groups == 0) mismatch("groups", h.groups, 1);
+    const long long g = h.groups > 0 ? h.groups : 1;  // no groups column: an ungrouped conv
+    l.groups = g;
+    check_layer_size(l, h.file, h.first_line);  // MACs times groups
     if (l.gemm) continue;  // a GEMM row has no conv geometry to compare
-    const long long g = l.groups;
     if (h.C > 0 && h.C != l.channels * g) mismatch("input channels C", h.C, l.channels * g);
     if (h.out_channels > 0 && h.out_channels != l.filters * g) mismatch("out_channels", h.out_channels, l.filters * g);
     if (h.kernel_h > 0 && h.dilation_h * (h.kernel_h - 1) + 1 != l.filter_h) {

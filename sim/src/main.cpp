@@ -1,8 +1,9 @@
-// mercury-sim -c config.cfg -t topology.csv [-m hitlog_dir] [-o outdir]
+// mercury-sim -c config.cfg [-t topology.csv] [-m hitlog_dir] [-o outdir] [--memory exact|fast]
 #include "config.h"
 #include "hitlog.h"
-#include "parse_error.h"
+#include "hitlog_topology.h"
 #include "join.h"
+#include "parse_error.h"
 #include "report.h"
 #include "topology.h"
 
@@ -11,9 +12,12 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: mercury-sim -c CONFIG.cfg -t TOPOLOGY.csv [-m HITLOG_DIR] [-o OUT_DIR] [--memory exact|fast]\n"
+    "usage: mercury-sim -c CONFIG.cfg [-t TOPOLOGY.csv] [-m HITLOG_DIR] [-o OUT_DIR] [--memory exact|fast]\n"
     "  CONFIG: SCALE-Sim v2 config (+ optional [mercury] section); TOPOLOGY: SCALE-Sim conv or GEMM (M,N,K) CSV.\n"
-    "  HITLOG_DIR: hitmap-NNN.csv files exported by mercury.hitlog_export (row i of the topology = layer id i).\n"
+    "  The topology is -t, else the config's [network_presets] TopologyCsvLoc, else (with -m) built from the\n"
+    "  hit logs' geometry (layers L000, L001, ...).\n"
+    "  HITLOG_DIR: hitmap-NNN.csv files exported by mercury.hitlog_export (row i of the topology = layer id i;\n"
+    "              a grouped conv's groups come from its hit log).\n"
     "  OUT_DIR: COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv, DETAILED_ACCESS_REPORT.csv (+ MERCURY_REPORT.csv and\n"
     "           MERCURY_TOTAL.csv with -m).\n"
     "  --memory: exact (default) replays SCALE-Sim's read/write buffers (its DRAM counts, stalls, start/stop\n"
@@ -42,20 +46,30 @@ int main(int argc, char** argv) {
     std::cerr << "mercury-sim: unexpected argument '" << arg << "'\n" << kUsage;
     return 2;
   }
-  if (config_path.empty() || topology_path.empty()) {
-    std::cerr << "mercury-sim: -c and -t are required\n" << kUsage;
+  if (config_path.empty()) {
+    std::cerr << "mercury-sim: -c is required\n" << kUsage;
     return 2;
   }
   try {
     msim::Config config = msim::parse_config(config_path);
     config.exact_memory = memory == "exact";
-    const auto layers = msim::parse_topology(topology_path);
+    if (topology_path.empty()) topology_path = config.topology_path;  // SCALE-Sim: the command line wins
+    if (topology_path.empty() && hitlog_dir.empty()) {
+      std::cerr << "mercury-sim: -t is required unless -m is given or the config names a topology\n" << kUsage;
+      return 2;
+    }
+    std::vector<msim::Layer> layers;
     std::map<long long, msim::LayerHits> hitlogs;
-    if (!hitlog_dir.empty()) {
-      hitlogs = msim::read_hitlog_dir(hitlog_dir);
-      for (const std::string& w : msim::check_join(layers, hitlogs, topology_path)) {
-        std::cerr << "mercury-sim: warning: " << w << "\n";
+    if (!hitlog_dir.empty()) hitlogs = msim::read_hitlog_dir(hitlog_dir);
+    if (!topology_path.empty()) {
+      layers = msim::parse_topology(topology_path);
+      if (!hitlog_dir.empty()) {
+        for (const std::string& w : msim::join_hitlogs(layers, hitlogs, topology_path)) {
+          std::cerr << "mercury-sim: warning: " << w << "\n";
+        }
       }
+    } else {
+      layers = msim::layers_from_hitlogs(hitlogs, hitlog_dir);
     }
     const auto results = msim::simulate(layers, config, hitlog_dir.empty() ? nullptr : &hitlogs);
     if (!out_dir.empty()) msim::write_reports(results, config, !hitlog_dir.empty(), out_dir);

@@ -1,15 +1,11 @@
 #include "memory.h"
 
 #include "cycle_replay.h"
+#include "scalesim_constants.h"
 
 #include <algorithm>
 
 namespace msim {
-
-long long replay_cost(const Layer& l, const Config& c) {
-  const ComputeResult r = compute_layer(l, c);
-  return r.ifmap_sram_reads + r.filter_sram_reads + r.ofmap_sram_writes;
-}
 
 namespace {
 
@@ -22,12 +18,14 @@ namespace {
 // - filter: K N once when below B (os: a K x C block below B is read once and then hits), else every SRAM read.
 void calc_first_order_reads(const Layer& l, const Config& c, const ComputeResult& compute, MemoryResult& m) {
   const long long C = c.array_width, K = l.window(), N = l.filters;
-  const long long oh = l.ofmap_h(), ow = l.ofmap_w(), S = l.stride;
-  auto span = [&](long long outs, long long filter, long long in) {  // input rows/cols the windows touch
+  const long long oh = l.ofmap_h(), ow = l.ofmap_w();
+  auto span = [&](long long outs, long long filter, long long in, long long S) {  // input rows/cols the windows touch
     return std::min(in, S <= filter ? (outs - 1) * S + filter : outs * filter);
   };
-  const long long touched = span(oh, l.filter_h, l.ifmap_h) * span(ow, l.filter_w, l.ifmap_w) * l.channels;
-  const long long b_ifmap = 50 * (c.ifmap_sram_kb * 1024 / 100), b_filter = 50 * (c.filter_sram_kb * 1024 / 100);
+  auto span_w = [&](long long outs) { return span(outs, l.filter_w, l.ifmap_w, l.stride_w); };
+  const long long touched = span(oh, l.filter_h, l.ifmap_h, l.stride_h) * span_w(ow) * l.channels;
+  const long long b_ifmap = calc_window_insertions(c.ifmap_sram_kb * 1024);
+  const long long b_filter = calc_window_insertions(c.filter_sram_kb * 1024);
   long long ifmap = compute.ifmap_sram_reads;
   if (touched < b_ifmap) {
     ifmap = touched;
@@ -39,11 +37,10 @@ void calc_first_order_reads(const Layer& l, const Config& c, const ComputeResult
     for (long long p0 = 0; p0 < P; p0 += C) {  // the windows of pixels p0 .. p1, one or more output rows
       const long long p1 = std::min(P, p0 + C) - 1, r0 = p0 / ow, r1 = p1 / ow;
       if (r0 == r1) {
-        sum += span(p1 - p0 + 1, l.filter_w, l.ifmap_w) * l.filter_h * l.channels;
+        sum += span_w(p1 - p0 + 1) * l.filter_h * l.channels;
       } else {
-        const long long rows = std::min(l.ifmap_h, (r1 - r0) * S + l.filter_h);
-        sum += std::min(rows * l.ifmap_w, (span(ow - p0 % ow, l.filter_w, l.ifmap_w) +
-                                           span(p1 % ow + 1, l.filter_w, l.ifmap_w)) * l.filter_h) * l.channels;
+        const long long rows = std::min(l.ifmap_h, (r1 - r0) * l.stride_h + l.filter_h);
+        sum += std::min(rows * l.ifmap_w, (span_w(ow - p0 % ow) + span_w(p1 % ow + 1)) * l.filter_h) * l.channels;
       }
     }
     ifmap = sum;
@@ -59,7 +56,8 @@ MemoryResult memory_layer(const Layer& l, const ComputeResult& compute, const Co
   MemoryResult m;
   const bool small_enough = l.ifmap_h * l.ifmap_w * l.channels <= kReplayMaxAddresses &&
                             l.window() * l.filters <= kReplayMaxAddresses;
-  if (c.exact_memory && small_enough && replay_cost(l, c) <= kReplayLimit) {
+  const long long sram_accesses = compute.ifmap_sram_reads + compute.filter_sram_reads + compute.ofmap_sram_writes;
+  if (c.exact_memory && small_enough && sram_accesses <= kReplayLimit) {
     // SCALE-Sim's buffers replayed row by row (cycle_replay.h): counts, stalls and start/stop cycles are its own.
     const ReplayResult rep = replay_memory(l, c);
     m.exact_reads = true;

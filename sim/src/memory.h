@@ -26,7 +26,6 @@ struct MemoryResult {
 // first-order model (the replay keeps a few bytes per operand address).
 constexpr long long kReplayLimit = 4000000000LL;
 constexpr long long kReplayMaxAddresses = 1LL << 28;
-long long replay_cost(const Layer& l, const Config& c);
 
 MemoryResult memory_layer(const Layer& l, const ComputeResult& compute, const Config& c);
 

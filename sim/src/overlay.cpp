@@ -1,11 +1,11 @@
 #include "overlay.h"
 
+#include "scalesim_constants.h"
+
 #include <cmath>
 
 namespace msim {
 namespace {
-
-long long ceil_div(long long a, long long b) { return (a + b - 1) / b; }
 
 long long compute_cycles(const Layer& l, long long ofmap_px, long long filters, const Config& c) {
   if (ofmap_px == 0) return 0;

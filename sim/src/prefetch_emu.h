@@ -5,8 +5,9 @@
 // (the newest set it went into) makes a hit test one compare; no trace is stored.
 #pragma once
 
-#include "compute.h"
+#include "scalesim_constants.h"
 
+#include <cstddef>
 #include <vector>
 
 namespace msim {
@@ -19,7 +20,7 @@ struct PrefetchResult {
 class EstimateBwBuffer {
  public:
   // sram_words: the SRAM's size in words (1-byte words); address_space: addresses are 0 .. address_space-1.
-  EstimateBwBuffer(long long sram_words, long long address_space, long long bandwidth = 10);
+  EstimateBwBuffer(long long sram_words, long long address_space);
   // Inline: the replay calls this once per SRAM read (hundreds of millions on ResNet-101).
   __attribute__((always_inline)) void access(long long cycle, long long addr) {
     if (!first_seen_) {
@@ -56,18 +57,18 @@ class EstimateBwBuffer {
     }
   }
   long long inserted() const { return inserted_; }
+  // Insertions until the window slides (the last of them slides it).
+  long long insertions_before_slide() const { return (window_end_ + 1 - current_set_) * items_per_set_ - elems_current_; }
   PrefetchResult finish();
 
  private:
   void slide(long long cycle);
-  long long items_per_set_, sets_prefetch_ = 50, bandwidth_;  // active window: 50 sets too
+  long long items_per_set_;
   std::vector<int> last_set_;  // the newest set an address was put in, -1: never
-  long long current_set_ = 0, elems_current_ = 0, window_start_ = 0, window_end_ = 49;
-  long long prefetch_start_set_ = -1;
+  long long current_set_ = 0, elems_current_ = 0, window_start_ = 0, window_end_ = kActiveSets - 1;
   bool first_seen_ = false, active_done_ = false;
   long long first_cycle_ = 0;
   long long last_start_ = -2, last_end_ = -1;
-  bool trace_started_ = false;
   double trace_start_ = 0;
   long long inserted_ = 0;
 };

@@ -2,6 +2,8 @@
 // (memory/write_buffer.py), driven row by row by cycle_replay.cpp. CALC-mode read buffer: prefetch_emu.h.
 #pragma once
 
+#include "scalesim_constants.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <utility>
@@ -10,14 +12,12 @@
 namespace msim {
 namespace buffers {
 
-inline long long ceil_div(long long a, long long b) { return (a + b - 1) / b; }
-
 // memory/read_buffer.py (USER mode).
 class ReadBuffer {
  public:
   ReadBuffer(long long sram_words, long long bw, long long address_space)
       : active_(ceil_div(sram_words, 2)), prefetch_(sram_words - ceil_div(sram_words, 2)), bw_(bw),
-        eps_(ceil_div(sram_words, 100)), first_(static_cast<size_t>(address_space + 1), 0) {}
+        eps_(ceil_div(sram_words, kBufferSets)), first_(static_cast<size_t>(address_space + 1), 0) {}
 
   // entries: the prefetch matrix in order (-1 = empty). Builds the hashed lines (sets of eps_ entries).
   void build(const std::vector<int64_t>& entries) {
@@ -142,6 +142,11 @@ class WriteBuffer {
     }
     return current;
   }
+  // Words service_row takes at `cycle` without starting a drain or stalling (<= 0: none), and the drain's end (until
+  // then the buffer is draining): the replay adds such words for many rows at once with add_quiet.
+  long long quiet_words(long long cycle) const { return cycle < drain_end_ ? free_ - 1 : free_ - active_; }
+  long long drain_end() const { return drain_end_; }
+  void add_quiet(long long n) { add(n); }
   void empty_all(long long cycle) {
     force();
     while (drain_start_ < lines_) {

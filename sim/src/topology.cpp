@@ -11,46 +11,56 @@ namespace {
 constexpr long long kMaxDim = 1LL << 31;        // any single field
 constexpr unsigned __int128 kMaxOperand = static_cast<unsigned __int128>(1) << 40;
 constexpr unsigned __int128 kMaxMacs = static_cast<unsigned __int128>(1) << 60;
+constexpr size_t kMaxLayers = 1 << 20;          // after depthwise expansion (one layer per channel)
 
+// SCALE-Sim splits a row at commas and drops the text after the last comma (`row.split(',')[:-1]`): rows end with
+// ',' and a row without it loses its last field. Done the same way here.
 std::vector<std::string> split_fields(const std::string& row) {
   std::vector<std::string> fields;
   std::stringstream s(row);
   std::string f;
   while (std::getline(s, f, ',')) fields.push_back(trim(f));
-  while (!fields.empty() && fields.back().empty()) fields.pop_back();  // SCALE-Sim rows end with ','
+  if (!row.empty() && row.back() == ',') fields.push_back("");
+  if (!fields.empty()) fields.pop_back();
   return fields;
 }
 
-long long group_suffix(const std::string& name, const std::string& file, int line) {
-  const auto at = name.rfind("/g");
-  if (at == std::string::npos) return 1;
-  const long long g = parse_int(name.substr(at + 2), "group count in '" + name + "'", file, line);
-  if (g <= 0 || g > kMaxDim) {
-    throw ParseError(file, line, "group count in '" + name + "' must be in [1, " + std::to_string(kMaxDim) + "]");
-  }
-  return g;
-}
-
 }  // namespace
+
+void check_layer_size(const Layer& l, const std::string& file, int line) {
+  // Unsigned 128-bit arithmetic on fields <= 2^31, checked in an order where no product can exceed 2^128.
+  using u128 = unsigned __int128;
+  const u128 px = static_cast<u128>(l.ofmap_h()) * static_cast<u128>(l.ofmap_w());
+  const u128 k = static_cast<u128>(l.filter_h) * static_cast<u128>(l.filter_w) * static_cast<u128>(l.channels);
+  const u128 n = static_cast<u128>(l.filters);
+  if (px > kMaxOperand || k > kMaxOperand || k * n > kMaxOperand || px * n > kMaxOperand || px * k * n > kMaxMacs ||
+      px * k * n * static_cast<u128>(l.groups) > kMaxMacs) {
+    throw ParseError(file, line, "layer '" + l.name + "' is too large to simulate (operands above 2^40 words or "
+                                 "MACs above 2^60)");
+  }
+}
 
 std::vector<Layer> parse_topology_text(const std::string& text, const std::string& name) {
   std::istringstream in(text);
   std::string raw;
   int line = 0;
   bool header_seen = false, gemm = false;
+  long long rows = 0;
   std::vector<Layer> layers;
   while (std::getline(in, raw)) {
     ++line;
-    const std::vector<std::string> f = split_fields(raw);
-    if (f.empty()) continue;
+    const std::string row = trim(raw);
+    if (row.empty()) continue;
+    const std::vector<std::string> f = split_fields(row);
     if (!header_seen) {  // the first non-empty row names the columns; "M" second means the GEMM format
       header_seen = true;
       gemm = f.size() >= 2 && (f[1] == "M" || f[1] == "m");
       continue;
     }
     Layer l;
-    l.name = f[0];
+    l.name = f.empty() ? "" : f[0];
     l.line = line;
+    l.row = rows++;
     auto field = [&](size_t i, const char* what) {
       const long long v = parse_int(f[i], std::string(what) + " of layer '" + l.name + "'", name, line);
       if (v <= 0) throw ParseError(name, line, std::string(what) + " of layer '" + l.name + "' must be > 0, got " +
@@ -61,43 +71,54 @@ std::vector<Layer> parse_topology_text(const std::string& text, const std::strin
       }
       return v;
     };
+    const std::string dropped = row.back() == ',' ? "" : " (SCALE-Sim drops the field after the last comma: end "
+                                                         "rows with ',')";
     if (gemm) {
-      if (f.size() < 4) throw ParseError(name, line, "a GEMM row needs name, M, N, K; got " + std::to_string(f.size()) + " fields");
+      if (f.size() != 4) {
+        throw ParseError(name, line, "a GEMM row needs name, M, N, K; got " + std::to_string(f.size()) + " fields" +
+                                         (f.size() > 4 ? " (extra columns are not supported)" : dropped));
+      }
       const long long m = field(1, "M"), n = field(2, "N"), k = field(3, "K");
       // SCALE-Sim's mapping of a GEMM to a conv: M x K ifmap, a 1 x K filter, N filters.
-      l.ifmap_h = m; l.ifmap_w = k; l.filter_h = 1; l.filter_w = k; l.channels = 1; l.filters = n; l.stride = 1;
+      l.ifmap_h = m; l.ifmap_w = k; l.filter_h = 1; l.filter_w = k; l.channels = 1; l.filters = n;
       l.gemm = true;
-    } else {
-      if (f.size() < 8) {
-        throw ParseError(name, line, "a conv row needs 8 fields (name, IFMAP H, W, filter H, W, channels, filters, "
-                                     "stride); got " + std::to_string(f.size()));
-      }
-      l.ifmap_h = field(1, "IFMAP Height");
-      l.ifmap_w = field(2, "IFMAP Width");
-      l.filter_h = field(3, "Filter Height");
-      l.filter_w = field(4, "Filter Width");
-      l.channels = field(5, "Channels");
-      l.filters = field(6, "Num Filter");
-      l.stride = field(7, "Strides");
-      if (l.filter_h > l.ifmap_h || l.filter_w > l.ifmap_w) {
-        throw ParseError(name, line, "filter " + std::to_string(l.filter_h) + "x" + std::to_string(l.filter_w) +
-                                         " of layer '" + l.name + "' is larger than its ifmap " +
-                                         std::to_string(l.ifmap_h) + "x" + std::to_string(l.ifmap_w));
-      }
+      check_layer_size(l, name, line);
+      layers.push_back(l);
+      continue;
     }
-    l.groups = group_suffix(l.name, name, line);
-    // Every count the model forms (MACs x groups, operand sizes) must fit in 64 bits. Unsigned 128-bit
-    // arithmetic on fields <= 2^31, checked in an order where no product can exceed 2^128.
-    using u128 = unsigned __int128;
-    const u128 px = static_cast<u128>(l.ofmap_h()) * static_cast<u128>(l.ofmap_w());
-    const u128 k = static_cast<u128>(l.filter_h) * static_cast<u128>(l.filter_w) * static_cast<u128>(l.channels);
-    const u128 n = static_cast<u128>(l.filters);
-    if (px > kMaxOperand || k > kMaxOperand || k * n > kMaxOperand || px * n > kMaxOperand ||
-        px * k * n > kMaxMacs || px * k * n * static_cast<u128>(l.groups) > kMaxMacs) {
-      throw ParseError(name, line, "layer '" + l.name + "' is too large to simulate (operands above 2^40 words or "
-                                   "MACs above 2^60)");
+    if (f.size() != 8 && f.size() != 9) {
+      throw ParseError(name, line, "a conv row needs 8 or 9 fields (name, IFMAP H, W, filter H, W, channels, filters, "
+                                   "stride height[, stride width]); got " + std::to_string(f.size()) +
+                                   (f.size() > 9 ? " (extra columns are not supported)" : dropped));
     }
-    layers.push_back(l);
+    l.ifmap_h = field(1, "IFMAP Height");
+    l.ifmap_w = field(2, "IFMAP Width");
+    l.filter_h = field(3, "Filter Height");
+    l.filter_w = field(4, "Filter Width");
+    l.channels = field(5, "Channels");
+    l.filters = field(6, "Num Filter");
+    l.stride_h = field(7, "Stride height");
+    l.stride_w = f.size() == 9 ? field(8, "Stride width") : l.stride_h;  // SCALE-Sim repeats the height stride
+    if (l.filter_h > l.ifmap_h || l.filter_w > l.ifmap_w) {
+      throw ParseError(name, line, "filter " + std::to_string(l.filter_h) + "x" + std::to_string(l.filter_w) +
+                                       " of layer '" + l.name + "' is larger than its ifmap " +
+                                       std::to_string(l.ifmap_h) + "x" + std::to_string(l.ifmap_w));
+    }
+    // SCALE-Sim: a name containing "DP" is a depthwise conv, simulated as one single-channel layer per input
+    // channel, named <name>Channel_<i> (each keeps the row's filter count).
+    const bool depthwise = l.name.find("DP") != std::string::npos;
+    const long long copies = depthwise ? l.channels : 1;
+    if (depthwise) l.channels = 1;
+    check_layer_size(l, name, line);
+    if (layers.size() + static_cast<unsigned long long>(copies) > kMaxLayers) {
+      throw ParseError(name, line, "more than " + std::to_string(kMaxLayers) + " layers (after one layer per channel "
+                                   "of the depthwise rows) are not supported");
+    }
+    const std::string base = l.name;
+    for (long long i = 0; i < copies; ++i) {
+      if (depthwise) l.name = base + "Channel_" + std::to_string(i);
+      layers.push_back(l);
+    }
   }
   if (layers.empty()) throw ParseError(name, line, header_seen ? "no layers after the header" : "empty topology file");
   return layers;

@@ -1,4 +1,6 @@
-// SCALE-Sim topology CSVs: conv format (name, ifmap H, W, filter H, W, channels, filters, stride) or GEMM (M, N, K).
+// SCALE-Sim v2 topology CSVs (scalesim/topology_utils.py), read as SCALE-Sim reads them: conv rows (name, IFMAP H,
+// W, filter H, W, channels, filters, stride height[, stride width]) or GEMM rows (name, M, N, K). sim/README.md lists
+// every input form and what happens to it.
 #pragma once
 
 #include <string>
@@ -8,20 +10,33 @@ namespace msim {
 
 struct Layer {
   std::string name;
-  long long ifmap_h = 0, ifmap_w = 0, filter_h = 0, filter_w = 0, channels = 0, filters = 0, stride = 1;
-  long long groups = 1;  // from a "/g<G>" name suffix: the row is one group, simulated G times
+  long long ifmap_h = 0, ifmap_w = 0, filter_h = 0, filter_w = 0, channels = 0, filters = 0;
+  long long stride_h = 1, stride_w = 1;
+  // Groups of a grouped conv: the layer is one group, simulated `groups` times. Topology rows are always 1 (SCALE-Sim
+  // has no groups); the hit logs set it (join.h, hitlog_topology.h).
+  long long groups = 1;
   bool gemm = false;     // from a GEMM (M, N, K) row
-  int line = 0;          // the row's line in its file (0: not from a file), for join errors
-  // Operand-matrix view (SCALE-Sim's): ofmap pixels, window size K = fh * fw * C.
-  long long ofmap_h() const { return (ifmap_h - filter_h + stride) / stride + ((ifmap_h - filter_h + stride) % stride != 0); }
-  long long ofmap_w() const { return (ifmap_w - filter_w + stride) / stride + ((ifmap_w - filter_w + stride) % stride != 0); }
+  int line = 0;          // the row's line in its file (0: not from a topology file), for join errors
+  long long row = 0;     // the row's index after the header (a depthwise row gives several layers of one row)
+  // Operand-matrix view (SCALE-Sim's): ofmap pixels ceil((H - Fh + S) / S), window size K = fh * fw * C.
+  long long ofmap_h() const { return (ifmap_h - filter_h + stride_h + stride_h - 1) / stride_h; }
+  long long ofmap_w() const { return (ifmap_w - filter_w + stride_w + stride_w - 1) / stride_w; }
   long long ofmap_px() const { return ofmap_h() * ofmap_w(); }
   long long window() const { return filter_h * filter_w * channels; }
+  // Every window inside the ifmap (SCALE-Sim's ceil formula can place the last one past the edge: -1 addresses).
+  bool windows_in_bounds() const {
+    return (ofmap_h() - 1) * stride_h + filter_h <= ifmap_h && (ofmap_w() - 1) * stride_w + filter_w <= ifmap_w;
+  }
 };
 
-// Throws ParseError (file:line) on an empty file, a short or non-numeric row, a non-positive dimension or a
-// filter larger than its ifmap.
+// Throws ParseError (file:line) on an empty file, a short, long or non-numeric row, a non-positive dimension, a
+// filter larger than its ifmap, or a layer whose counts would leave 64 bits. The header decides the format: second column "M" is
+// GEMM (SCALE-Sim's `-i gemm`), anything else conv.
 std::vector<Layer> parse_topology(const std::string& path);
 std::vector<Layer> parse_topology_text(const std::string& text, const std::string& name);
+
+// The 64-bit guard every layer passes (also those built from hit logs): ParseError at file:line when a layer's
+// operands exceed 2^40 words or its MACs (times groups) 2^60.
+void check_layer_size(const Layer& l, const std::string& file, int line);
 
 }  // namespace msim

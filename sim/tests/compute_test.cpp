@@ -1,6 +1,7 @@
 // Per-layer results against reports produced by SCALE-Sim v2 itself (fixtures/make_fixtures.sh).
 #include "config.h"
 #include "report.h"
+#include "test_util.h"
 #include "topology.h"
 
 #include <gtest/gtest.h>
@@ -9,43 +10,29 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <vector>
 
 namespace {
 
-std::vector<std::vector<double>> read_report(const std::string& path) {
-  std::ifstream in(path);
-  EXPECT_TRUE(in.good()) << path;
-  std::string line;
-  std::getline(in, line);  // header
-  std::vector<std::vector<double>> rows;
-  while (std::getline(in, line)) {
-    std::vector<double> row;
-    std::stringstream s(line);
-    std::string f;
-    while (std::getline(s, f, ',')) {
-      if (f.find_first_not_of(" \t\r") != std::string::npos) row.push_back(std::stod(f));
-    }
-    if (!row.empty()) rows.push_back(row);
-  }
-  return rows;
-}
+using msim_test::kConfigs;
+using msim_test::kFixtures;
+using msim_test::read_report;
 
 class AgainstScaleSim : public ::testing::TestWithParam<std::string> {};
 
 // Fixture directories are <config>__<topology>: SCALE-Sim v2's own reports for that pair (configs/ or, for
 // test-only configs, fixtures/configs/). Every cell of the three reports must match: counts and cycles exactly,
-// ratios to 1e-9 relative.
+// ratios to 1e-9 relative. A config naming its topology ([network_presets]) is read as SCALE-Sim read it in
+// make_fixtures.sh: from the fixtures folder.
 TEST_P(AgainstScaleSim, AllReportsMatch) {
-  const std::string fixtures = MSIM_FIXTURES;
+  const std::string& fixtures = kFixtures;
   const std::string pair = GetParam();
   const std::string config_name = pair.substr(0, pair.find("__"));
   const std::string topology = pair.substr(pair.find("__") + 2);
-  std::string cfg = fixtures + "/../../../configs/" + config_name + ".cfg";
+  std::string cfg = kConfigs + "/" + config_name + ".cfg";
   if (!std::ifstream(cfg).good()) cfg = fixtures + "/configs/" + config_name + ".cfg";
   const msim::Config config = msim::parse_config(cfg);
-  std::string topo = fixtures + "/" + topology + ".csv";
+  std::string topo = fixtures + "/" + (config.topology_path.empty() ? topology + ".csv" : config.topology_path);
   if (!std::ifstream(topo).good()) {
     // SCALE-Sim's own example topologies are not copied into this repository: read them from a checkout.
     const char* scalesim = std::getenv("MSIM_SCALESIM_DIR");
@@ -76,8 +63,8 @@ TEST_P(AgainstScaleSim, AllReportsMatch) {
 
 // The fast first-order memory model keeps compute cycles and SRAM counts exact.
 TEST(Compute, FastMemoryKeepsComputeExact) {
-  const std::string fixtures = MSIM_FIXTURES;
-  msim::Config config = msim::parse_config(fixtures + "/../../../configs/eyeriss_ws.cfg");
+  const std::string& fixtures = kFixtures;
+  msim::Config config = msim::parse_config(kConfigs + "/eyeriss_ws.cfg");
   config.exact_memory = false;
   const auto results = msim::simulate(msim::parse_topology(fixtures + "/medium.csv"), config, nullptr);
   const auto compute = read_report(fixtures + "/eyeriss_ws__medium/COMPUTE_REPORT.csv");
@@ -92,10 +79,10 @@ TEST(Compute, FastMemoryKeepsComputeExact) {
 // The fast model's DRAM reads are approximate; on a whole network (GoogLeNet, SCALE-Sim's reports) its totals stay
 // within 15% (measured: ws +3%, os -9% ifmap / -4% filter) and every cycle count is exact (CALC).
 TEST(Compute, FastMemoryTotalsOnGoogLeNet) {
-  const std::string fixtures = MSIM_FIXTURES;
+  const std::string& fixtures = kFixtures;
   for (const char* df : {"ws", "os"}) {
     SCOPED_TRACE(df);
-    msim::Config config = msim::parse_config(fixtures + "/../../../configs/eyeriss_" + df + ".cfg");
+    msim::Config config = msim::parse_config(kConfigs + "/eyeriss_" + df + ".cfg");
     config.exact_memory = false;
     const auto results = msim::simulate(msim::parse_topology(fixtures + "/googlenet.csv"), config, nullptr);
     const auto compute = read_report(fixtures + "/eyeriss_" + df + "__googlenet/COMPUTE_REPORT.csv");
@@ -124,16 +111,19 @@ INSTANTIATE_TEST_SUITE_P(
                       "eyeriss_os_bw2__gemm", "scale32_is__gemm", "eyeriss_ws__scalesim_test",
                       "eyeriss_os__scalesim_test", "eyeriss_is__scalesim_test", "scale__scalesim_test",
                       "google__scalesim_test", "eyeriss_ws__scalesim_resnet_test", "eyeriss_is__scalesim_resnet_test",
-                      "eyeriss_ws__googlenet",
-                      "eyeriss_os__googlenet"),
+                      "eyeriss_ws__googlenet", "eyeriss_os__googlenet",
+                      // depthwise DP rows, per-axis strides (ninth column), a Bandwidth list, [network_presets]
+                      "eyeriss_ws__dp", "eyeriss_os__dp", "eyeriss_is__dp", "eyeriss_ws_bw2__dp",
+                      "eyeriss_ws__strides", "eyeriss_os__strides", "eyeriss_is__strides", "eyeriss_os_bw2__strides",
+                      "eyeriss_is_bw2__strides", "scale32_ws__strides", "eyeriss_ws__strides_big",
+                      "eyeriss_os__strides_big", "eyeriss_is__strides_big", "eyeriss_ws_bwlist__small",
+                      "eyeriss_ws_np__small"),
     [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 TEST(Compute, HandCheckedWeightStationaryLayer) {
   // 4x4 ifmap, 3x3 filter, 2 channels, 3 filters on a 4x4 array: K = 18, T = 4 pixels.
-  msim::Config c = msim::parse_config_text(
-      "[architecture_presets]\nArrayHeight: 4\nArrayWidth: 4\nIfmapSramSzkB: 1\nFilterSramSzkB: 1\n"
-      "OfmapSramSzkB: 1\nDataflow: ws\n", "inline.cfg");
-  const auto layers = msim::parse_topology_text("name,H,W,FH,FW,C,N,S\nl,4,4,3,3,2,3,1\n", "inline.csv");
+  const msim::Config c = msim_test::array_config("ws", 4, 4, 1);
+  const auto layers = msim::parse_topology_text("name,H,W,FH,FW,C,N,S\nl,4,4,3,3,2,3,1,\n", "inline.csv");
   const auto r = msim::compute_layer(layers[0], c);
   EXPECT_EQ(r.row_fold, 5);                    // ceil(18 / 4)
   EXPECT_EQ(r.col_fold, 1);                    // ceil(3 / 4)
@@ -144,12 +134,8 @@ TEST(Compute, HandCheckedWeightStationaryLayer) {
 
 TEST(Compute, HandCheckedOutputAndInputStationaryLayers) {
   // 6x6 ifmap, 3x3 filter, 2 channels, 5 filters on a 4x4 array: P = 16 pixels, K = 18, N = 5.
-  const auto l = msim::parse_topology_text("name,H,W,FH,FW,C,N,S\nl,6,6,3,3,2,5,1\n", "inline.csv")[0];
-  auto config = [](const char* df) {
-    return msim::parse_config_text(std::string("[architecture_presets]\nArrayHeight: 4\nArrayWidth: 4\n"
-                                               "IfmapSramSzkB: 1\nFilterSramSzkB: 1\nOfmapSramSzkB: 1\nDataflow: ") +
-                                       df + "\n", "inline.cfg");
-  };
+  const auto l = msim::parse_topology_text("name,H,W,FH,FW,C,N,S\nl,6,6,3,3,2,5,1,\n", "inline.csv")[0];
+  auto config = [](const char* df) { return msim_test::array_config(df, 4, 4, 1); };
   // os: pixels x filters on the array (16 x 5: 4 x 2 folds), K = 18 streamed; a fold is T + R + C - 2 rows.
   const auto os = msim::compute_layer(l, config("os"));
   EXPECT_EQ(os.row_fold, 4);

@@ -6,6 +6,7 @@
 #include "overlay.h"
 #include "parse_error.h"
 #include "report.h"
+#include "test_util.h"
 #include "topology.h"
 
 #include <gtest/gtest.h>
@@ -21,15 +22,7 @@ const std::string kLogHeader =
     "N,C,H,W,S0,S1,hits,misses,call,mode,vector,out_channels,kernel_h,kernel_w,out_h,out_w,groups,stride_h,stride_w,"
     "pad_h,pad_w,dilation_h,dilation_w,hitmap\n";
 
-template <typename F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const msim::ParseError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using msim_test::error_of;
 
 std::map<long long, msim::LayerHits> one_log(long long id, const std::string& rows) {
   return {{id, msim::parse_hitlog_text(kLogHeader + rows, "dir/hitmap-00" + std::to_string(id) + ".csv")}};
@@ -46,31 +39,46 @@ TEST(Join, RowIndexMustMatchTheNamePrefix) {
 
 TEST(Join, GeometryMustMatchTheRow) {
   // 2 input channels, 4 filters, 3x3 kernel on an 8x8 ifmap: 6x6 outputs.
-  const auto layers = msim::parse_topology_text(kHeader + "L000_a,8,8,3,3,2,4,1,\n", "t.csv");
+  auto layers = msim::parse_topology_text(kHeader + "L000_a,8,8,3,3,2,4,1,\n", "t.csv");
   const auto good = one_log(0, "1,2,8,8,36,20,10,26,0,observe,patch,4,3,3,6,6,1,1,1,0,0,1,1,\n");
-  EXPECT_TRUE(msim::check_join(layers, good, "t.csv").empty());
+  EXPECT_TRUE(msim::join_hitlogs(layers, good, "t.csv").empty());
   const auto wrong_filters = one_log(0, "1,2,8,8,36,20,10,26,0,observe,patch,8,3,3,6,6,1,1,1,0,0,1,1,\n");
-  EXPECT_EQ(error_of([&] { msim::check_join(layers, wrong_filters, "t.csv"); }),
+  EXPECT_EQ(error_of([&] { msim::join_hitlogs(layers, wrong_filters, "t.csv"); }),
             "dir/hitmap-000.csv:2: hit log out_channels 8 does not match t.csv:2 (layer 'L000_a': 4)");
   const auto wrong_kernel = one_log(0, "1,2,8,8,16,20,10,6,0,observe,patch,4,5,5,4,4,1,1,1,0,0,1,1,\n");
-  EXPECT_NE(error_of([&] { msim::check_join(layers, wrong_kernel, "t.csv"); }).find("effective kernel height 5"),
+  EXPECT_NE(error_of([&] { msim::join_hitlogs(layers, wrong_kernel, "t.csv"); }).find("effective kernel height 5"),
             std::string::npos);
   // Dilation 2 on a 2x2 kernel reads a 3x3 window: the exported row's filter is the effective size.
   const auto dilated = one_log(0, "1,2,8,8,36,20,10,26,0,observe,patch,4,2,2,6,6,1,1,1,0,0,2,2,\n");
-  EXPECT_TRUE(msim::check_join(layers, dilated, "t.csv").empty());
-  // Grouped: the row holds one group (C/G channels, Cout/G filters); the log the whole layer.
-  const auto grouped = msim::parse_topology_text(kHeader + "L000_dw/g2,8,8,3,3,1,2,1,\n", "g.csv");
-  EXPECT_TRUE(msim::check_join(grouped, one_log(0, "1,2,8,8,72,20,10,62,0,observe,patch,4,3,3,6,6,2,1,1,0,0,1,1,\n"),
-                               "g.csv").empty());
-  EXPECT_NE(error_of([&] { msim::check_join(grouped, good, "g.csv"); }).find("hit log groups 1"), std::string::npos);
+  EXPECT_TRUE(msim::join_hitlogs(layers, dilated, "t.csv").empty());
+  // Grouped: the row holds one group (C/G channels, Cout/G filters), the log the whole layer and its group count.
+  auto grouped = msim::parse_topology_text(kHeader + "L000_dw,8,8,3,3,1,2,1,\n", "g.csv");
+  EXPECT_EQ(grouped[0].groups, 1);  // a SCALE-Sim row is one conv
+  EXPECT_TRUE(msim::join_hitlogs(grouped, one_log(0, "1,2,8,8,72,20,10,62,0,observe,patch,4,3,3,6,6,2,1,1,0,0,1,1,\n"),
+                                 "g.csv").empty());
+  EXPECT_EQ(grouped[0].groups, 2);
+  auto ungrouped = msim::parse_topology_text(kHeader + "L000_dw,8,8,3,3,1,2,1,\n", "g.csv");
+  EXPECT_EQ(error_of([&] { msim::join_hitlogs(ungrouped, good, "g.csv"); }),
+            "dir/hitmap-000.csv:2: hit log input channels C 2 does not match g.csv:2 (layer 'L000_dw': 1)");
+  // A "/g<G>" suffix is only a name (SCALE-Sim ignores it): no groups without a hit log.
+  EXPECT_EQ(msim::parse_topology_text(kHeader + "L000_dw/g2,8,8,3,3,1,2,1,\n", "g.csv")[0].groups, 1);
+}
+
+TEST(Join, DepthwiseRowsThatShiftLayerIdsAreRefused) {
+  // SCALE-Sim simulates a DP row as one layer per channel: rows after it are no longer layer id = row index.
+  auto layers = msim::parse_topology_text(kHeader + "L000_DP,8,8,3,3,2,1,1,\nL001_b,8,8,3,3,2,4,1,\n", "dp.csv");
+  ASSERT_EQ(layers.size(), 3u);
+  EXPECT_EQ(error_of([&] { msim::join_hitlogs(layers, {}, "dp.csv"); }).rfind("dp.csv:2: a depthwise (DP) row", 0), 0u);
+  auto single = msim::parse_topology_text(kHeader + "L000_DP,8,8,3,3,1,1,1,\nL001_b,8,8,3,3,2,4,1,\n", "dp1.csv");
+  EXPECT_NO_THROW(msim::join_hitlogs(single, {}, "dp1.csv"));  // one channel: one layer, ids unchanged
 }
 
 TEST(Join, LeftoverLogsAndOtherSizesAreWarned) {
-  const auto layers = msim::parse_topology_text(kHeader + "L000_a,8,8,3,3,2,4,1,\n", "t.csv");
+  auto layers = msim::parse_topology_text(kHeader + "L000_a,8,8,3,3,2,4,1,\n", "t.csv");
   auto logs = one_log(0, "1,2,10,10,64,20,10,54,0,observe,patch,4,3,3,8,8,1,1,1,0,0,1,1,\n");
   logs[7] = msim::parse_hitlog_text(kLogHeader + "1,2,8,8,36,20,10,26,0,observe,patch,4,3,3,6,6,1,1,1,0,0,1,1,\n",
                                     "dir/hitmap-007.csv");
-  const auto w = msim::check_join(layers, logs, "t.csv");
+  const auto w = msim::join_hitlogs(layers, logs, "t.csv");
   ASSERT_EQ(w.size(), 2u);
   EXPECT_NE(w[0].find("output 8x8 differs from t.csv:2 (6x6)"), std::string::npos);
   EXPECT_NE(w[1].find("dir/hitmap-007.csv: layer id 7 has no row in t.csv (1 rows): ignored"), std::string::npos);
@@ -97,9 +105,7 @@ TEST(Join, HitLogCallsMustDescribeOneLayer) {
 }
 
 TEST(Overlay, ChannelVectorsCountPerChannelWindow) {
-  const auto c = msim::parse_config_text(
-      "[architecture_presets]\nArrayHeight: 4\nArrayWidth: 4\nIfmapSramSzkB: 64\nFilterSramSzkB: 64\n"
-      "OfmapSramSzkB: 64\nDataflow: ws\n", "c.cfg");
+  const auto c = msim_test::array_config("ws", 4, 4, 64);
   const auto l = msim::parse_topology_text(kHeader + "l,10,10,3,3,2,8,1,\n", "l.csv")[0];  // 64 px, K = 18
   msim::LayerHits h;
   h.calls = 1;
@@ -124,11 +130,11 @@ TEST(Overlay, ChannelVectorsCountPerChannelWindow) {
 }
 
 TEST(Reports, MercuryTotalsFlagLayersWithoutHitLog) {
-  const std::string fixtures = MSIM_FIXTURES;
-  const auto config = msim::parse_config(fixtures + "/../../../configs/eyeriss_ws.cfg");
-  const auto layers = msim::parse_topology(fixtures + "/small.csv");
+  const std::string& fixtures = msim_test::kFixtures;
+  const auto config = msim::parse_config(msim_test::kConfigs + "/eyeriss_ws.cfg");
+  auto layers = msim::parse_topology(fixtures + "/small.csv");
   const auto logs = msim::read_hitlog_dir(fixtures + "/hitlog");  // layer 0 only: 2 calls, 196 of 392 hits
-  EXPECT_TRUE(msim::check_join(layers, logs, "small.csv").empty());
+  EXPECT_TRUE(msim::join_hitlogs(layers, logs, "small.csv").empty());
   const auto results = msim::simulate(layers, config, &logs);
   const std::string out = ::testing::TempDir() + "msim_totals";
   msim::write_reports(results, config, true, out);

@@ -1,6 +1,7 @@
 // The MERCURY overlay on hand-checked small layers.
 #include "config.h"
 #include "overlay.h"
+#include "test_util.h"
 #include "topology.h"
 
 #include <gtest/gtest.h>
@@ -9,14 +10,10 @@
 
 namespace {
 
-msim::Config config(const char* dataflow) {
-  return msim::parse_config_text(std::string("[architecture_presets]\nArrayHeight: 4\nArrayWidth: 4\nIfmapSramSzkB: 64\n"
-                                             "FilterSramSzkB: 64\nOfmapSramSzkB: 64\nDataflow: ") + dataflow + "\n",
-                                 "inline.cfg");
-}
+msim::Config config(const char* dataflow) { return msim_test::array_config(dataflow, 4, 4, 64); }
 
 msim::Layer layer() {  // 10x10 ifmap, 3x3 filter, 2 channels, 8 filters: 64 pixels, K = 18
-  return msim::parse_topology_text("name,H,W,FH,FW,C,N,S\nl,10,10,3,3,2,8,1\n", "inline.csv")[0];
+  return msim::parse_topology_text("name,H,W,FH,FW,C,N,S\nl,10,10,3,3,2,8,1,\n", "inline.csv")[0];
 }
 
 msim::LayerHits hits(long long h, long long vectors, long long bits = 6) {
@@ -87,9 +84,10 @@ TEST(Overlay, UserInterfaceStallsScaleWithStreamedWork) {
             cc + std::llround(static_cast<double>(stalls) * cc / msim::compute_layer(layer(), c).cycles));
 }
 
-TEST(Overlay, GroupedRowsAreSimulatedPerGroup) {
+TEST(Overlay, GroupedLayersAreSimulatedPerGroup) {
   const auto c = config("ws");
-  auto grouped = msim::parse_topology_text("name,H,W,FH,FW,C,N,S\nl/g3,10,10,3,3,2,8,1\n", "g.csv")[0];
+  auto grouped = layer();  // one group; the hit log's groups column sets the count (join.h, hitlog_topology.h)
+  grouped.groups = 3;
   const auto h = hits(96, 192);
   const auto one = msim::mercury_layer(layer(), c, &h);
   const auto three = msim::mercury_layer(grouped, c, &h);

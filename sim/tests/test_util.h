@@ -1,0 +1,66 @@
+// Helpers shared by the simulator's tests: error text of a ParseError, inline configs, SCALE-Sim report reading.
+#pragma once
+
+#include "config.h"
+#include "parse_error.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace msim_test {
+
+inline const std::string kFixtures = MSIM_FIXTURES;                  // sim/tests/fixtures
+inline const std::string kConfigs = kFixtures + "/../../../configs";  // the shipped configs
+
+// The ParseError message f() throws, or "(no error)".
+template <typename F>
+std::string error_of(F f) {
+  try {
+    f();
+  } catch (const msim::ParseError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+// An R x C array with `kb` KB SRAMs per operand and CALC interfaces.
+inline msim::Config array_config(const std::string& dataflow, long long rows, long long cols, long long kb) {
+  return msim::parse_config_text("[architecture_presets]\nArrayHeight: " + std::to_string(rows) + "\nArrayWidth: " +
+                                     std::to_string(cols) + "\nIfmapSramSzkB: " + std::to_string(kb) +
+                                     "\nFilterSramSzkB: " + std::to_string(kb) + "\nOfmapSramSzkB: " +
+                                     std::to_string(kb) + "\nDataflow: " + dataflow + "\n",
+                                 "inline.cfg");
+}
+
+// A SCALE-Sim report (header skipped) as numbers, one vector per layer.
+inline std::vector<std::vector<double>> read_report(const std::string& path) {
+  std::ifstream in(path);
+  EXPECT_TRUE(in.good()) << path;
+  std::string line;
+  std::getline(in, line);  // header
+  std::vector<std::vector<double>> rows;
+  while (std::getline(in, line)) {
+    std::vector<double> row;
+    std::stringstream s(line);
+    std::string f;
+    while (std::getline(s, f, ',')) {
+      if (f.find_first_not_of(" \t\r") != std::string::npos) row.push_back(std::stod(f));
+    }
+    if (!row.empty()) rows.push_back(row);
+  }
+  return rows;
+}
+
+// The whole text of a file ("" when it cannot be read).
+inline std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+}  // namespace msim_test
