@@ -1,0 +1,157 @@
+"""Calibration: per layer, the cheapest MERCURY settings (scheme, bits, bucket width, or off) that keep a model's
+output within a target on calibration batches, guided by each layer's simulated cycle gain.
+
+The procedure (deterministic; every trial is recorded in `Calibration.trials`):
+1. The exact model's outputs on the calibration batches.
+2. For each candidate (a dict of settings: the defaults below try the paper's sign RPQ and e2lsh at several
+   bucket widths), one pass over the batches with every layer in observe mode under that candidate, then
+   mercury-sim -m on its hit log: per layer and candidate, the simulated gain = baseline - MERCURY cycles
+   (signature and lookup costs included). A candidate whose gain is not positive is never tried for that layer.
+3. Greedy, layers in order of their best gain: a layer's candidates are tried from the largest gain down, each
+   in reuse mode on top of the layers already accepted; the first under which the whole model still meets the
+   targets on every calibration batch (top-1 agreement with the exact model >= target_agreement and largest
+   softmax probability change <= max_prob_change) is kept; if none is, the layer stays off. At most
+   `max_trials` such model evaluations are run; layers not reached stay off.
+The result's `per_layer` ({layer id: settings}) is what mercury.convert(..., per_layer=...) and
+mercury.rewrite(..., per_layer=...) accept (ids are execution order in both); `save` / `load` keep it as JSON.
+"""
+import copy
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from typing import Dict, List, Mapping, Optional, Sequence
+
+import torch
+import torch.nn as nn
+
+import mercury
+from mercury import settings as mercury_settings
+from mercury.convert import mercury_layers
+from mercury.study.quality import OutputQuality
+from mercury.study.simulate import export_hitlog, simulate
+
+DEFAULT_CANDIDATES = (
+    {"signature": "sign", "sig_bits": 20},
+    {"signature": "sign", "sig_bits": 32},
+    {"signature": "e2lsh", "sig_bits": 16, "bucket_width": 4.0},
+    {"signature": "e2lsh", "sig_bits": 16, "bucket_width": 1.0},
+    {"signature": "e2lsh", "sig_bits": 16, "bucket_width": 0.25},
+)
+
+
+@dataclass
+class Calibration:
+    per_layer: Dict[int, Dict]                 # layer id -> settings (mode "reuse" + the chosen candidate, or "off")
+    names: List[str]                           # layer names by id
+    targets: Dict
+    candidates: List[Dict]
+    gains: Dict[int, List[Optional[float]]]    # layer id -> simulated gain (cycles) per candidate
+    candidate_totals: List[Dict] = field(default_factory=list)  # per candidate: cycles, hit rate (observe pass)
+    trials: List[Dict] = field(default_factory=list)
+
+    def enabled(self) -> List[int]:
+        return [lid for lid, s in sorted(self.per_layer.items()) if s["mode"] == "reuse"]
+
+    def to_json(self) -> Dict:
+        return {"per_layer": {str(k): v for k, v in sorted(self.per_layer.items())}, "names": self.names,
+                "targets": self.targets, "candidates": self.candidates,
+                "gains": {str(k): v for k, v in sorted(self.gains.items())},
+                "candidate_totals": self.candidate_totals, "trials": self.trials}
+
+    def save(self, path: str) -> str:
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        with open(path, "w") as f:
+            json.dump(self.to_json(), f, indent=2)
+            f.write("\n")
+        return path
+
+
+def load(path: str) -> Dict[int, Dict]:
+    """The per_layer settings of a saved calibration, checked against the settings table."""
+    with open(path) as f:
+        data = json.load(f)
+    try:
+        per_layer = data["per_layer"]
+    except (KeyError, TypeError):
+        raise ValueError(f"{path}: not a mercury calibration file (no 'per_layer')") from None
+    return {int(k): mercury_settings.check(v, f"{path}: layer {k}") for k, v in per_layer.items()}
+
+
+def _run(model: nn.Module, batches: Sequence[torch.Tensor], exact: Sequence[torch.Tensor],
+         stop_below: Optional[Mapping] = None) -> Dict:
+    """Outputs of `model` against the exact ones; with stop_below, stops at the first batch that misses a target."""
+    quality = OutputQuality()
+    with torch.no_grad():
+        for x, ref in zip(batches, exact):
+            quality.add(model(x), ref)
+            q = quality.summary()
+            if stop_below and (q["top1_agreement"] < stop_below["top1_agreement"]
+                               or q["max_prob_change"] > stop_below["max_prob_change"]):
+                q["stopped_early"] = True
+                return q
+    return quality.summary()
+
+
+def _set_all(layers, **settings) -> None:
+    for m in layers:
+        m.configure(**settings)
+
+
+def calibrate(model: nn.Module, batches: Sequence[torch.Tensor], target_agreement: float = 0.99,
+              max_prob_change: float = 0.05, candidates: Sequence[Mapping] = DEFAULT_CANDIDATES,
+              config: Optional[str] = None, sim: Optional[str] = None, max_trials: int = 200,
+              workdir: Optional[str] = None, progress=None) -> Calibration:
+    """Calibrate a copy of the eager `model` (left unchanged) on `batches`; see the module doc."""
+    if not batches:
+        raise ValueError("calibrate needs at least one calibration batch")
+    candidates = [mercury_settings.check(dict(c), f"candidate {i}") for i, c in enumerate(candidates)]
+    targets = {"top1_agreement": float(target_agreement), "max_prob_change": float(max_prob_change)}
+    work = copy.deepcopy(model).eval()
+    with torch.no_grad():
+        exact = [work(x) for x in batches]
+    table = mercury.convert(work, example=batches[0][:1], mode="off")
+    layers = mercury_layers(work)
+    names = [row["name"] for row in table]
+    base = {k: v for k, v in mercury_settings.defaults().items() if k != "mode"}
+
+    gains: Dict[int, List[Optional[float]]] = {lid: [None] * len(candidates) for lid in range(len(layers))}
+    candidate_totals = []
+    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        for ci, cand in enumerate(candidates):
+            _set_all(layers, **dict(base, **cand, mode="observe"))
+            mercury.hitlog_reset()
+            _run(work, batches, exact)
+            report = simulate(export_hitlog(os.path.join(tmp, f"c{ci}", "hitlog")), os.path.join(tmp, f"c{ci}", "sim"),
+                              config, sim)
+            for layer in report.layers:
+                gains[layer["layer"]][ci] = layer["baseline_cycles"] - layer["mercury_cycles"]
+            candidate_totals.append(dict(cand, **{k: report.totals[k] for k in
+                                                  ("hit_rate", "baseline_cycles", "mercury_cycles", "speedup")}))
+            if progress:
+                progress(f"candidate {ci + 1}/{len(candidates)} {cand}: observe-pass speedup "
+                         f"{report.totals['speedup']:.3f}x, hit rate {report.totals['hit_rate']:.3f}")
+    _set_all(layers, **dict(base, mode="off"))
+
+    per_layer: Dict[int, Dict] = {lid: {"mode": "off"} for lid in range(len(layers))}
+    trials: List[Dict] = []
+    order = sorted(range(len(layers)), key=lambda lid: -max((g for g in gains[lid] if g is not None), default=0))
+    for lid in order:
+        ranked = sorted((ci for ci, g in enumerate(gains[lid]) if g is not None and g > 0),
+                        key=lambda ci: -gains[lid][ci])
+        for ci in ranked:
+            if len(trials) >= max_trials:
+                break
+            layers[lid].configure(**dict(base, **candidates[ci], mode="reuse"))
+            q = _run(work, batches, exact, stop_below=targets)
+            ok = (not q.get("stopped_early") and q["top1_agreement"] >= targets["top1_agreement"]
+                  and q["max_prob_change"] <= targets["max_prob_change"])
+            trials.append({"layer": lid, "candidate": ci, "gain_cycles": gains[lid][ci], "accepted": ok,
+                           "top1_agreement": q["top1_agreement"], "max_prob_change": q["max_prob_change"]})
+            if ok:
+                per_layer[lid] = dict(candidates[ci], mode="reuse")
+                break
+            layers[lid].configure(mode="off")
+        if progress and per_layer[lid]["mode"] == "reuse":
+            progress(f"layer {lid} ({names[lid]}): {per_layer[lid]}")
+    return Calibration(per_layer, names, targets, candidates, gains, candidate_totals, trials)
