@@ -33,10 +33,9 @@ from mercury.study.simulate import export_hitlog, simulate
 
 DEFAULT_CANDIDATES = (
     {"signature": "sign", "sig_bits": 20},
-    {"signature": "sign", "sig_bits": 32},
     {"signature": "e2lsh", "sig_bits": 16, "bucket_width": 4.0},
+    {"signature": "e2lsh", "sig_bits": 16, "bucket_width": 2.0},
     {"signature": "e2lsh", "sig_bits": 16, "bucket_width": 1.0},
-    {"signature": "e2lsh", "sig_bits": 16, "bucket_width": 0.25},
 )
 
 

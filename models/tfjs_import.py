@@ -609,6 +609,22 @@ def nsfwjs_preprocess(images: Union[ImageLike, Sequence[ImageLike]], size: int) 
     return torch.cat(out, 0).contiguous()
 
 
+def nsfwjs_batches(batch_size: int, num_batches: int, size: int, start: int = 0) -> List[torch.Tensor]:
+    """Batches of the project's photos (models.data.photo_paths) as nsfwjs sees them (pixels / 255, squashed to
+    size x size); stream position i is photo i mod n, mirrored left-right on odd rounds, so a stream longer than
+    the photo set repeats no image exactly. Deterministic."""
+    from models import data
+    paths = data.photo_paths()
+    out = []
+    for b in range(num_batches):
+        idx = range(start + b * batch_size, start + (b + 1) * batch_size)
+        x = nsfwjs_preprocess(load_photos([paths[i % len(paths)] for i in idx]), size)
+        flip = torch.tensor([(i // len(paths)) % 2 == 1 for i in idx])
+        x[flip] = x[flip].flip(-1)
+        out.append(x)
+    return out
+
+
 def load_photos(paths: Sequence[str]) -> List[np.ndarray]:
     """RGB uint8 HxWx3 arrays of image files (PIL)."""
     from PIL import Image

@@ -4,10 +4,15 @@ output (agreement with the exact model) -> tables, CSV, JSON, plots.
 
     python3 -m mercury.study                                # resnet101, 4 batches of 8 photos, observe mode
     python3 -m mercury.study --models all --mode reuse      # alexnet, googlenet, resnet101, hits reused for real
+    python3 -m mercury.study --models inception_v3_nsfwjs --calibrate-batches 2 --curve --headroom
+        # a trained network: calibrate per layer on 2 batches, evaluate the calibrated point on the others, next to
+        # the trade-off curve (every layer on one setting) and the oracle's reuse headroom
 
 Per model, in OUT/<model>/: hitlog/ (what mercury-sim -m reads), sim/ (mercury-sim's reports and sim.log),
 layers.csv, summary.json, hit_rate.png, speedup.png, cycles.png. With several models OUT/summary.{csv,md}.
-Model totals (cycles, hit rate, speedup) are mercury-sim's MERCURY_TOTAL.csv.
+Model totals (cycles, hit rate, speedup) are mercury-sim's MERCURY_TOTAL.csv. With --calibrate-batches also
+calibration.json, topology.csv (layers left off have no hit log and are simulated at baseline), tradeoff.png
+(--curve) and headroom.json (--headroom).
 """
 import argparse
 import os
@@ -18,7 +23,7 @@ from typing import Dict, List, Optional
 import torch
 
 import mercury
-from mercury.study import cli, plots
+from mercury.study import cli, operating_point, plots
 from mercury.study.files import markdown_table, write_csv, write_json
 from mercury.study.progress import progress
 from mercury.study.quality import OutputQuality
@@ -27,7 +32,7 @@ from mercury.study.simulate import export_hitlog, simulate
 
 STUDY_MODELS = ("alexnet", "googlenet", "resnet101")
 SHORTHANDS = {"all": STUDY_MODELS}
-LAYER_COLUMNS = ["layer", "name", "calls", "vectors", "hits", "hit_rate", "baseline_cycles", "mercury_cycles",
+LAYER_COLUMNS = ["layer", "name", "mode", "calls", "vectors", "hits", "hit_rate", "baseline_cycles", "mercury_cycles",
                  "speedup"]
 
 
@@ -41,6 +46,18 @@ def parse_args(argv=None) -> argparse.Namespace:
     g.add_argument("--size", type=int, default=None, help="input height/width (default: the model's own)")
     g.add_argument("--data-seed", type=int, default=0, help="seed of the photo crops / variants")
     g.add_argument("--weights", default=None, help="state_dict file for the model (default: random init)")
+    g = p.add_argument_group("calibration (mercury.calibrate)")
+    g.add_argument("--calibrate-batches", type=int, default=0,
+                   help="calibrate per layer on the first N batches and evaluate on the others (default 0: no "
+                        "calibration, every layer uses the settings below)")
+    g.add_argument("--target-agreement", type=float, default=0.99, help="top-1 agreement to keep (default 0.99)")
+    g.add_argument("--max-prob-change", type=float, default=0.05, help="largest probability change (default 0.05)")
+    g.add_argument("--max-trials", type=int, default=40,
+                   help="model evaluations calibration may spend (default 40); layers not reached stay off")
+    g.add_argument("--curve", action="store_true",
+                   help="also run every candidate setting on every layer (trade-off curve, tradeoff.png)")
+    g.add_argument("--headroom", action="store_true",
+                   help="also compute the oracle's reuse headroom on the first evaluation batch (mercury.headroom)")
     cli.add_settings(p)
     cli.add_simulator(p)
     cli.add_output(p, cli.default_out())
@@ -48,12 +65,16 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def model_input(name: str, args) -> (List[torch.Tensor], Optional[List[torch.Tensor]], str):
-    """(batches, labels or None, description): photos for 3-channel models, Fashion-MNIST test images (labelled)
-    for 1-channel ones."""
+    """(batches, labels or None, description): photos for 3-channel models (as the nsfwjs models expect them for
+    those), Fashion-MNIST test images (labelled) for 1-channel ones."""
     from models import data, zoo
     c, h, _ = zoo.input_shape(name)
     size = args.size or h
     n = args.batch_size
+    if name in zoo.PRETRAINED_MODELS:
+        from models import tfjs_import
+        return (tfjs_import.nsfwjs_batches(n, args.batches, size), None,
+                "photos (skimage/opencv, pixels/255 squashed as nsfwjs does)")
     if c == 3:
         return (list(data.image_batches(n, args.batches, size=size, seed=args.data_seed)), None,
                 "photos (skimage/opencv)")
@@ -75,7 +96,22 @@ def run_model(name: str, args, settings: Dict) -> Dict:
 
     t0 = time.perf_counter()
     exact = zoo.build(name, weights_path=args.weights).eval()
-    scripted, table, warnings = mercury.rewrite(torch.jit.script(exact), **settings)
+    calibrated = None
+    per_layer = None
+    topology = None
+    if args.calibrate_batches:
+        if not 0 < args.calibrate_batches < len(batches):
+            raise ValueError(f"--calibrate-batches {args.calibrate_batches} must leave evaluation batches "
+                             f"(--batches {args.batches})")
+        calib, batches = batches[:args.calibrate_batches], batches[args.calibrate_batches:]
+        labels = labels[args.calibrate_batches:] if labels else None
+        calibrated = operating_point.calibrate(exact, calib, args, out, lambda m: _say(args, f"{name}: {m}"))
+        per_layer = calibrated.per_layer
+        settings = dict(settings, mode="off")  # layers calibration did not enable
+        topology = operating_point.write_topology(exact, batches[0], out)
+        timings["calibrate_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+    scripted, table, warnings = mercury.rewrite(torch.jit.script(exact), per_layer=per_layer, **settings)
     for w in warnings:
         print(f"mercury.rewrite: warning: {w}", file=sys.stderr)
     names = [row["name"] for row in table]
@@ -90,20 +126,22 @@ def run_model(name: str, args, settings: Dict) -> Dict:
     timings["run_s"] = time.perf_counter() - t0
 
     totals = layer_totals(mercury.hitlog())
-    if sorted(totals) != list(range(len(names))):
+    if per_layer is None and sorted(totals) != list(range(len(names))):
         raise RuntimeError(f"{name}: hit log holds layer ids {sorted(totals)[:5]}..., expected 0..{len(names) - 1}")
     hit_dir = export_hitlog(os.path.join(out, "hitlog"))
-    rows = [{"layer": lid, "name": lname, "calls": totals[lid]["calls"], "vectors": totals[lid]["vectors"],
-             "hits": totals[lid]["hits"], "hit_rate": totals[lid]["hits"] / totals[lid]["vectors"]}
+    off = {"calls": 0, "vectors": 0, "hits": 0}
+    rows = [{"layer": lid, "name": lname, "mode": table[lid]["mode"], **{k: totals.get(lid, off)[k] for k in off}}
             for lid, lname in enumerate(names)]
+    for r in rows:
+        r["hit_rate"] = r["hits"] / r["vectors"] if r["vectors"] else 0.0
     model_totals = {"layers": len(rows), "vectors": sum(r["vectors"] for r in rows),
                     "hits": sum(r["hits"] for r in rows)}
-    model_totals["hit_rate"] = model_totals["hits"] / model_totals["vectors"]
+    model_totals["hit_rate"] = model_totals["hits"] / model_totals["vectors"] if model_totals["vectors"] else 0.0
     sim_error, sim_command = None, None
     if not args.no_sim:
         t0 = time.perf_counter()
         try:
-            report = simulate(hit_dir, os.path.join(out, "sim"), args.config, args.sim)
+            report = simulate(hit_dir, os.path.join(out, "sim"), args.config, args.sim, topology=topology)
             sim_command = " ".join(report.command)
             if len(report.layers) != len(rows):
                 raise RuntimeError(f"mercury-sim reported {len(report.layers)} layers, the model has {len(rows)}")
@@ -115,14 +153,31 @@ def run_model(name: str, args, settings: Dict) -> Dict:
             sim_error = str(e)
             print(f"mercury.study: {name}: simulator skipped: {e}", file=sys.stderr)
         timings["sim_s"] = time.perf_counter() - t0
+    extras = {}
+    if calibrated is not None:
+        extras["calibration"] = {"batches": args.calibrate_batches, "targets": calibrated.targets,
+                                 "enabled_layers": calibrated.enabled(), "trials": len(calibrated.trials),
+                                 "file": os.path.join(out, "calibration.json")}
+        if args.curve and not args.no_sim and "speedup" in model_totals:
+            t0 = time.perf_counter()
+            points = operating_point.tradeoff_curve(exact, batches, calibrated.candidates, topology, args, out)
+            here = dict(quality.summary(), hit_rate=model_totals["hit_rate"], speedup=model_totals["speedup"])
+            extras["tradeoff_curve"] = points
+            extras["tradeoff_plot"] = operating_point.plot_curve(name, points, here, out)
+            timings["curve_s"] = time.perf_counter() - t0
+    if args.headroom:
+        t0 = time.perf_counter()
+        extras["headroom"] = operating_point.headroom_bound(exact, batches[:1], out)
+        timings["headroom_s"] = time.perf_counter() - t0
     timings["total_s"] = sum(timings.values())
 
     write_csv(os.path.join(out, "layers.csv"), LAYER_COLUMNS, ([r.get(h) for h in LAYER_COLUMNS] for r in rows))
     summary = {
-        "model": name, "weights": args.weights or "random (torchvision's seeded initialisation)",
+        "model": name, "weights": weights_label(name, args),
         "data": source, "batches": args.batches, "batch_size": args.batch_size, "input": list(batches[0].shape[1:]),
         "settings": settings, "config": args.config, "simulator": sim_command, "sim_error": sim_error,
-        "output_quality": quality.summary(), "totals": model_totals, "timings_s": timings, "layers": rows,
+        "output_quality": quality.summary(), "totals": model_totals, **extras, "timings_s": timings,
+        "layers": rows,
     }
     if not args.no_plots:
         summary["plots"] = plots.layer_plots(name, rows, out, settings, args)
@@ -131,9 +186,24 @@ def run_model(name: str, args, settings: Dict) -> Dict:
     return summary
 
 
+def weights_label(name: str, args) -> str:
+    from models import zoo
+    if args.weights:
+        return f"trained ({args.weights})"
+    if name in zoo.PRETRAINED_MODELS:
+        return "trained (npm nsfwjs@4.3.0)"
+    return "random (seeded initialisation)"
+
+
+def _say(args, message: str) -> None:
+    if not args.quiet:
+        print(message, file=sys.stderr, flush=True)
+
+
 def print_table(summary: Dict) -> None:
     rows, t, s = summary["layers"], summary["totals"], summary["settings"]
-    print(f"\n== {summary['model']} ({summary['weights']} weights): mode {s['mode']}, {summary['batches']} batches x "
+    mode = "calibrated per layer" if summary.get("calibration") else f"mode {s['mode']}"
+    print(f"\n== {summary['model']} ({summary['weights']} weights): {mode}, {summary['batches']} batches x "
           f"{summary['batch_size']} {summary['data']}, {s['sig_bits']}-bit signatures, {s['cache_entries']}-entry "
           f"MCACHE, config {os.path.basename(summary['config'])}")
     print(f"{'id':>4} {'layer':<34} {'hit rate':>8} {'baseline cyc':>14} {'MERCURY cyc':>14} {'speedup':>8}")
@@ -156,6 +226,22 @@ def print_table(summary: Dict) -> None:
     if q.get("accuracy") is not None:
         what += f"; accuracy {100 * q['accuracy']:.2f}% (exact model {100 * q['accuracy_exact']:.2f}%)"
     print(f"     {what}")
+    if summary.get("calibration"):
+        c = summary["calibration"]
+        print(f"     calibrated on {c['batches']} batch(es) (targets {c['targets']}, {c['trials']} trials): reuse on "
+              f"layers {c['enabled_layers']}, every other layer off; the rows above are the held-out batches")
+    for p in summary.get("tradeoff_curve", []):
+        print(f"     every layer {p['signature']} {p['sig_bits']} bits"
+              + (f" width {p['bucket_width']:g}" if p["signature"] == "e2lsh" else "")
+              + f": hit rate {100 * p['hit_rate']:.1f}%, speedup {p['speedup']:.3f}x, top-1 agreement "
+              f"{100 * p['top1_agreement']:.1f}%, max prob. change {p['max_prob_change']:.3f}")
+    if summary.get("headroom"):
+        h = summary["headroom"]["removable_macs"]
+        sp = summary["totals"].get("speedup")
+        net = f"{100 * (1 - 1 / sp):.1f}%" if sp else "-"
+        print(f"     reuse headroom (oracle, first batch): removable conv MACs " +
+              ", ".join(f"{100 * v:.1f}% at t={k}" for k, v in h.items()) +
+              f"; achieved net cycle reduction {net}")
     if summary["simulator"]:
         print(f"     cycles: {summary['simulator']}")
     print(f"     time: {', '.join(f'{k} {v:.1f}' for k, v in summary['timings_s'].items())}")

@@ -89,3 +89,21 @@ def test_runner_with_simulator(tmp_path):
     assert (out / "sim" / "MERCURY_REPORT.csv").is_file()
 
 
+
+
+@pytest.mark.skipif(tools.find_tool("mercury-sim") is None, reason="build/sim/mercury-sim is not built")
+def test_runner_calibrated_point_curve_and_headroom(tmp_path):
+    out, s = _run(tmp_path, "--batches", "3", "--calibrate-batches", "1", "--curve", "--headroom", "--max-trials", "6",
+                  "--target-agreement", "1.0")
+    c = s["calibration"]
+    assert c["batches"] == 1 and (out / "calibration.json").is_file() and (out / "topology.csv").is_file()
+    q = s["output_quality"]
+    assert q["images"] == 8  # the 2 held-out batches only
+    assert all(r["mode"] == ("reuse" if r["layer"] in c["enabled_layers"] else "off") for r in s["layers"])
+    assert all(r["vectors"] == 0 for r in s["layers"] if r["mode"] == "off")
+    assert s["totals"]["baseline_cycles"] > 0 and s["totals"]["speedup"] > 0
+    curve = s["tradeoff_curve"]
+    assert len(curve) == 4 and all(0 <= p["top1_agreement"] <= 1 and p["speedup"] > 0 for p in curve)
+    assert _is_png(out / "tradeoff.png")
+    assert set(s["headroom"]["removable_macs"]) == {"0.02", "0.05", "0.1"}
+    assert (out / "headroom.json").is_file()
