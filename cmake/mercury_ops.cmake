@@ -3,6 +3,7 @@ file(GLOB MERCURY_OP_SOURCES CONFIGURE_DEPENDS
   ${PROJECT_SOURCE_DIR}/ops/*.cpp
   ${PROJECT_SOURCE_DIR}/ops/cpu/*.cpp
   ${PROJECT_SOURCE_DIR}/ops/autograd/*.cpp
+  ${PROJECT_SOURCE_DIR}/ops/autocast/*.cpp
   ${PROJECT_SOURCE_DIR}/ops/meta/*.cpp
   ${PROJECT_SOURCE_DIR}/csrc/hitlog/*.cpp)
 

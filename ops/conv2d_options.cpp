@@ -80,7 +80,10 @@ ConvGeometry check_conv2d(const at::Tensor& input, const at::Tensor& weight, con
   TORCH_CHECK(weight.dim() == 4, "mercury::conv2d: weight must be 4-D [C_out, C_in/groups, kH, kW], got ",
               weight.dim(), "-D with shape ", weight.sizes());
   TORCH_CHECK(input.scalar_type() == at::kFloat || input.scalar_type() == at::kDouble,
-              "mercury::conv2d: input must be float32 or float64, got ", input.scalar_type());
+              "mercury::conv2d: input must be float32 or float64, got ", input.scalar_type(),
+              input.scalar_type() == at::kBFloat16 || input.scalar_type() == at::kHalf
+                  ? " (under torch.autocast(\"cpu\") the op runs in float32 by itself; outside it, cast to float32)"
+                  : "");
   TORCH_CHECK(weight.scalar_type() == input.scalar_type(), "mercury::conv2d: weight dtype ",
               weight.scalar_type(), " differs from input dtype ", input.scalar_type());
   TORCH_CHECK(weight.device() == input.device(), "mercury::conv2d: weight is on ", weight.device(),
