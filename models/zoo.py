@@ -22,7 +22,7 @@ import torchvision
 from torchvision.models.resnet import BasicBlock
 
 IMAGENET_MODELS = ("alexnet", "resnet101", "googlenet", "vgg16", "vgg19", "resnet18", "resnet50", "mobilenet_v2")
-SMALL_MODELS = ("small_cnn", "small_resnet")
+SMALL_MODELS = ("small_cnn", "small_resnet", "vgg_28", "resnet18_28")
 MODELS = IMAGENET_MODELS + SMALL_MODELS
 
 
@@ -66,9 +66,11 @@ class SmallCNN(nn.Module):
 class SmallResNet(nn.Module):
     """A small ResNet for 28x28 inputs: 3x3 stem (16 ch) + 3 stages of torchvision BasicBlocks (16, 32, 64 ch;
     strides 1, 2, 2; `blocks` blocks per stage), global average pool, fc. With blocks=1: 9 convs
-    (stem, 2 per block, plus the 1x1 downsample convs of stages 2 and 3)."""
+    (stem, 2 per block, plus the 1x1 downsample convs of stages 2 and 3). four_stages=True adds a fourth stage
+    (8 x width, stride 2): with width 64 and blocks 2 that is ResNet-18's widths (resnet18_28, 20 convs)."""
 
-    def __init__(self, num_classes: int = 10, in_channels: int = 1, blocks: int = 1, width: int = 16):
+    def __init__(self, num_classes: int = 10, in_channels: int = 1, blocks: int = 1, width: int = 16,
+                 four_stages: bool = False):
         super().__init__()
         w = width
         self.conv1 = nn.Conv2d(in_channels, w, 3, padding=1, bias=False)
@@ -78,8 +80,9 @@ class SmallResNet(nn.Module):
         self.layer1 = self._stage(w, blocks, 1)
         self.layer2 = self._stage(2 * w, blocks, 2)
         self.layer3 = self._stage(4 * w, blocks, 2)
+        self.layer4 = self._stage(8 * w, blocks, 2) if four_stages else nn.Identity()
         self.avgpool = nn.AdaptiveAvgPool2d(1)
-        self.fc = nn.Linear(4 * w, num_classes)
+        self.fc = nn.Linear(self.inplanes, num_classes)
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
@@ -96,8 +99,29 @@ class SmallResNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.relu(self.bn1(self.conv1(x)))
-        x = self.layer3(self.layer2(self.layer1(x)))
+        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
         return self.fc(torch.flatten(self.avgpool(x), 1))
+
+
+class VGG28(nn.Module):
+    """A VGG-style network for 28x28 inputs, wide enough for reuse to pay: blocks of two 3x3 convs (BatchNorm,
+    ReLU) at 64, 128 and 256 channels, each followed by a 2x2 max-pool (28 -> 14 -> 7 -> 3), then a classifier.
+    6 convs, ~1.2 M parameters."""
+
+    def __init__(self, num_classes: int = 10, in_channels: int = 1, widths: Tuple[int, ...] = (64, 128, 256)):
+        super().__init__()
+        layers, c = [], in_channels
+        for w in widths:
+            for _ in range(2):
+                layers += [nn.Conv2d(c, w, 3, padding=1, bias=False), nn.BatchNorm2d(w), nn.ReLU(inplace=True)]
+                c = w
+            layers.append(nn.MaxPool2d(2))
+        self.features = nn.Sequential(*layers)
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(c, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(torch.flatten(self.avgpool(self.features(x)), 1))
 
 
 def _nsfwjs(name: str, num_classes: int, **kw) -> nn.Module:
@@ -123,6 +147,10 @@ _BUILDERS: Dict[str, Tuple[Callable[..., nn.Module], int, Tuple[int, int, int]]]
                   1000, (3, 224, 224)),
     "small_cnn": (lambda num_classes, **kw: SmallCNN(num_classes=num_classes, **kw), 10, (1, 28, 28)),
     "small_resnet": (lambda num_classes, **kw: SmallResNet(num_classes=num_classes, **kw), 10, (1, 28, 28)),
+    "vgg_28": (lambda num_classes, **kw: VGG28(num_classes=num_classes, **kw), 10, (1, 28, 28)),
+    # ResNet-18's widths (64-128-256-512, two BasicBlocks per stage) with a 3x3 stride-1 stem for 28x28: 20 convs.
+    "resnet18_28": (lambda num_classes, **kw: SmallResNet(num_classes=num_classes, blocks=2, width=64,
+                                                          four_stages=True, **kw), 10, (1, 28, 28)),
     # Pretrained nsfwjs TF.js models imported by models/tfjs_import.py (need `bash .ci/fetch_data.sh`; input RGB
     # in [0, 1] squashed to the square size, see tfjs_import.nsfwjs_preprocess; 5 logits Drawing, Hentai,
     # Neutral, Porn, Sexy). Not in MODELS (which lists the randomly initialised models).

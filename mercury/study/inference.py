@@ -219,7 +219,8 @@ def print_table(summary: Dict) -> None:
     print(f"{'':>4} {'TOTAL (' + str(t['layers']) + ' layers)':<34} {100 * t['hit_rate']:7.2f}% "
           f"{c(t.get('baseline_cycles'))} {c(t.get('mercury_cycles'))} {x(t.get('speedup'))}")
     q = summary["output_quality"]
-    what = ("outputs are exact (observe mode: hits counted, nothing reused)" if s["mode"] != "reuse" else
+    reused = s["mode"] == "reuse" or bool(summary.get("calibration", {}).get("enabled_layers"))
+    what = ("outputs are exact (nothing reused: hits counted only)" if not reused else
             f"reuse changed the output: top-1 agreement with the exact model {100 * q['top1_agreement']:.1f}% "
             f"of {q['images']} images, logits rel. L2 error {q['logit_rel_l2']:.3g}, max probability change "
             f"{q['max_prob_change']:.3g}")

@@ -6,7 +6,8 @@ from models import zoo
 
 # nn.Conv2d modules per model (torchvision 0.14 definitions; resnets include the 1x1 downsample convs).
 CONV_COUNTS = {"alexnet": 5, "resnet18": 20, "resnet50": 53, "resnet101": 104, "vgg16": 13, "vgg19": 16,
-               "googlenet": 57, "mobilenet_v2": 52, "small_cnn": 3, "small_resnet": 9}
+               "googlenet": 57, "mobilenet_v2": 52, "small_cnn": 3, "small_resnet": 9,
+               "vgg_28": 6, "resnet18_28": 20}
 
 
 def test_model_list():
