@@ -7,10 +7,12 @@ The procedure (deterministic; every trial is recorded in `Calibration.trials`):
    bucket widths), one pass over the batches with every layer in observe mode under that candidate, then
    mercury-sim -m on its hit log: per layer and candidate, the simulated gain = baseline - MERCURY cycles
    (signature and lookup costs included). A candidate whose gain is not positive is never tried for that layer.
-3. Greedy, layers in order of their best gain: a layer's candidates are tried from the largest gain down, each
-   in reuse mode on top of the layers already accepted; the first under which the whole model still meets the
-   targets on every calibration batch (top-1 agreement with the exact model >= target_agreement and largest
-   softmax probability change <= max_prob_change) is kept; if none is, the layer stays off. At most
+3. Greedy, layers in order of their best gain: a layer's candidates with a positive gain are tried from the
+   least aggressive (lowest hit rate in that layer) up, each in reuse mode on top of the layers already
+   accepted; a candidate passes when the whole model still meets the targets on every calibration batch
+   (top-1 agreement with the exact model >= target_agreement and largest softmax probability change <=
+   max_prob_change). The layer keeps the last candidate that passed before the first that failed (more hits
+   than a failing setting are assumed to fail too); if the first fails, the layer stays off. At most
    `max_trials` such model evaluations are run; layers not reached stay off.
 The result's `per_layer` ({layer id: settings}) is what mercury.convert(..., per_layer=...) and
 mercury.rewrite(..., per_layer=...) accept (ids are execution order in both); `save` / `load` keep it as JSON.
@@ -115,6 +117,7 @@ def calibrate(model: nn.Module, batches: Sequence[torch.Tensor], target_agreemen
     base = {k: v for k, v in mercury_settings.defaults().items() if k != "mode"}
 
     gains: Dict[int, List[Optional[float]]] = {lid: [None] * len(candidates) for lid in range(len(layers))}
+    hit_rates: Dict[int, List[float]] = {lid: [0.0] * len(candidates) for lid in range(len(layers))}
     candidate_totals = []
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         for ci, cand in enumerate(candidates):
@@ -125,6 +128,7 @@ def calibrate(model: nn.Module, batches: Sequence[torch.Tensor], target_agreemen
                               config, sim)
             for layer in report.layers:
                 gains[layer["layer"]][ci] = layer["baseline_cycles"] - layer["mercury_cycles"]
+                hit_rates[layer["layer"]][ci] = layer["hit_rate"]
             candidate_totals.append(dict(cand, **{k: report.totals[k] for k in
                                                   ("hit_rate", "baseline_cycles", "mercury_cycles", "speedup")}))
             if progress:
@@ -137,7 +141,7 @@ def calibrate(model: nn.Module, batches: Sequence[torch.Tensor], target_agreemen
     order = sorted(range(len(layers)), key=lambda lid: -max((g for g in gains[lid] if g is not None), default=0))
     for lid in order:
         ranked = sorted((ci for ci, g in enumerate(gains[lid]) if g is not None and g > 0),
-                        key=lambda ci: -gains[lid][ci])
+                        key=lambda ci: hit_rates[lid][ci])
         for ci in ranked:
             if len(trials) >= max_trials:
                 break
@@ -147,10 +151,11 @@ def calibrate(model: nn.Module, batches: Sequence[torch.Tensor], target_agreemen
                   and q["max_prob_change"] <= targets["max_prob_change"])
             trials.append({"layer": lid, "candidate": ci, "gain_cycles": gains[lid][ci], "accepted": ok,
                            "top1_agreement": q["top1_agreement"], "max_prob_change": q["max_prob_change"]})
-            if ok:
-                per_layer[lid] = dict(candidates[ci], mode="reuse")
+            if not ok:
                 break
-            layers[lid].configure(mode="off")
+            per_layer[lid] = dict(candidates[ci], mode="reuse")
+        # the layer runs with what it kept (the last candidate that passed), or off
+        layers[lid].configure(**dict(base, **{k: v for k, v in per_layer[lid].items()}))
         if progress and per_layer[lid]["mode"] == "reuse":
             progress(f"layer {lid} ({names[lid]}): {per_layer[lid]}")
     return Calibration(per_layer, names, targets, candidates, gains, candidate_totals, trials)
