@@ -28,6 +28,10 @@ Turning layers off (per layer, decided at every check from the hit counts of tha
     A disabled layer runs the exact convolution (mode "off") and stays off for the rest of training: with
     MERCURY off its hits are no longer measured, and bits only grow (so its hit rate would only fall).
 
+Every decision is appended to `history` with the step, the check and a `reason` sentence (the numbers that
+triggered it). The gain estimate above is a multiply-accumulate count, cheap enough for every check; the training
+study's reported speedups come from mercury-sim, not from it.
+
 The policy is framework-free (plain numbers in, decisions out); `apply(modules)` writes the decisions into
 modules that have `layer_id`, `mode` and `sig_bits` attributes (mercury.MercuryConv2d).
 `history` records every decision (step, event, details) for plots and reports.
@@ -112,8 +116,10 @@ class AdaptivePolicy:
                 if self._stalled >= self.patience and self.sig_bits < self.max_bits:
                     old = self.sig_bits
                     self.sig_bits = min(self.max_bits, self.sig_bits + self.step_bits)
+                    reason = (f"loss stalled: {self._stalled} checks with mean loss {mean:.4g} not below "
+                              f"{self._best:.4g} x (1 - {self.min_rel_improvement})")
                     self.history.append({"step": self.step, "check": self.checks, "event": "grow_bits",
-                                         "from": old, "to": self.sig_bits, "loss": mean})
+                                         "from": old, "to": self.sig_bits, "loss": mean, "reason": reason})
                     self._best = None
                     self._stalled = 0
                     changed = True

@@ -27,6 +27,7 @@ def test_bits_grow_when_loss_stalls():
     changed = feed(p, [2.0] * 5)            # check 3: stalled -> grow
     assert changed[-1] and p.sig_bits == 16
     assert p.history[-1]["event"] == "grow_bits" and p.history[-1]["from"] == 12
+    assert p.history[-1]["reason"].startswith("loss stalled: 2 checks with mean loss 2")
     feed(p, [2.0] * 15)                     # reference + 2 stalls -> 20
     assert p.sig_bits == 20
     feed(p, [2.0] * 30)                     # capped at max_bits
