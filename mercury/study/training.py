@@ -141,6 +141,7 @@ def train_variant(model_name: str, dataset: str, variant: str, train, test, args
     loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(xtr, ytr), batch_size=args.batch_size,
                                          shuffle=True, generator=gen, drop_last=True)
     losses: List[float] = []
+    step_s: List[float] = []        # wall-clock of each step (forward, backward, optimizer), this CPU
     epochs: List[Dict] = []
     trace: List[Dict] = []          # per-layer hit rate over windows of args.trace_every steps
     win: Dict[int, List[int]] = {}
@@ -154,10 +155,12 @@ def train_variant(model_name: str, dataset: str, variant: str, train, test, args
         bar = progress(loader, f"{model_name}/{dataset}/{variant} epoch {epoch + 1}/{args.epochs}", "step",
                        quiet=args.quiet)
         for x, y in bar:
+            step_start = time.perf_counter()
             opt.zero_grad(set_to_none=True)
             loss = F.cross_entropy(model(x), y)
             loss.backward()
             opt.step()
+            step_s.append(time.perf_counter() - step_start)
             losses.append(loss.item())
             if mlayers:
                 recs = mercury.hitlog(start=seen)
@@ -204,6 +207,7 @@ def train_variant(model_name: str, dataset: str, variant: str, train, test, args
     result = {"model": model_name, "dataset": dataset, "variant": variant, "losses": losses, "epochs": epochs,
               "hit_rate_trace": trace,
               "train_s": time.perf_counter() - t_start, "layers": [l.name for l in layers],
+              "step_ms_median": 1e3 * sorted(step_s)[len(step_s) // 2],
               "final_test_acc": epochs[-1]["test_acc"]}
     if policy is not None:
         result["adaptive"] = policy.state()
@@ -298,9 +302,12 @@ def args_trace_every(r: Dict) -> int:
 def results_table(results: List[Dict]) -> str:
     header = ["model", "dataset", "variant", "test acc (exact inference)", "test acc (reuse inference)",
               "final train loss", "mean hit rate (last epoch)", "sig bits (end)", "layers off",
-              "sim. forward speedup", "sim. training-step speedup", "train time (s)"]
+              "sim. forward speedup", "sim. training-step speedup", "wall-clock step (ms, median)",
+              "wall-clock step vs baseline", "train time (s)"]
     rows = []
+    baseline_ms = {(r["model"], r["dataset"]): r["step_ms_median"] for r in results if r["variant"] == "baseline"}
     for r in results:
+        base = baseline_ms.get((r["model"], r["dataset"]))
         last = r["epochs"][-1]
         hr = last.get("hit_rate")
         sim = r.get("sim") or {}
@@ -313,6 +320,8 @@ def results_table(results: List[Dict]) -> str:
                      (len(ad["disabled"]) if ad else "-"),
                      f"{sim['forward_speedup']:.3f}x" if sim.get("forward_speedup") else "-",
                      f"{sim['step_speedup']:.3f}x" if sim.get("step_speedup") else "-",
+                     f"{r['step_ms_median']:.1f}",
+                     f"{base / r['step_ms_median']:.2f}x" if base else "-",
                      f"{r['train_s']:.1f}"])
     return markdown_table(header, rows)
 
