@@ -1,6 +1,6 @@
 // libFuzzer target: the config, topology and hit-log parsers must reject any input with a ParseError, never crash;
-// whatever they accept must go through the closed-form model (compute, first-order memory, overlay, join) without
-// UB (the target is built with ASan + UBSan).
+// whatever they accept must go through the closed-form model (compute, first-order memory, overlay, training step,
+// join) without UB (the target is built with ASan + UBSan).
 #include "config.h"
 #include "hitlog.h"
 #include "hitlog_topology.h"
@@ -8,6 +8,7 @@
 #include "overlay.h"
 #include "parse_error.h"
 #include "topology.h"
+#include "training.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -50,6 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (l.window() * l.filters > (1LL << 24) || l.ofmap_px() > (1LL << 24)) continue;  // keep executions fast
       const auto r = msim::mercury_layer(l, config, &h);
       (void)r.speedup();
+      (void)msim::training_layer(l, config, r).step_speedup();
     }
   } catch (const msim::ParseError&) {
   }
@@ -57,7 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::map<long long, msim::LayerHits> logs{{0, msim::parse_hitlog_text(text, "hitmap-000.csv")}};
     std::vector<msim::Layer> rows = one_row;
     (void)msim::join_hitlogs(rows, logs, "one.csv");
-    (void)msim::mercury_layer(rows[0], config, &logs[0]);
+    (void)msim::training_layer(rows[0], config, msim::mercury_layer(rows[0], config, &logs[0]));
     const auto built = msim::layers_from_hitlogs(logs, "fuzz");
     if (built[0].window() * built[0].filters <= (1LL << 24) && built[0].ofmap_px() <= (1LL << 24)) {
       (void)msim::mercury_layer(built[0], config, &logs[0]);

@@ -33,6 +33,9 @@ struct Config {
   // Not a .cfg key: mercury-sim --memory fast|exact. exact replays SCALE-Sim's CALC read buffer (O(SRAM reads));
   // fast uses the first-order model (cycles are the same either way).
   bool exact_memory = true;
+  // Not a .cfg key: mercury-sim --training. With hit logs, simulate() also models each layer's training step
+  // (training.h) and the MERCURY reports gain its columns.
+  bool training = false;
   // Not a .cfg key: let the CALC replay count proved all-miss operands per row and skip settled folds
   // (cycle_replay.cpp, all_miss.h). Results are identical either way; tests turn it off to check that.
   bool replay_shortcuts = true;

@@ -1,4 +1,4 @@
-// mercury-sim -c config.cfg [-t topology.csv] [-m hitlog_dir] [-o outdir] [--memory exact|fast]
+// mercury-sim -c config.cfg [-t topology.csv] [-m hitlog_dir [--training]] [-o outdir] [--memory exact|fast]
 #include "config.h"
 #include "hitlog.h"
 #include "hitlog_topology.h"
@@ -12,7 +12,8 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: mercury-sim -c CONFIG.cfg [-t TOPOLOGY.csv] [-m HITLOG_DIR] [-o OUT_DIR] [--memory exact|fast]\n"
+    "usage: mercury-sim -c CONFIG.cfg [-t TOPOLOGY.csv] [-m HITLOG_DIR [--training]] [-o OUT_DIR]\n"
+    "                   [--memory exact|fast]\n"
     "  CONFIG: SCALE-Sim v2 config (+ optional [mercury] section); TOPOLOGY: SCALE-Sim conv or GEMM (M,N,K) CSV.\n"
     "  The topology is -t, else the config's [network_presets] TopologyCsvLoc, else (with -m) built from the\n"
     "  hit logs' geometry (layers L000, L001, ...).\n"
@@ -22,12 +23,15 @@ constexpr const char* kUsage =
     "           MERCURY_TOTAL.csv with -m).\n"
     "  --memory: exact (default) replays SCALE-Sim's read/write buffers (its DRAM counts, stalls, start/stop\n"
     "            cycles); fast = first-order model (CALC: cycles identical, DRAM counts approximate; USER: stalls\n"
-    "            approximate too), milliseconds per network.\n";
+    "            approximate too), milliseconds per network.\n"
+    "  --training: (with -m) each layer's training step: forward, input gradient and weight gradient, baseline\n"
+    "              and MERCURY (Forward*, InputGrad*, WeightGrad*, Step* columns; the table shows the step).\n";
 
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string config_path, topology_path, hitlog_dir, out_dir, memory = "exact";
+  bool training = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "-h" || arg == "--help") {
@@ -36,6 +40,10 @@ int main(int argc, char** argv) {
     }
     if (arg == "--memory" && i + 1 < argc && (std::string(argv[i + 1]) == "exact" || std::string(argv[i + 1]) == "fast")) {
       memory = argv[++i];
+      continue;
+    }
+    if (arg == "--training") {
+      training = true;
       continue;
     }
     if ((arg == "-c" || arg == "-t" || arg == "-m" || arg == "-o") && i + 1 < argc) {
@@ -50,9 +58,14 @@ int main(int argc, char** argv) {
     std::cerr << "mercury-sim: -c is required\n" << kUsage;
     return 2;
   }
+  if (training && hitlog_dir.empty()) {
+    std::cerr << "mercury-sim: --training needs -m HITLOG_DIR\n" << kUsage;
+    return 2;
+  }
   try {
     msim::Config config = msim::parse_config(config_path);
     config.exact_memory = memory == "exact";
+    config.training = training;
     if (topology_path.empty()) topology_path = config.topology_path;  // SCALE-Sim: the command line wins
     if (topology_path.empty() && hitlog_dir.empty()) {
       std::cerr << "mercury-sim: -t is required unless -m is given or the config names a topology\n" << kUsage;

@@ -14,6 +14,10 @@ long long compute_cycles(const Layer& l, long long ofmap_px, long long filters, 
 
 }  // namespace
 
+long long missed_rows(long long px, double hit_rate) {
+  return static_cast<long long>(std::ceil(static_cast<double>(px) * (1.0 - hit_rate)));
+}
+
 MercuryResult mercury_layer(const Layer& l, const Config& c, const LayerHits* hits, long long baseline_stalls) {
   MercuryResult r;
   const long long px = l.ofmap_px();
@@ -44,7 +48,7 @@ MercuryResult mercury_layer(const Layer& l, const Config& c, const LayerHits* hi
   // channel: a hit removes that channel's Fh Fw entries of one operand row for all filters; the missed windows
   // are taken as packed into whole rows, i.e. the same ceil(P (1 - h)) rows (a lower bound: unpacked, a row
   // can be skipped only when all of its channel windows hit).
-  const long long missed_px = static_cast<long long>(std::ceil(static_cast<double>(px) * (1.0 - r.hit_rate)));
+  const long long missed_px = missed_rows(px, r.hit_rate);
   r.streamed_cycles = l.groups * cycles_with_stalls(missed_px);
   // Signatures: every vector projected on sig_bits directions (px x K x bits MACs either way): on the array, a
   // GEMM of `vectors` rows, the vector length and bits columns; or on a separate unit of N MACs per cycle.

@@ -19,6 +19,9 @@ struct MercuryResult {
   double speedup() const { return static_cast<double>(baseline_cycles) / static_cast<double>(mercury_cycles()); }
 };
 
+// P' = ceil(P (1 - h)): the rows of P whose vectors missed (hit_rate in [0, 1]).
+long long missed_rows(long long px, double hit_rate);
+
 // `hits` null: no hit log for this layer; the result is the baseline, flagged.
 // baseline_stalls: the layer's stall cycles per group from the memory model (< 0: computed here).
 MercuryResult mercury_layer(const Layer& l, const Config& c, const LayerHits* hits, long long baseline_stalls = -1);

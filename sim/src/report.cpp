@@ -29,6 +29,7 @@ std::vector<LayerResult> simulate(const std::vector<Layer>& layers, const Config
       }
     }
     r.mercury = mercury_layer(r.layer, c, hits, r.memory.stall_cycles);
+    if (c.training) r.training = training_layer(r.layer, c, r.mercury);
   };
   // Layers are independent: the replays run on every core (results land in their own slots, order kept).
   const size_t workers = std::min<size_t>(layers.size(), std::max(1u, std::thread::hardware_concurrency()));
@@ -64,6 +65,44 @@ std::ofstream open_report(const std::string& dir, const std::string& name) {
   if (!f) throw std::runtime_error("cannot write " + dir + "/" + name);
   f << std::setprecision(10);
   return f;
+}
+
+// The training step's cycle columns (--training): one per layer in MERCURY_REPORT.csv, summed in MERCURY_TOTAL.csv;
+// StepSpeedup follows them.
+struct TrainingColumn {
+  const char* name;
+  long long (*get)(const TrainingResult&);
+};
+const TrainingColumn kTrainingColumns[] = {
+    {"ForwardBaselineCycles", [](const TrainingResult& t) { return t.forward_baseline; }},
+    {"ForwardMercuryCycles", [](const TrainingResult& t) { return t.forward_mercury; }},
+    {"InputGradBaselineCycles", [](const TrainingResult& t) { return t.input_grad_baseline; }},
+    {"InputGradMercuryCycles", [](const TrainingResult& t) { return t.input_grad_mercury; }},
+    {"GradSumCycles", [](const TrainingResult& t) { return t.grad_sum_cycles; }},
+    {"WeightGradBaselineCycles", [](const TrainingResult& t) { return t.weight_grad_baseline; }},
+    {"WeightGradMercuryCycles", [](const TrainingResult& t) { return t.weight_grad_mercury; }},
+    {"StepBaselineCycles", [](const TrainingResult& t) { return t.step_baseline(); }},
+    {"StepMercuryCycles", [](const TrainingResult& t) { return t.step_mercury(); }},
+};
+
+void write_training_header(std::ostream& f) {
+  for (const TrainingColumn& col : kTrainingColumns) f << ',' << col.name;
+  f << ",StepSpeedup";
+}
+
+// The training cells summed over the layers [first, last): one layer's row, or the totals.
+void write_training_cells(std::ostream& f, const LayerResult* first, const LayerResult* last) {
+  for (const TrainingColumn& col : kTrainingColumns) {
+    long long sum = 0;
+    for (const LayerResult* r = first; r != last; ++r) sum += col.get(r->training);
+    f << ',' << sum;
+  }
+  long long base = 0, merc = 0;
+  for (const LayerResult* r = first; r != last; ++r) {
+    base += r->training.step_baseline();
+    merc += r->training.step_mercury();
+  }
+  f << ',' << (merc ? static_cast<double>(base) / static_cast<double>(merc) : 0.0);
 }
 
 }  // namespace
@@ -116,7 +155,9 @@ void write_reports(const std::vector<LayerResult>& results, const Config& c, boo
   if (!with_mercury) return;
   std::ofstream mercury = open_report(dir, "MERCURY_REPORT.csv");
   mercury << "LayerID,LayerName,Groups,HitLog,Calls,Vectors,Hits,HitRate,SigBits,BaselineCycles,StreamedCycles,"
-             "SignatureCycles,LookupCycles,ResultReadCycles,OverheadCycles,MercuryCycles,Speedup\n";
+             "SignatureCycles,LookupCycles,ResultReadCycles,OverheadCycles,MercuryCycles,Speedup";
+  if (c.training) write_training_header(mercury);
+  mercury << '\n';
   for (size_t i = 0; i < results.size(); ++i) {
     const LayerResult& r = results[i];
     const MercuryResult& m = r.mercury;
@@ -124,7 +165,9 @@ void write_reports(const std::vector<LayerResult>& results, const Config& c, boo
             << r.hits.calls << ',' << r.hits.vectors << ',' << r.hits.hits << ',' << m.hit_rate << ','
             << r.hits.sig_bits << ',' << m.baseline_cycles << ',' << (m.has_hitlog ? m.streamed_cycles : m.baseline_cycles)
             << ',' << m.signature_cycles << ',' << m.lookup_cycles << ',' << m.result_read_cycles << ','
-            << m.overhead_cycles() << ',' << m.mercury_cycles() << ',' << m.speedup() << '\n';
+            << m.overhead_cycles() << ',' << m.mercury_cycles() << ',' << m.speedup();
+    if (c.training) write_training_cells(mercury, &r, &r + 1);
+    mercury << '\n';
   }
   // Totals in their own file (MERCURY_REPORT.csv stays one row per layer). Hit rate: sum of hits over sum of
   // vectors of the layers with a hit log; layers without one count at baseline in both cycle columns.
@@ -139,18 +182,30 @@ void write_reports(const std::vector<LayerResult>& results, const Config& c, boo
   }
   std::ofstream total = open_report(dir, "MERCURY_TOTAL.csv");
   total << "Layers,LayersWithHitLog,LayersWithoutHitLog,Vectors,Hits,HitRate,BaselineCycles,OverheadCycles,"
-           "MercuryCycles,Speedup\n"
+           "MercuryCycles,Speedup";
+  if (c.training) write_training_header(total);
+  total << '\n'
         << results.size() << ',' << logged << ',' << results.size() - logged << ',' << vectors << ',' << hits << ','
         << (vectors ? static_cast<double>(hits) / static_cast<double>(vectors) : 0.0) << ',' << base << ','
-        << overhead << ',' << merc << ',' << (merc ? static_cast<double>(base) / static_cast<double>(merc) : 0.0)
-        << '\n';
+        << overhead << ',' << merc << ',' << (merc ? static_cast<double>(base) / static_cast<double>(merc) : 0.0);
+  if (c.training) write_training_cells(total, results.data(), results.data() + results.size());
+  total << '\n';
 }
 
 void print_table(const std::vector<LayerResult>& results, const Config& c, bool with_mercury, std::ostream& out) {
+  // --training: every number is the layer's training step (forward + input gradient + weight gradient); overhead
+  // = the forward's signatures, lookups and result reads plus the gradient summation.
+  const bool step = c.training && with_mercury;
+  auto base_of = [&](const LayerResult& r) { return step ? r.training.step_baseline() : r.mercury.baseline_cycles; };
+  auto merc_of = [&](const LayerResult& r) { return step ? r.training.step_mercury() : r.mercury.mercury_cycles(); };
+  auto overhead_of = [&](const LayerResult& r) {
+    return r.mercury.overhead_cycles() + (step ? r.training.grad_sum_cycles : 0);
+  };
   out << "mercury-sim: " << c.run_name << ", " << c.array_height << "x" << c.array_width << " array, "
-      << dataflow_name(c.dataflow) << "\n";
+      << dataflow_name(c.dataflow) << (step ? ", training step (forward + input gradient + weight gradient)" : "")
+      << "\n";
   out << std::setw(4) << "id" << "  " << std::left << std::setw(36) << "layer" << std::right << std::setw(14)
-      << "cycles";
+      << (step ? "step cycles" : "cycles");
   if (with_mercury) out << std::setw(9) << "hit %" << std::setw(14) << "MERCURY" << std::setw(12) << "overhead" << std::setw(9) << "speedup";
   out << "\n";
   long long base = 0, merc = 0, overhead = 0, vectors = 0, hits = 0, missing = 0;
@@ -159,12 +214,12 @@ void print_table(const std::vector<LayerResult>& results, const Config& c, bool 
     const LayerResult& r = results[i];
     const MercuryResult& m = r.mercury;
     out << std::setw(4) << i << "  " << std::left << std::setw(36) << r.layer.name.substr(0, 36) << std::right
-        << std::setw(14) << m.baseline_cycles;
+        << std::setw(14) << base_of(r);
     if (with_mercury) {
       if (m.has_hitlog) {
         std::snprintf(buf, sizeof(buf), "%.1f", 100.0 * m.hit_rate);
-        out << std::setw(9) << buf << std::setw(14) << m.mercury_cycles() << std::setw(12) << m.overhead_cycles();
-        std::snprintf(buf, sizeof(buf), "%.2fx", m.speedup());
+        out << std::setw(9) << buf << std::setw(14) << merc_of(r) << std::setw(12) << overhead_of(r);
+        std::snprintf(buf, sizeof(buf), "%.2fx", static_cast<double>(base_of(r)) / static_cast<double>(merc_of(r)));
         out << std::setw(9) << buf;
       } else {
         out << "   no hit log: baseline only";
@@ -172,9 +227,9 @@ void print_table(const std::vector<LayerResult>& results, const Config& c, bool 
       }
     }
     out << "\n";
-    base += m.baseline_cycles;
-    merc += m.mercury_cycles();
-    overhead += m.overhead_cycles();
+    base += base_of(r);
+    merc += merc_of(r);
+    overhead += overhead_of(r);
     vectors += r.hits.vectors;
     hits += r.hits.hits;
   }
@@ -188,6 +243,17 @@ void print_table(const std::vector<LayerResult>& results, const Config& c, bool 
     if (missing) out << "\nwarning: " << missing << " layer(s) had no hit log and count at baseline cycles";
   }
   out << "\n";
+  if (step) {
+    long long phase[6] = {};
+    for (const LayerResult& r : results) {
+      const TrainingResult& t = r.training;
+      const long long cells[6] = {t.forward_baseline,    t.forward_mercury,      t.input_grad_baseline,
+                                  t.input_grad_mercury,  t.weight_grad_baseline, t.weight_grad_mercury};
+      for (int k = 0; k < 6; ++k) phase[k] += cells[k];
+    }
+    out << "phases, baseline -> MERCURY: forward " << phase[0] << " -> " << phase[1] << ", input gradient " << phase[2]
+        << " -> " << phase[3] << ", weight gradient " << phase[4] << " -> " << phase[5] << "\n";
+  }
   const auto first_order = std::count_if(results.begin(), results.end(),
                                          [](const LayerResult& r) { return !r.memory.exact_reads; });
   if (c.exact_memory && first_order > 0) {

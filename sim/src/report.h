@@ -5,6 +5,7 @@
 #include "hitlog.h"
 #include "memory.h"
 #include "overlay.h"
+#include "training.h"
 
 #include <map>
 #include <ostream>
@@ -18,10 +19,12 @@ struct LayerResult {
   ComputeResult compute;  // one group; totals multiply by layer.groups
   MemoryResult memory;
   MercuryResult mercury;
+  TrainingResult training;  // filled with c.training (mercury-sim --training)
   LayerHits hits;
 };
 
-// hitlogs: null when no hit log directory was given (then no MERCURY columns are filled).
+// hitlogs: null when no hit log directory was given (then no MERCURY columns are filled). With c.training the
+// MERCURY reports and the table also carry each layer's training step (training.h).
 std::vector<LayerResult> simulate(const std::vector<Layer>& layers, const Config& c,
                                   const std::map<long long, LayerHits>* hitlogs);
 

@@ -27,6 +27,14 @@ std::vector<std::string> split_fields(const std::string& row) {
 
 }  // namespace
 
+Layer gemm_layer(const std::string& name, long long m, long long n, long long k) {
+  Layer l;
+  l.name = name;
+  l.ifmap_h = m; l.ifmap_w = k; l.filter_h = 1; l.filter_w = k; l.channels = 1; l.filters = n;
+  l.gemm = true;
+  return l;
+}
+
 void check_layer_size(const Layer& l, const std::string& file, int line) {
   // Unsigned 128-bit arithmetic on fields <= 2^31, checked in an order where no product can exceed 2^128.
   using u128 = unsigned __int128;
@@ -79,11 +87,11 @@ std::vector<Layer> parse_topology_text(const std::string& text, const std::strin
                                          (f.size() > 4 ? " (extra columns are not supported)" : dropped));
       }
       const long long m = field(1, "M"), n = field(2, "N"), k = field(3, "K");
-      // SCALE-Sim's mapping of a GEMM to a conv: M x K ifmap, a 1 x K filter, N filters.
-      l.ifmap_h = m; l.ifmap_w = k; l.filter_h = 1; l.filter_w = k; l.channels = 1; l.filters = n;
-      l.gemm = true;
-      check_layer_size(l, name, line);
-      layers.push_back(l);
+      Layer g = gemm_layer(l.name, m, n, k);
+      g.line = l.line;
+      g.row = l.row;
+      check_layer_size(g, name, line);
+      layers.push_back(g);
       continue;
     }
     if (f.size() != 8 && f.size() != 9) {

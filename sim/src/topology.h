@@ -29,6 +29,10 @@ struct Layer {
   }
 };
 
+// SCALE-Sim's mapping of a GEMM row (M, N, K) to a conv: an M x K ifmap, a 1 x K filter, N filters, stride 1 (so
+// ofmap_px() = M, window() = K, filters = N).
+Layer gemm_layer(const std::string& name, long long m, long long n, long long k);
+
 // Throws ParseError (file:line) on an empty file, a short, long or non-numeric row, a non-positive dimension, a
 // filter larger than its ifmap, or a layer whose counts would leave 64 bits. The header decides the format: second column "M" is
 // GEMM (SCALE-Sim's `-i gemm`), anything else conv.
