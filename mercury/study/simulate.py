@@ -32,6 +32,12 @@ _LAYER_COLUMNS = {"LayerID": "layer", "Vectors": "vectors", "Hits": "hits", "Hit
                   "SigBits": "sig_bits", "BaselineCycles": "baseline_cycles", "SignatureCycles": "signature_cycles",
                   "LookupCycles": "lookup_cycles", "OverheadCycles": "overhead_cycles",
                   "MercuryCycles": "mercury_cycles", "Speedup": "speedup"}
+# With --training (mercury-sim's training step: forward, input gradient, weight gradient).
+_STEP_COLUMNS = {"ForwardBaselineCycles": "forward_baseline", "ForwardMercuryCycles": "forward_mercury",
+                 "InputGradBaselineCycles": "input_grad_baseline", "InputGradMercuryCycles": "input_grad_mercury",
+                 "WeightGradBaselineCycles": "weight_grad_baseline", "WeightGradMercuryCycles": "weight_grad_mercury",
+                 "StepBaselineCycles": "step_baseline", "StepMercuryCycles": "step_mercury",
+                 "StepSpeedup": "step_speedup"}
 _TOTAL_COLUMNS = {"Layers": "layers", "Vectors": "vectors", "Hits": "hits", "HitRate": "hit_rate",
                   "BaselineCycles": "baseline_cycles", "OverheadCycles": "overhead_cycles",
                   "MercuryCycles": "mercury_cycles", "Speedup": "speedup"}
@@ -51,15 +57,18 @@ def read_reports(outdir: str, command: Sequence[str] = ()) -> SimReport:
         if not os.path.isfile(path):
             raise RuntimeError(f"mercury-sim wrote no {path}")
     layers = []
-    for row in read_csv(layer_path):
-        layer = _numbers(row, _LAYER_COLUMNS, layer_path)
+    rows = read_csv(layer_path)
+    training = bool(rows) and "StepSpeedup" in rows[0]
+    for row in rows:
+        layer = _numbers(row, dict(_LAYER_COLUMNS, **(_STEP_COLUMNS if training else {})), layer_path)
         layer["layer"] = int(layer["layer"])
         layer["has_hitlog"] = row.get("HitLog") == "yes"
         layers.append(layer)
     totals_rows = read_csv(total_path)
     if len(totals_rows) != 1:
         raise RuntimeError(f"{total_path}: expected one row, got {len(totals_rows)}")
-    return SimReport(list(command), layers, _numbers(totals_rows[0], _TOTAL_COLUMNS, total_path))
+    totals = _numbers(totals_rows[0], dict(_TOTAL_COLUMNS, **(_STEP_COLUMNS if training else {})), total_path)
+    return SimReport(list(command), layers, totals)
 
 
 def simulate(hitlog_dir: str, outdir: str, config: Optional[str] = None, sim: Optional[str] = None,

@@ -14,20 +14,14 @@ Variants (same initial weights, same data order, same optimizer):
 Measured: training loss per step, test accuracy per epoch (evaluated with exact convolutions, i.e. the accuracy of
 the trained weights; for MERCURY variants also with reuse at inference), per-layer hit rates per epoch.
 
-Simulated training-step speedup (mercury-sim, --config). A training step of a conv layer is three products:
-    forward          Y  = X * W        one row per input vector (patch); MERCURY: hits reuse a cached row
-    weight gradient  dW = X^T dY       MERCURY: positions that reused vector s contribute s's patch, so their dY rows
-                                       are summed first (additions) and only the unique misses are multiplied:
-                                       the same reduction in work as the forward
-    data gradient    dX = dY W^T       not reduced (counted at the baseline cost)
-What is simulated: one training step of the last epoch. mercury-sim runs on the last epoch's hit log
-(<run>/hitlog/; a layer's hit fraction is its hits / vectors over every call of the epoch), giving per layer the
-baseline forward cycles F_b and the MERCURY forward cycles F_m (including signature and MCACHE lookup costs). The weight-gradient GEMM has the forward's
-MAC count, and MERCURY removes the same rows, so it is modelled with the same cycles: W_b = F_b, W_m = F_m (this
-counts the signature cost a second time; conservative). The data gradient costs D_b = D_m = F_b.
-Step speedup = sum(3 F_b) / sum(2 F_m + F_b). Only conv layers are counted (fully-connected layers, BatchNorm,
-pooling and the optimizer are left out).
-A layer the adaptive policy turned off counts F_m = F_b.
+Simulated training-step speedup: `mercury-sim --training` (--config) on the last epoch's hit log (<run>/hitlog/;
+a layer's hit fraction is its hits / vectors over every call of the epoch). Per conv layer it simulates the
+forward, input-gradient and weight-gradient GEMMs, baseline and MERCURY (which streams only the unique misses in
+all three, as the op's backward does, and pays signatures, lookups and gradient summation once per step); see
+sim/README.md, "Training step". Only conv layers are counted (fully-connected layers, BatchNorm, pooling and the
+optimizer are left out). A layer the adaptive policy turned off for the whole last epoch has no hit log and is
+simulated at baseline (the run's topology.csv names it).
+Wall-clock: the median time of a training step (forward, backward, optimizer) on this CPU, per variant.
 
 Outputs in OUT (default out/train/): results.md (the table), results.json, curves_<model>_<dataset>.png (loss
 per step, test accuracy per epoch), hitrates_<model>_<dataset>.png (per-layer hit rate per epoch), per run
@@ -217,29 +211,24 @@ def train_variant(model_name: str, dataset: str, variant: str, train, test, args
 
 
 def simulate_step(layers, hit_dir: str, disabled, args, out: str) -> Dict:
-    """Simulated cycles of one training step from the last epoch's hit log (see the module doc)."""
+    """Simulated cycles of one training step from the last epoch's hit log (mercury-sim --training)."""
     from models import topology
     if args.no_sim:
         return {"error": "skipped (--no-sim)"}
     # The topology only names the layers a disabled policy left without a log (reported at baseline).
     topo = topology.write_topology(layers, os.path.join(out, "topology.csv"))
     try:
-        report = simulate(hit_dir, os.path.join(out, "sim"), args.config, args.sim, topology=topo)
+        report = simulate(hit_dir, os.path.join(out, "sim"), args.config, args.sim, topology=topo,
+                          extra=["--training"])
     except (FileNotFoundError, RuntimeError) as e:
         return {"error": str(e)}
-    per_layer = []
-    fb_sum = fm_sum = 0.0
-    for r in report.layers:
-        lid = r["layer"]
-        fb = r["baseline_cycles"]
-        fm = fb if (lid in disabled or not r["has_hitlog"]) else r["mercury_cycles"]
-        per_layer.append({"layer": lid, "forward_baseline": fb, "forward_mercury": fm, "off": lid in disabled})
-        fb_sum += fb
-        fm_sum += fm
-    return {"simulator": " ".join(report.command), "forward_baseline": fb_sum, "forward_mercury": fm_sum,
-            "forward_speedup": fb_sum / fm_sum if fm_sum else None,
-            "step_baseline": 3 * fb_sum, "step_mercury": 2 * fm_sum + fb_sum,
-            "step_speedup": (3 * fb_sum) / (2 * fm_sum + fb_sum) if fm_sum else None, "layers": per_layer}
+    t = report.totals
+    return {"simulator": " ".join(report.command), "forward_speedup": t["forward_baseline"] / t["forward_mercury"],
+            "step_baseline": t["step_baseline"], "step_mercury": t["step_mercury"], "step_speedup": t["step_speedup"],
+            "phases": {k: t[k] for k in ("forward_baseline", "forward_mercury", "input_grad_baseline",
+                                         "input_grad_mercury", "weight_grad_baseline", "weight_grad_mercury")},
+            "layers": [{"layer": r["layer"], "off": r["layer"] in disabled or not r["has_hitlog"],
+                        "step_speedup": r["step_speedup"]} for r in report.layers]}
 
 
 def plot_pair(model_name: str, dataset: str, results: List[Dict], out: str) -> List[str]:

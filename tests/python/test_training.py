@@ -40,3 +40,23 @@ def test_one_tiny_epoch_loss_falls(tmp_path):
     assert (tmp_path / "results.md").is_file()
     assert os.path.getsize(tmp_path / "curves_small_cnn_fashion_mnist.png") > 1000
     assert os.path.getsize(tmp_path / "hitrates_small_cnn_fashion_mnist.png") > 1000
+
+
+@pytest.mark.skipif(not _fashion_available(), reason="Fashion-MNIST not installed")
+def test_training_step_is_simulated_by_mercury_sim(tmp_path):
+    from mercury import tools
+    if tools.find_tool("mercury-sim") is None:
+        pytest.skip("mercury-sim is not built")
+    argv = ["--models", "small_cnn", "--datasets", "fashion_mnist", "--epochs", "1", "--train-limit", "256",
+            "--test-limit", "64", "--batch-size", "32", "--out", str(tmp_path), "--quiet", "--no-plots"]
+    assert train_study.main(argv) == 0
+    with open(tmp_path / "results.json") as f:
+        res = json.load(f)["results"]
+    sim = res[1]["sim"]
+    assert "--training" in sim["simulator"]
+    p = sim["phases"]
+    assert sim["step_baseline"] == pytest.approx(p["forward_baseline"] + p["input_grad_baseline"]
+                                                 + p["weight_grad_baseline"])
+    assert sim["step_speedup"] == pytest.approx(sim["step_baseline"] / sim["step_mercury"])
+    assert p["weight_grad_mercury"] < p["weight_grad_baseline"]  # hits shrink the reduction over positions
+    assert all(r["step_ms_median"] > 0 for r in res)
