@@ -4,6 +4,12 @@ Each layer is fed the activation it really receives when the model runs on real 
 folder, 224x224). Distinct layer shapes only. Prints a table and writes it as CSV.
 
     python3 benchmarks/bench_conv2d.py --models resnet101 --batch-size 8
+
+--clock cpu times with the process's CPU time instead of the wall clock: steadier on a machine shared with other
+jobs (with --threads 1 it is the single thread's time). --input unit feeds pixels in [0, 1] (the ImageNet
+normalisation undone), as the pretrained nsfwjs models expect:
+
+    python3 benchmarks/bench_conv2d.py --models inception_v3_nsfwjs --size 299 --input unit
 """
 import argparse
 import csv
@@ -29,13 +35,13 @@ def shape_key(module, x):
             module.dilation, module.groups)
 
 
-def best_of(fn, repeats):
+def best_of(fn, repeats, clock=time.perf_counter):
     fn()
     times = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = clock()
         fn()
-        times.append(time.perf_counter() - start)
+        times.append(clock() - start)
     return min(times), statistics.median(times)
 
 
@@ -47,6 +53,10 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--out", default="out/bench_conv2d.csv")
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                        help="wall: time.perf_counter; cpu: time.process_time (steadier on a shared machine)")
+    parser.add_argument("--input", choices=("imagenet", "unit"), default="imagenet",
+                        help="imagenet: ImageNet-normalised photos; unit: pixels in [0, 1] (nsfwjs models)")
     cli.add_settings(parser)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -54,6 +64,10 @@ def main():
 
     model = zoo.build(cli.models_from(args)[0])
     images = next(iter(data.image_batches(args.batch_size, 1, size=args.size)))
+    if args.input == "unit":
+        std, mean = torch.tensor(data.IMAGENET_STD), torch.tensor(data.IMAGENET_MEAN)
+        images = images * std.view(1, 3, 1, 1) + mean.view(1, 3, 1, 1)
+    clock = time.process_time if args.clock == "cpu" else time.perf_counter
     seen, rows = set(), []
     for call in conv_calls(model, images, keep_inputs=True):
         name, conv, x = call.name, call.module, call.input
@@ -65,11 +79,11 @@ def main():
         w, b = conv.weight.detach(), None if conv.bias is None else conv.bias.detach()
         geometry = (conv.stride, conv.padding, conv.dilation, conv.groups)
         with torch.no_grad():
-            native, _ = best_of(lambda: F.conv2d(x, w, b, *geometry), args.repeats)
+            native, _ = best_of(lambda: F.conv2d(x, w, b, *geometry), args.repeats, clock)
             observe, _ = best_of(lambda: mercury.conv2d(x, w, b, *geometry, mode="observe", **settings),
-                                 args.repeats)
+                                 args.repeats, clock)
             reuse, _ = best_of(lambda: mercury.conv2d(x, w, b, *geometry, mode="reuse", **settings),
-                               args.repeats)
+                               args.repeats, clock)
             mercury.hitlog_reset()
             mercury.conv2d(x, w, b, *geometry, mode="observe", **settings)
         record = mercury.hitlog()[-1]

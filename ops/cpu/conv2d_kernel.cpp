@@ -4,6 +4,7 @@
 #include "ops/cpu/mcache.h"
 #include "ops/cpu/patches.h"
 #include "ops/cpu/signature.h"
+#include "ops/cpu/window_signatures.h"
 #include "csrc/hitlog/hitlog.h"
 
 #include <ATen/Dispatch.h>
@@ -96,6 +97,59 @@ at::Tensor reuse_patches(const at::Tensor& input, const at::Tensor& weight, cons
   return out;
 }
 
+// Patch vectors of a depthwise-style layer (one input channel per group, patch = that channel's window): each
+// missed patch is multiplied with its group's filters directly (a GEMM of width kh*kw per group would cost more
+// than the products), a hit copies the result of its source, which precedes it in lookup order.
+at::Tensor reuse_depthwise(const at::Tensor& x, const at::Tensor& weight, const ConvGeometry& g,
+                           const at::Tensor& sources) {
+  at::Tensor out = at::empty({g.n, g.out_channels, g.out_h, g.out_w}, x.options());
+  const int64_t per_group = g.out_channels / g.groups;
+  const int64_t taps = g.kernel_h * g.kernel_w;
+  const int64_t per_image = g.out_h * g.out_w;
+  const int64_t positions = g.positions();
+  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "mercury_reuse_depthwise", [&] {
+    const scalar_t* in = x.data_ptr<scalar_t>();
+    const scalar_t* w = weight.data_ptr<scalar_t>();
+    scalar_t* dst = out.data_ptr<scalar_t>();
+    const int64_t* src_all = sources.data_ptr<int64_t>();
+    at::parallel_for(0, g.groups, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t grp = begin; grp < end; ++grp) {
+        const int64_t* src = src_all + grp * positions;
+        for (int64_t v = 0; v < positions; ++v) {
+          const int64_t n = v / per_image, l = v % per_image;
+          const int64_t s = src[v];
+          if (s != v) {
+            const int64_t sn = s / per_image, sl = s % per_image;
+            for (int64_t m = 0; m < per_group; ++m) {
+              const int64_t oc = grp * per_group + m;
+              dst[(n * g.out_channels + oc) * per_image + l] = dst[(sn * g.out_channels + oc) * per_image + sl];
+            }
+            continue;
+          }
+          const int64_t oh = l / g.out_w, ow = l % g.out_w;
+          const scalar_t* plane = in + (n * g.c + grp) * g.h * g.w;
+          for (int64_t m = 0; m < per_group; ++m) {
+            const int64_t oc = grp * per_group + m;
+            const scalar_t* wk = w + oc * taps;
+            scalar_t acc = 0;
+            for (int64_t i = 0; i < g.kernel_h; ++i) {
+              const int64_t ih = oh * g.stride_h - g.pad_h + i * g.dilation_h;
+              if (ih < 0 || ih >= g.h) continue;
+              for (int64_t j = 0; j < g.kernel_w; ++j) {
+                const int64_t iw = ow * g.stride_w - g.pad_w + j * g.dilation_w;
+                if (iw < 0 || iw >= g.w) continue;
+                acc += plane[ih * g.w + iw] * wk[i * g.kernel_w + j];
+              }
+            }
+            dst[(n * g.out_channels + oc) * per_image + l] = acc;
+          }
+        }
+      }
+    });
+  });
+  return out;
+}
+
 // Channel vectors: reusing a window's partial sums equals multiplying with the reused window in its place.
 at::Tensor reuse_channel_windows(const at::Tensor& x, const at::Tensor& weight, const ConvGeometry& g,
                                  const at::Tensor& sources) {
@@ -132,50 +186,99 @@ std::tuple<at::Tensor, at::Tensor> conv2d_forward_cpu(
 
   const UnitLayout u = unit_layout(g, o.vector);
   const int64_t positions = g.positions();
-  std::vector<CacheAssignment> assignment(static_cast<size_t>(u.units));
+  const bool reuse = o.mode == Mode::Reuse;
+  // Reuse with per-channel windows (depthwise patches, channel vectors) needs only each vector's source; patch
+  // reuse of wider groups needs the misses of each group and the slot each position takes.
+  const bool depthwise_reuse = o.vector == VectorKind::Patch && g.c == g.groups &&
+                               (input.scalar_type() == at::kFloat || input.scalar_type() == at::kDouble);
+  const bool sources_only = reuse && !o.record_hitmap && (o.vector == VectorKind::Channel || depthwise_reuse);
+  std::vector<CacheAssignment> assignment(reuse && !sources_only ? static_cast<size_t>(u.units) : 0);
+  // Reuse. sources[unit][v]: the vector whose result v takes (v itself on a miss); backward needs it.
+  at::Tensor sources = reuse ? at::empty({u.units, positions}, input.options().dtype(at::kLong)) : at::Tensor();
+  std::vector<int64_t> unit_hits(static_cast<size_t>(u.units), 0);
+  std::vector<uint8_t> hitmap;
+  if (o.record_hitmap) hitmap.assign(static_cast<size_t>(u.units * positions), 0);
   if (positions > 0) {
     const at::Tensor projection = projection_matrix(o.seed, o.layer_id, u.width, o.sig_bits, input.scalar_type());
     const std::vector<double> offsets = o.signature == SignatureScheme::E2lsh
                                             ? bucket_offsets(o.seed, o.layer_id, u.width, o.sig_bits)
                                             : std::vector<double>{};
-    const auto sig = pack_signatures(project(input, projection, g, o.vector), u.units, o.sig_bits, o, offsets);
-    at::parallel_for(0, u.units, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t unit = begin; unit < end; ++unit) {
-        assignment[unit] = assign_through_cache(sig[unit], o.cache_entries, o.cache_ways);
+    // Sign signatures have sig_bits bits; e2lsh ones are 64-bit hashes.
+    const int64_t sig_width = o.signature == SignatureScheme::Sign ? o.sig_bits : 64;
+    // Serves unit's stream (its signatures in lookup order) through a fresh MCACHE.
+    auto serve = [&](FastCache& cache, int64_t unit, const uint64_t* sigs) {
+      cache.reset();
+      if (sources_only) {
+        unit_hits[unit] = run_stream_sources(cache, sigs, positions, sources.data_ptr<int64_t>() + unit * positions);
+        return;
       }
-    });
+      unit_hits[unit] = run_stream(cache, sigs, positions,
+                                   o.record_hitmap ? hitmap.data() + unit * positions : nullptr,
+                                   reuse ? &assignment[unit] : nullptr);
+    };
+    if (u.width == g.kernel_h * g.kernel_w && window_signatures_supported(input.scalar_type())) {
+      // One channel's window per vector (depthwise patches, or channel vectors): signatures straight from the
+      // input, each channel's stream served while its signatures are hot.
+      const at::Tensor x = input.contiguous();
+      const at::Tensor projection_t = projection.t().contiguous();  // [bits, kh*kw]
+      at::parallel_for(0, u.units, 1, [&](int64_t begin, int64_t end) {
+        FastCache cache(o.cache_entries, o.cache_ways, sig_width);
+        std::vector<uint64_t> sigs(static_cast<size_t>(positions));
+        std::vector<double> scratch;
+        for (int64_t unit = begin; unit < end; ++unit) {
+          window_signatures(x, projection_t, g, o, offsets, unit, sigs.data(), scratch);
+          serve(cache, unit, sigs.data());
+        }
+      });
+    } else {
+      std::vector<std::vector<uint64_t>> sig;
+      if (o.signature == SignatureScheme::Sign) {
+        // A few images at a time: the projections of a chunk stay small (about 1 MB), so their buffer is reused
+        // by the allocator instead of being mapped and faulted in afresh on every call.
+        const int64_t per_image = u.units * o.sig_bits * g.out_h * g.out_w * input.element_size();
+        const int64_t chunk = std::max<int64_t>(1, (int64_t(1) << 20) / std::max<int64_t>(1, per_image));
+        sig.resize(static_cast<size_t>(u.units));
+        for (auto& s : sig) s.resize(static_cast<size_t>(positions));
+        for (int64_t i = 0; i < g.n; i += chunk) {
+          const int64_t count = std::min(chunk, g.n - i);
+          ConvGeometry part = g;
+          part.n = count;
+          pack_sign_images(project(input.narrow(0, i, count), projection, part, o.vector), u.units, o.sig_bits,
+                           i, sig);
+        }
+      } else {
+        sig = pack_signatures(project(input, projection, g, o.vector), u.units, o.sig_bits, o, offsets);
+      }
+      at::parallel_for(0, u.units, 1, [&](int64_t begin, int64_t end) {
+        FastCache cache(o.cache_entries, o.cache_ways, sig_width);
+        for (int64_t unit = begin; unit < end; ++unit) serve(cache, unit, sig[unit].data());
+      });
+    }
   }
 
   int64_t hits = 0;
-  std::vector<uint8_t> hitmap;
-  if (o.record_hitmap) hitmap.assign(static_cast<size_t>(u.units * positions), 0);
-  for (int64_t unit = 0; unit < u.units; ++unit) {
-    const CacheAssignment& a = assignment[unit];
-    hits += a.hits;
-    if (!o.record_hitmap) continue;
-    for (int64_t v = 0; v < positions; ++v) {
-      hitmap[unit * positions + v] = a.miss_vectors[a.slot[v]] != v;
-    }
-  }
+  for (int64_t h : unit_hits) hits += h;
   log_call(g, o, u.units * positions, hits, std::move(hitmap));
 
   if (o.mode == Mode::Observe) {
     return {at::conv2d(input, weight, bias, stride, padding, dilation, groups), no_sources};
   }
 
-  // Reuse. sources[unit][v]: the vector whose result v takes (v itself on a miss); backward needs it.
-  at::Tensor sources = at::empty({u.units, positions}, input.options().dtype(at::kLong));
   int64_t* src = sources.data_ptr<int64_t>();
-  for (int64_t unit = 0; unit < u.units; ++unit) {
-    const CacheAssignment& a = assignment[unit];
-    for (int64_t v = 0; v < positions; ++v) src[unit * positions + v] = a.miss_vectors[a.slot[v]];
-  }
+  if (!sources_only) at::parallel_for(0, u.units, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t unit = begin; unit < end; ++unit) {
+      const CacheAssignment& a = assignment[unit];
+      for (int64_t v = 0; v < positions; ++v) src[unit * positions + v] = a.miss_vectors[a.slot[v]];
+    }
+  });
   if (positions == 0) {
     return {at::zeros({g.n, g.out_channels, g.out_h, g.out_w}, input.options()), sources};
   }
   const bool has_bias = bias.has_value() && bias->defined();
   if (o.vector == VectorKind::Patch) {
-    at::Tensor out = reuse_patches(input, weight.contiguous(), g, assignment);
+    at::Tensor out = depthwise_reuse
+                         ? reuse_depthwise(input.contiguous(), weight.contiguous(), g, sources)
+                         : reuse_patches(input, weight.contiguous(), g, assignment);
     if (has_bias) out.add_(bias->view({1, -1, 1, 1}));
     return {out.contiguous(input.suggest_memory_format()), sources};
   }

@@ -51,4 +51,53 @@ struct CacheAssignment {
 
 CacheAssignment assign_through_cache(const std::vector<uint64_t>& signatures, int64_t entries, int64_t ways);
 
+// The same MCACHE (exact set-associative LRU, same set choice) built for speed and reused across streams: a
+// thread keeps one and calls reset() between streams. Signatures of at most kDirectBits bits (caches of at most
+// kDirectMaxEntries entries) are indexed by a direct table, 16 bits per possible signature, kept per thread and
+// left all zero after each stream; longer ones by open addressing with the tags stored inline.
+class FastCache {
+ public:
+  static constexpr int kDirectBits = 22;
+  static constexpr int64_t kDirectMaxEntries = 65535;  // entry + 1 fits in the table's 16-bit cells
+  // signature_bits: an upper bound on the signatures' width (64 for hashed signatures).
+  FastCache(int64_t entries, int64_t ways, int64_t signature_bits);
+  ~FastCache();
+  FastCache(const FastCache&) = delete;
+  FastCache& operator=(const FastCache&) = delete;
+  void reset();  // empty, as a fresh cache
+  // As MCache::lookup_or_insert.
+  int64_t lookup_or_insert(uint64_t sig, int64_t new_slot);
+
+ private:
+  friend int64_t run_stream(FastCache&, const uint64_t*, int64_t, uint8_t*, CacheAssignment*);
+  friend int64_t run_stream_sources(FastCache&, const uint64_t*, int64_t, int64_t*);
+  int64_t lookup(uint64_t sig, int64_t new_slot);
+  int64_t set_of(uint64_t sig) const;
+  int32_t find_entry(uint64_t sig) const;  // entry index or -1
+  void index_insert(uint64_t sig, int32_t e);
+  void index_erase(uint64_t sig);
+  void touch(int64_t s, int32_t e);  // make e the set's most recently used
+
+  int64_t entries_, ways_, sets_;
+  std::vector<uint64_t> tag_;
+  std::vector<int64_t> slot_;
+  std::vector<int32_t> prev_, next_;
+  std::vector<int32_t> head_, tail_, size_;
+  int32_t used_ = 0;
+  int direct_bits_ = 0;
+  uint16_t* direct_ = nullptr;  // entry + 1 per signature, 0 = absent (thread-local storage)
+  struct Cell { uint64_t tag; int32_t entry; };  // entry + 1, 0 = empty
+  std::vector<Cell> table_;
+  uint64_t mask_ = 0;
+};
+
+// Streams served in order through a FastCache; hits counted, and per vector whether it hit (hit_flags, if not
+// null) or the CacheAssignment (if `assignment` not null). Consecutive equal signatures take a shortcut (the
+// entry is already the most recently used of its set), with the same result.
+int64_t run_stream(FastCache& cache, const uint64_t* sigs, int64_t count, uint8_t* hit_flags,
+                   CacheAssignment* assignment);
+
+// As run_stream, but writes each vector's source (the vector whose result it takes; itself on a miss) instead.
+int64_t run_stream_sources(FastCache& cache, const uint64_t* sigs, int64_t count, int64_t* sources);
+
 }  // namespace mercury

@@ -75,38 +75,82 @@ std::vector<double> bucket_offsets(int64_t seed, int64_t layer_id, int64_t k, in
   return offsets;
 }
 
+namespace {
+
+// Sign bits of one unit's projections for one image: rows b of `count` projections each, row stride `stride`.
+// S is uint32_t when bits <= 32 (lets the compiler vectorise the compare-and-or over positions).
+template <typename scalar_t, typename S>
+void sign_rows(const scalar_t* rows, int64_t stride, int64_t bits, int64_t count, uint64_t* out) {
+  constexpr int64_t kChunk = 512;
+  S acc[kChunk];
+  for (int64_t j0 = 0; j0 < count; j0 += kChunk) {
+    const int64_t len = std::min(kChunk, count - j0);
+    for (int64_t j = 0; j < len; ++j) acc[j] = 0;
+    for (int64_t b = 0; b < bits; ++b) {
+      const scalar_t* row = rows + b * stride + j0;
+      for (int64_t j = 0; j < len; ++j) acc[j] |= static_cast<S>(row[j] > scalar_t(0)) << b;
+    }
+    for (int64_t j = 0; j < len; ++j) out[j0 + j] = acc[j];
+  }
+}
+
+}  // namespace
+
+void pack_sign_images(const at::Tensor& projections, int64_t units, int64_t bits, int64_t first_image,
+                      std::vector<std::vector<uint64_t>>& sig) {
+  const at::Tensor p = projections.contiguous();
+  const int64_t n = p.size(0), l = p.size(2);
+  AT_DISPATCH_FLOATING_TYPES(p.scalar_type(), "mercury_pack_sign_images", [&] {
+    const scalar_t* data = p.data_ptr<scalar_t>();
+    at::parallel_for(0, units * n, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t task = begin; task < end; ++task) {
+        const int64_t u = task / n, i = task % n;
+        const scalar_t* rows = data + (i * units * bits + u * bits) * l;
+        uint64_t* out = sig[u].data() + (first_image + i) * l;
+        if (bits <= 32) sign_rows<scalar_t, uint32_t>(rows, l, bits, l, out);
+        else sign_rows<scalar_t, uint64_t>(rows, l, bits, l, out);
+      }
+    });
+  });
+}
+
 std::vector<std::vector<uint64_t>> pack_signatures(const at::Tensor& projections, int64_t units, int64_t bits,
                                                    const Options& options, const std::vector<double>& offsets) {
   const at::Tensor p = projections.contiguous();
   const int64_t n = p.size(0), l = p.size(2);
   const bool sign = options.signature == SignatureScheme::Sign;
-  std::vector<std::vector<uint64_t>> sig(static_cast<size_t>(units),
-                                         std::vector<uint64_t>(n * l, sign ? 0 : 0x8445D61A4E774912ULL));
+  std::vector<std::vector<uint64_t>> sig(static_cast<size_t>(units));
+  for (auto& s : sig) s.resize(static_cast<size_t>(n * l));
   AT_DISPATCH_FLOATING_TYPES(p.scalar_type(), "mercury_pack_signatures", [&] {
     const scalar_t* data = p.data_ptr<scalar_t>();
+    if (sign) {
+      // One task per (unit, image): every task writes its own part of its unit's signatures.
+      at::parallel_for(0, units * n, 1, [&](int64_t begin, int64_t end) {
+        for (int64_t task = begin; task < end; ++task) {
+          const int64_t u = task / n, i = task % n;
+          const scalar_t* rows = data + (i * units * bits + u * bits) * l;
+          uint64_t* out = sig[u].data() + i * l;
+          if (bits <= 32) sign_rows<scalar_t, uint32_t>(rows, l, bits, l, out);
+          else sign_rows<scalar_t, uint64_t>(rows, l, bits, l, out);
+        }
+      });
+      return;
+    }
     at::parallel_for(0, units, 1, [&](int64_t begin, int64_t end) {
       for (int64_t u = begin; u < end; ++u) {
-        double inverse_width = 0;
-        if (!sign) {  // bucket width = bucket_width x the RMS of this unit's projections in this call
-          double squares = 0;
-          for (int64_t i = 0; i < n; ++i) {
-            const scalar_t* rows = data + (i * units * bits + u * bits) * l;
-            for (int64_t e = 0; e < bits * l; ++e) squares += static_cast<double>(rows[e]) * rows[e];
-          }
-          const double rms = std::sqrt(squares / static_cast<double>(std::max<int64_t>(1, n * bits * l)));
-          inverse_width = rms > 0 ? 1.0 / (options.bucket_width * rms) : 0.0;
+        // bucket width = bucket_width x the RMS of this unit's projections in this call
+        double squares = 0;
+        for (int64_t i = 0; i < n; ++i) {
+          const scalar_t* rows = data + (i * units * bits + u * bits) * l;
+          for (int64_t e = 0; e < bits * l; ++e) squares += static_cast<double>(rows[e]) * rows[e];
         }
+        const double rms = std::sqrt(squares / static_cast<double>(std::max<int64_t>(1, n * bits * l)));
+        const double inverse_width = rms > 0 ? 1.0 / (options.bucket_width * rms) : 0.0;
+        std::fill(sig[u].begin(), sig[u].end(), 0x8445D61A4E774912ULL);
         for (int64_t i = 0; i < n; ++i) {
           uint64_t* s = sig[u].data() + i * l;
           for (int64_t b = 0; b < bits; ++b) {
             const scalar_t* row = data + (i * units * bits + u * bits + b) * l;
-            if (sign) {
-              const uint64_t bit = uint64_t(1) << b;
-              for (int64_t j = 0; j < l; ++j) {
-                if (row[j] > scalar_t(0)) s[j] |= bit;
-              }
-              continue;
-            }
             const uint64_t salt = 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(b + 1);
             for (int64_t j = 0; j < l; ++j) {
               const double bucket = std::floor(static_cast<double>(row[j]) * inverse_width + offsets[b]);

@@ -26,4 +26,9 @@ std::vector<double> bucket_offsets(int64_t seed, int64_t layer_id, int64_t k, in
 std::vector<std::vector<uint64_t>> pack_signatures(const at::Tensor& projections, int64_t units, int64_t bits,
                                                    const Options& options, const std::vector<double>& offsets);
 
+// Sign scheme only: signatures of images [first_image, first_image + N) from their projections [N, units * bits, L],
+// written into sig[unit][(first_image + i) * L + l] (sig sized by the caller).
+void pack_sign_images(const at::Tensor& projections, int64_t units, int64_t bits, int64_t first_image,
+                      std::vector<std::vector<uint64_t>>& sig);
+
 }  // namespace mercury
