@@ -3,7 +3,7 @@ output within a target on calibration batches, guided by each layer's simulated 
 
 The procedure (deterministic; every trial is recorded in `Calibration.trials`):
 1. The exact model's outputs on the calibration batches.
-2. For each candidate (a dict of settings: the defaults below try the paper's sign RPQ and e2lsh at several
+2. For each candidate (a dict of settings: the defaults below try the paper's sign RPQ, e2lsh and svd at several
    bucket widths), one pass over the batches with every layer in observe mode under that candidate, then
    mercury-sim -m on its hit log: per layer and candidate, the simulated gain = baseline - MERCURY cycles
    (signature and lookup costs included). A candidate whose gain is not positive is never tried for that layer.
@@ -35,9 +35,11 @@ from mercury.study.simulate import export_hitlog, simulate
 
 DEFAULT_CANDIDATES = (
     {"signature": "sign", "sig_bits": 20},
-    {"signature": "e2lsh", "sig_bits": 16, "bucket_width": 4.0},
     {"signature": "e2lsh", "sig_bits": 16, "bucket_width": 2.0},
     {"signature": "e2lsh", "sig_bits": 16, "bucket_width": 1.0},
+    {"signature": "svd", "sig_bits": 8, "bucket_width": 0.4},
+    {"signature": "svd", "sig_bits": 8, "bucket_width": 0.2},
+    {"signature": "svd", "sig_bits": 8, "bucket_width": 0.1},
 )
 
 

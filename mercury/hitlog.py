@@ -10,7 +10,7 @@ TABLE_COLUMNS = ("seq", "layer_id", "call", "N", "C", "H", "W", "out_channels", 
                  "dilation_w", "vectors", "sig_bits", "hits", "misses", "mode", "vector", "signature", "has_hitmap")
 _MODES = ("observe", "reuse")
 _VECTORS = ("patch", "channel")
-_SIGNATURES = ("sign", "e2lsh")
+_SIGNATURES = ("sign", "e2lsh", "svd")
 
 
 def hitlog(with_hitmaps: bool = False, start: int = 0) -> List[Dict]:

@@ -40,7 +40,14 @@ const char* mode_name(Mode mode) {
 
 const char* vector_name(VectorKind vector) { return vector == VectorKind::Patch ? "patch" : "channel"; }
 
-const char* signature_name(SignatureScheme scheme) { return scheme == SignatureScheme::Sign ? "sign" : "e2lsh"; }
+const char* signature_name(SignatureScheme scheme) {
+  switch (scheme) {
+    case SignatureScheme::Sign: return "sign";
+    case SignatureScheme::E2lsh: return "e2lsh";
+    case SignatureScheme::Svd: return "svd";
+  }
+  return "?";
+}
 
 Options parse_options(int64_t layer_id, const std::string& mode, int64_t sig_bits, int64_t cache_entries,
                       int64_t cache_ways, const std::string& vector, int64_t seed, const std::string& signature, double bucket_width,
@@ -49,8 +56,10 @@ Options parse_options(int64_t layer_id, const std::string& mode, int64_t sig_bit
   checked("sig_bits", std::to_string(sig_bits));
   checked("cache_entries", std::to_string(cache_entries));
   checked("cache_ways", std::to_string(cache_ways));
-  const SignatureScheme scheme = checked("signature", signature) == "sign" ? SignatureScheme::Sign
-                                                                            : SignatureScheme::E2lsh;
+  const std::string scheme_name = checked("signature", signature);
+  const SignatureScheme scheme = scheme_name == "sign"    ? SignatureScheme::Sign
+                                 : scheme_name == "e2lsh" ? SignatureScheme::E2lsh
+                                                          : SignatureScheme::Svd;
   std::ostringstream width;
   width.precision(17);
   width << bucket_width;

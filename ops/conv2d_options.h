@@ -10,8 +10,9 @@ namespace mercury {
 enum class Mode { Off, Observe, Reuse };
 // Patch: the im2col patch of one output position (and group); Channel: one input channel's kh x kw window.
 enum class VectorKind { Patch, Channel };
-// Sign: the paper's RPQ (sign of each random projection); E2lsh: each projection quantized into buckets.
-enum class SignatureScheme { Sign, E2lsh };
+// Sign: the paper's RPQ (sign of each random projection); E2lsh: each projection quantized into buckets;
+// Svd: E2lsh's buckets on the weight's top singular directions scaled by the singular values (output space).
+enum class SignatureScheme { Sign, E2lsh, Svd };
 
 // Built only by parse_options, which checks every value against the settings table (ops/settings.h).
 struct Options {

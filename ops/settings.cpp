@@ -25,9 +25,11 @@ std::vector<SettingSpec> make_table() {
       {"vector", SettingType::Str, "patch", 0, 0, {"patch", "channel"},
        "patch: one im2col row per output position and group; channel: one kh x kw window per input channel"},
       {"seed", SettingType::Int, "0", kIntMin, kIntMax, {}, "seed of the projection directions"},
-      {"signature", SettingType::Str, "sign", 0, 0, {"sign", "e2lsh"},
-       "sign: the paper's RPQ, the sign of each projection (sees only a vector's direction); e2lsh: each "
-       "projection quantized into buckets of width bucket_width (scaled copies and far-apart vectors differ)"},
+      {"signature", SettingType::Str, "sign", 0, 0, {"sign", "e2lsh", "svd"},
+       "sign: the paper's RPQ, the sign of each random projection (sees only a vector's direction); e2lsh: each "
+       "random projection quantized into buckets of width bucket_width (scaled copies and far-apart vectors "
+       "differ); svd: e2lsh on the layer's own top singular directions, weighted by the singular values (vectors "
+       "collide when their output rows are close)"},
       {"bucket_width", SettingType::Float, "1.0", 0, 0, {},
        "e2lsh bucket width, relative to the RMS of the call's projections (smaller: fewer, closer hits)", 1e-6,
        1e6},

@@ -21,7 +21,7 @@ at::Tensor table(int64_t start) {
                                    r.kernel_h, r.kernel_w, r.out_h, r.out_w, r.groups, r.stride_h,
                                    r.stride_w, r.pad_h, r.pad_w, r.dilation_h, r.dilation_w, r.vectors,
                                    r.sig_bits, r.hits, r.misses, r.mode == "reuse" ? 1 : 0,
-                                   r.vector == "channel" ? 1 : 0, r.signature == "e2lsh" ? 1 : 0,
+                                   r.vector == "channel" ? 1 : 0, r.signature == "e2lsh" ? 1 : r.signature == "svd" ? 2 : 0,
                                    r.hitmap.empty() ? 0 : 1};
     std::copy(row, row + kColumns, p);
     p += kColumns;

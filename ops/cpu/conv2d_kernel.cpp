@@ -65,13 +65,19 @@ void log_call(const ConvGeometry& g, const Options& o, int64_t vectors, int64_t 
 // Projections of every streamed vector, computed as one convolution: filter b of unit u is direction b laid out
 // like that unit's weights, so output channel u * bits + b at (n, oh, ow) is <vector(u, n, oh, ow), r_b>.
 // Returns [N, units * bits, L].
+// `projection` is [k, bits] (one for every unit) or [units, k, bits] (svd: one per unit).
 at::Tensor project(const at::Tensor& x, const at::Tensor& projection, const ConvGeometry& g, VectorKind vector) {
-  const int64_t bits = projection.size(1);
+  const int64_t bits = projection.size(-1);
   const bool patch = vector == VectorKind::Patch;
   const int64_t units = patch ? g.groups : g.c;
-  at::Tensor filters =
-      projection.t().contiguous().view({bits, patch ? g.c / g.groups : 1, g.kernel_h, g.kernel_w});
-  if (units > 1) filters = filters.repeat({units, 1, 1, 1});
+  const int64_t in_per_filter = patch ? g.c / g.groups : 1;
+  at::Tensor filters;
+  if (projection.dim() == 3) {
+    filters = projection.transpose(1, 2).contiguous().view({units * bits, in_per_filter, g.kernel_h, g.kernel_w});
+  } else {
+    filters = projection.t().contiguous().view({bits, in_per_filter, g.kernel_h, g.kernel_w});
+    if (units > 1) filters = filters.repeat({units, 1, 1, 1});
+  }
   const at::Tensor p = at::conv2d(x, filters, {}, {g.stride_h, g.stride_w}, {g.pad_h, g.pad_w},
                                   {g.dilation_h, g.dilation_w}, units);
   return p.reshape({g.n, units * bits, g.out_h * g.out_w});
@@ -199,8 +205,10 @@ std::tuple<at::Tensor, at::Tensor> conv2d_forward_cpu(
   std::vector<uint8_t> hitmap;
   if (o.record_hitmap) hitmap.assign(static_cast<size_t>(u.units * positions), 0);
   if (positions > 0) {
-    const at::Tensor projection = projection_matrix(o.seed, o.layer_id, u.width, o.sig_bits, input.scalar_type());
-    const std::vector<double> offsets = o.signature == SignatureScheme::E2lsh
+    const bool svd = o.signature == SignatureScheme::Svd;
+    const at::Tensor projection = svd ? weight_projections(weight, g.groups, o.vector, o.sig_bits)
+                                      : projection_matrix(o.seed, o.layer_id, u.width, o.sig_bits, input.scalar_type());
+    const std::vector<double> offsets = o.signature != SignatureScheme::Sign
                                             ? bucket_offsets(o.seed, o.layer_id, u.width, o.sig_bits)
                                             : std::vector<double>{};
     // Sign signatures have sig_bits bits; e2lsh ones are 64-bit hashes.
@@ -216,7 +224,7 @@ std::tuple<at::Tensor, at::Tensor> conv2d_forward_cpu(
                                    o.record_hitmap ? hitmap.data() + unit * positions : nullptr,
                                    reuse ? &assignment[unit] : nullptr);
     };
-    if (u.width == g.kernel_h * g.kernel_w && window_signatures_supported(input.scalar_type())) {
+    if (!svd && u.width == g.kernel_h * g.kernel_w && window_signatures_supported(input.scalar_type())) {
       // One channel's window per vector (depthwise patches, or channel vectors): signatures straight from the
       // input, each channel's stream served while its signatures are hot.
       const at::Tensor x = input.contiguous();

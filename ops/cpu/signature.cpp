@@ -68,6 +68,22 @@ at::Tensor projection_matrix(int64_t seed, int64_t layer_id, int64_t k, int64_t 
   return r;
 }
 
+at::Tensor weight_projections(const at::Tensor& weight, int64_t groups, VectorKind vector, int64_t bits) {
+  const at::Tensor w = weight.detach().to(at::kDouble).contiguous();
+  const int64_t out = w.size(0) / groups, in = w.size(1), window = w.size(2) * w.size(3);
+  // Per unit, its weight rows [Cout/G, k] with k in the (c, kh, kw) order of its vectors.
+  const at::Tensor rows = vector == VectorKind::Patch
+                              ? w.view({groups, out, in * window})
+                              : w.view({groups, out, in, window}).permute({0, 2, 1, 3}).reshape({groups * in, out, window});
+  const auto svd = at::linalg_svd(rows, /*full_matrices=*/false);
+  const at::Tensor& s = std::get<1>(svd);   // [units, r]
+  const at::Tensor& vh = std::get<2>(svd);  // [units, r, k]
+  const int64_t keep = std::min<int64_t>(bits, s.size(1));
+  at::Tensor proj = at::zeros({rows.size(0), rows.size(2), bits}, w.options());
+  proj.narrow(2, 0, keep).copy_((vh.narrow(1, 0, keep) * s.narrow(1, 0, keep).unsqueeze(2)).transpose(1, 2));
+  return proj.to(weight.scalar_type());
+}
+
 std::vector<double> bucket_offsets(int64_t seed, int64_t layer_id, int64_t k, int64_t bits) {
   uint64_t state = stream_state(seed, {layer_id, k, bits, /* a stream apart from the directions' */ 0x6532});
   std::vector<double> offsets(static_cast<size_t>(bits));

@@ -103,7 +103,7 @@ def test_runner_calibrated_point_curve_and_headroom(tmp_path):
     assert all(r["vectors"] == 0 for r in s["layers"] if r["mode"] == "off")
     assert s["totals"]["baseline_cycles"] > 0 and s["totals"]["speedup"] > 0
     curve = s["tradeoff_curve"]
-    assert len(curve) == 4 and all(0 <= p["top1_agreement"] <= 1 and p["speedup"] > 0 for p in curve)
+    assert len(curve) == 6 and all(0 <= p["top1_agreement"] <= 1 and p["speedup"] > 0 for p in curve)
     assert _is_png(out / "tradeoff.png")
     assert set(s["headroom"]["removable_macs"]) == {"0.02", "0.05", "0.1"}
     assert (out / "headroom.json").is_file()

@@ -73,3 +73,34 @@ def test_the_scheme_reaches_rewrite_and_convert():
     mercury.convert(net, signature="e2lsh", bucket_width=2.0)
     assert net[0].settings["signature"] == "e2lsh" and net[0].bucket_width == 2.0
     torch.jit.script(net)
+
+
+def test_svd_sees_outputs_not_inputs():
+    """svd buckets the output row's coordinates: inputs that differ only in W's null space collide, scaled
+    copies do not."""
+    g = torch.Generator().manual_seed(4)
+    w = torch.randn(4, 16, 1, 1, generator=g)                 # rank 4 in a 16-dim input space
+    basis = torch.linalg.svd(w.view(4, 16), full_matrices=True).Vh
+    v = torch.rand(16, generator=g) + 0.1
+    invisible = 0.5 * basis[5] + 0.3 * basis[9]                # W @ invisible == 0
+    x = _one_by_one([v, v + invisible, 3 * v])
+    mercury.hitlog_reset()
+    out = mercury.conv2d(x, w, mode="reuse", signature="svd", sig_bits=4, bucket_width=0.05, record_hitmap=True)
+    record = mercury.hitlog(with_hitmaps=True)[-1]
+    assert record["signature"] == "svd"
+    assert record["hitmap"].tolist() == [False, True, False]
+    torch.testing.assert_close(out, torch.nn.functional.conv2d(x, w), atol=1e-5, rtol=1e-5)
+    e2lsh, _, _ = _hits(x, signature="e2lsh", sig_bits=16, bucket_width=0.05)
+    assert e2lsh["hits"] == 0                                  # random directions see the null-space difference
+
+
+@pytest.mark.parametrize("groups, vector", [(1, "patch"), (2, "patch"), (4, "patch"), (1, "channel")])
+def test_svd_runs_on_every_layout_and_repeats_hit(groups, vector):
+    g = torch.Generator().manual_seed(5)
+    x = torch.randn(1, 4, 6, 6, generator=g).repeat(2, 1, 1, 1)   # image 2 repeats image 1
+    w = torch.randn(8, 4 // groups, 3, 3, generator=g)
+    mercury.hitlog_reset()
+    out = mercury.conv2d(x, w, None, 1, 1, 1, groups, mode="reuse", signature="svd", vector=vector)
+    record = mercury.hitlog()[-1]
+    assert record["hits"] >= record["vectors"] // 2               # at least the repeated image
+    torch.testing.assert_close(out[1], out[0])
