@@ -23,7 +23,9 @@ struct LayerHits {
 
 // Layer id -> totals over all calls. Throws ParseError (file:line) for malformed files; a missing directory
 // is an error too (never a silent "no hits").
-std::map<long long, LayerHits> read_hitlog_dir(const std::string& dir);
+// allow_empty: a directory without hitmap-NNN.csv files is accepted (the caller has a topology whose rows are then
+// all reported at baseline, flagged "no hitlog"; main warns).
+std::map<long long, LayerHits> read_hitlog_dir(const std::string& dir, bool allow_empty = false);
 LayerHits parse_hitlog_text(const std::string& text, const std::string& name);
 
 }  // namespace msim

@@ -73,7 +73,13 @@ int main(int argc, char** argv) {
     }
     std::vector<msim::Layer> layers;
     std::map<long long, msim::LayerHits> hitlogs;
-    if (!hitlog_dir.empty()) hitlogs = msim::read_hitlog_dir(hitlog_dir);
+    if (!hitlog_dir.empty()) {
+      // With a topology, a run where every layer was off (no hit log at all) is legitimate: every row at baseline.
+      hitlogs = msim::read_hitlog_dir(hitlog_dir, !topology_path.empty());
+      if (hitlogs.empty()) {
+        std::cerr << "mercury-sim: warning: " << hitlog_dir << " holds no hit log: every layer at baseline\n";
+      }
+    }
     if (!topology_path.empty()) {
       layers = msim::parse_topology(topology_path);
       if (!hitlog_dir.empty()) {
