@@ -203,8 +203,10 @@ def _say(args, message: str) -> None:
 def print_table(summary: Dict) -> None:
     rows, t, s = summary["layers"], summary["totals"], summary["settings"]
     mode = "calibrated per layer" if summary.get("calibration") else f"mode {s['mode']}"
+    signatures = ("per-layer signatures (calibration.json)" if summary.get("calibration") else
+                  f"{s['signature']} {s['sig_bits']}-bit signatures")
     print(f"\n== {summary['model']} ({summary['weights']} weights): {mode}, {summary['batches']} batches x "
-          f"{summary['batch_size']} {summary['data']}, {s['sig_bits']}-bit signatures, {s['cache_entries']}-entry "
+          f"{summary['batch_size']} {summary['data']}, {signatures}, {s['cache_entries']}-entry "
           f"MCACHE, config {os.path.basename(summary['config'])}")
     print(f"{'id':>4} {'layer':<34} {'hit rate':>8} {'baseline cyc':>14} {'MERCURY cyc':>14} {'speedup':>8}")
 
@@ -233,7 +235,7 @@ def print_table(summary: Dict) -> None:
               f"layers {c['enabled_layers']}, every other layer off; the rows above are the held-out batches")
     for p in summary.get("tradeoff_curve", []):
         print(f"     every layer {p['signature']} {p['sig_bits']} bits"
-              + (f" width {p['bucket_width']:g}" if p["signature"] == "e2lsh" else "")
+              + (f" width {p['bucket_width']:g}" if p["signature"] != "sign" else "")
               + f": hit rate {100 * p['hit_rate']:.1f}%, speedup {p['speedup']:.3f}x, top-1 agreement "
               f"{100 * p['top1_agreement']:.1f}%, max prob. change {p['max_prob_change']:.3f}")
     if summary.get("headroom"):

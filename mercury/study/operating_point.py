@@ -57,7 +57,7 @@ def plot_curve(name: str, points: List[Dict], calibrated: Dict, out: str) -> str
     plt = pyplot()
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4))
     for p in points:
-        label = f"{p['signature']} {p['sig_bits']}b" + (f" w={p['bucket_width']:g}" if p["signature"] == "e2lsh" else "")
+        label = f"{p['signature']} {p['sig_bits']}b" + (f" w={p['bucket_width']:g}" if p["signature"] != "sign" else "")
         for ax, x in ((a1, 100 * p["hit_rate"]), (a2, p["speedup"])):
             ax.scatter([x], [100 * p["top1_agreement"]], label=label)
     for ax, x in ((a1, 100 * calibrated["hit_rate"]), (a2, calibrated["speedup"])):
