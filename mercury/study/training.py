@@ -280,7 +280,44 @@ def plot_pair(model_name: str, dataset: str, results: List[Dict], out: str) -> L
             ax.grid(alpha=0.3)
             ax.legend(fontsize=7, ncol=2)
         save_figure(fig, os.path.join(out, f"hitrates_{model_name}_{dataset}.png"), paths)
+    for r in results:
+        if r.get("adaptive"):
+            paths.append(plot_adaptive(model_name, dataset, r, out))
     return paths
+
+
+def plot_adaptive(model_name: str, dataset: str, r: Dict, out: str) -> str:
+    """The adaptive policy over time: signature length, and each layer on (reuse) or off."""
+    plt = pyplot()
+    steps = len(r["losses"])
+    history = r["adaptive"]["history"]
+    fig, (a1, a2) = plt.subplots(2, 1, figsize=(10, 5), sharex=True, gridspec_kw={"height_ratios": [1, 2]})
+    xs, ys = [0], []
+    current = next((h["from"] for h in history if h["event"] == "grow_bits"), r["adaptive"]["sig_bits"])
+    ys.append(current)
+    for h in history:
+        if h["event"] == "grow_bits":
+            xs.append(h["step"])
+            ys.append(h["to"])
+    xs.append(steps)
+    ys.append(ys[-1])
+    a1.step(xs, ys, where="post")
+    a1.set_ylabel("signature bits")
+    a1.grid(alpha=0.3)
+    off_at = {h["layer"]: h["step"] for h in history if h["event"] == "disable"}
+    for lid, name in enumerate(r["layers"]):
+        end = off_at.get(lid, steps)
+        a2.broken_barh([(0, end)], (lid - 0.4, 0.8), color="tab:green")
+        if end < steps:
+            a2.broken_barh([(end, steps - end)], (lid - 0.4, 0.8), color="tab:grey")
+    a2.set_yticks(range(len(r["layers"])))
+    a2.set_yticklabels([f"L{i} {n}" for i, n in enumerate(r["layers"])], fontsize=7)
+    a2.set_xlabel("training step (green: MERCURY reuse, grey: switched off)")
+    a2.set_xlim(0, steps)
+    fig.suptitle(f"{model_name}/{dataset}: adaptive policy decisions")
+    paths: List[str] = []
+    save_figure(fig, os.path.join(out, f"adaptive_{model_name}_{dataset}.png"), paths)
+    return paths[0]
 
 
 def args_trace_every(r: Dict) -> int:

@@ -40,6 +40,7 @@ def test_one_tiny_epoch_loss_falls(tmp_path):
     assert (tmp_path / "results.md").is_file()
     assert os.path.getsize(tmp_path / "curves_small_cnn_fashion_mnist.png") > 1000
     assert os.path.getsize(tmp_path / "hitrates_small_cnn_fashion_mnist.png") > 1000
+    assert os.path.getsize(tmp_path / "adaptive_small_cnn_fashion_mnist.png") > 1000
 
 
 @pytest.mark.skipif(not _fashion_available(), reason="Fashion-MNIST not installed")
