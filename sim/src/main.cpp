@@ -25,7 +25,18 @@ constexpr const char* kUsage =
     "            cycles); fast = first-order model (CALC: cycles identical, DRAM counts approximate; USER: stalls\n"
     "            approximate too), milliseconds per network.\n"
     "  --training: (with -m) each layer's training step: forward, input gradient and weight gradient, baseline\n"
-    "              and MERCURY (Forward*, InputGrad*, WeightGrad*, Step* columns; the table shows the step).\n";
+    "              and MERCURY (Forward*, InputGrad*, WeightGrad*, Step* columns; the table shows the step).\n"
+    "  Long names, as in the Python CLIs: --config (-c), --topology (-t), --hitlog (-m), --out (-o).\n";
+
+// The file-taking flags: SCALE-Sim's short names and the long names the project's Python CLIs use.
+std::string* file_flag(const std::string& arg, std::string& config, std::string& topology, std::string& hitlog,
+                       std::string& out) {
+  if (arg == "-c" || arg == "--config") return &config;
+  if (arg == "-t" || arg == "--topology") return &topology;
+  if (arg == "-m" || arg == "--hitlog") return &hitlog;
+  if (arg == "-o" || arg == "--out") return &out;
+  return nullptr;
+}
 
 }  // namespace
 
@@ -46,10 +57,11 @@ int main(int argc, char** argv) {
       training = true;
       continue;
     }
-    if ((arg == "-c" || arg == "-t" || arg == "-m" || arg == "-o") && i + 1 < argc) {
-      std::string& target = arg == "-c" ? config_path : arg == "-t" ? topology_path : arg == "-m" ? hitlog_dir : out_dir;
-      target = argv[++i];
-      continue;
+    if (std::string* target = file_flag(arg, config_path, topology_path, hitlog_dir, out_dir)) {
+      if (i + 1 < argc) {
+        *target = argv[++i];
+        continue;
+      }
     }
     std::cerr << "mercury-sim: unexpected argument '" << arg << "'\n" << kUsage;
     return 2;
