@@ -4,6 +4,8 @@ Names, types, defaults and allowed values are defined once, in C++; this module 
 (``torch.ops.mercury.settings_table``), so Python, the schema, the kernels and the rewrite pass cannot disagree.
 """
 import argparse
+import copy
+import functools
 import json
 from typing import Any, Dict, List, Mapping
 
@@ -12,12 +14,18 @@ import torch
 _TYPES = {"int": int, "float": float, "str": str, "bool": bool}
 
 
-def table() -> List[Dict[str, Any]]:
-    """One dict per setting, in schema order: name, type, default (typed), help, min/max or choices."""
+@functools.lru_cache(maxsize=None)
+def _table() -> tuple:
+    """The op library's table, read once (it cannot change while the library is loaded)."""
     rows = json.loads(torch.ops.mercury.settings_table())
     for row in rows:
         row["default"] = _typed(row, row["default"])
-    return rows
+    return tuple(rows)
+
+
+def table() -> List[Dict[str, Any]]:
+    """One dict per setting, in schema order: name, type, default (typed), help, min/max or choices."""
+    return copy.deepcopy(list(_table()))
 
 
 def _typed(row: Mapping, text: str):
@@ -27,57 +35,36 @@ def _typed(row: Mapping, text: str):
 
 
 def names() -> List[str]:
-    return [row["name"] for row in table()]
+    return [row["name"] for row in _table()]
 
 
 def defaults() -> Dict[str, Any]:
     """{setting: default} as the op's schema has them, e.g. {'mode': 'observe', 'sig_bits': 20, ...}."""
-    return {row["name"]: row["default"] for row in table()}
+    return {row["name"]: row["default"] for row in _table()}
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 63:
+        return str(int(value))  # 20.0 -> "20": an integer setting accepts it, a float setting reads it back
+    return str(value)
 
 
 def check(settings: Mapping[str, Any], where: str = "settings") -> Dict[str, Any]:
-    """Validated, typed copy of `settings` (a subset of the names). ValueError naming the key or value."""
-    rows = {row["name"]: row for row in table()}
+    """Validated, typed copy of `settings` (a subset of the names). ValueError naming the key or value.
+
+    The checks are the op library's own (mercury::check_settings, the settings table in ops/settings.h)."""
+    rows = {row["name"]: row for row in _table()}
     unknown = sorted(set(settings) - set(rows))
     if unknown:
         raise ValueError(f"{where}: unknown setting(s) {unknown}; known: {list(rows)}")
-    out = {}
-    for key, value in settings.items():
-        row = rows[key]
-        if row["type"] == "bool":
-            if isinstance(value, str) and value in ("true", "false", "True", "False", "1", "0"):
-                value = value in ("true", "True", "1")
-            if not isinstance(value, (bool, int)) or value not in (0, 1):
-                raise ValueError(f"{where}: setting {key} needs true/false, got {value!r}")
-            out[key] = bool(value)
-        elif row["type"] == "int":
-            try:
-                number = int(value, 10) if isinstance(value, str) else int(value)
-            except (TypeError, ValueError):
-                raise ValueError(f"{where}: setting {key} needs an integer, got {value!r}") from None
-            if isinstance(value, bool) or (isinstance(value, float) and value != number):
-                raise ValueError(f"{where}: setting {key} needs an integer, got {value!r}")
-            if not row["min"] <= number <= row["max"]:
-                raise ValueError(f"{where}: setting {key} must be in [{row['min']}, {row['max']}], got {value!r}")
-            out[key] = number
-        elif row["type"] == "float":
-            try:
-                number = float(value)
-            except (TypeError, ValueError):
-                raise ValueError(f"{where}: setting {key} needs a number, got {value!r}") from None
-            if isinstance(value, bool) or not row["min"] <= number <= row["max"]:  # also refuses nan
-                raise ValueError(f"{where}: setting {key} must be in [{row['min']}, {row['max']}], got {value!r}")
-            out[key] = number
-        else:
-            if value not in row["choices"]:
-                raise ValueError(f"{where}: unknown {key} {value!r} (setting {key} must be one of "
-                                 f"{', '.join(row['choices'])})")
-            out[key] = value
-    entries = out.get("cache_entries")
-    ways = out.get("cache_ways")
-    if entries is not None and ways is not None and (ways > entries or (ways and entries % ways)):
-        raise ValueError(f"{where}: setting cache_ways ({ways}) must be 0 or divide cache_entries ({entries})")
-    return out
+    keys = list(settings)
+    try:
+        canonical = torch.ops.mercury.check_settings(keys, [_as_text(settings[k]) for k in keys])
+    except RuntimeError as e:
+        raise ValueError(f"{where}: {str(e).splitlines()[0]}") from None
+    return {k: _typed(rows[k], text) for k, text in zip(keys, canonical)}
 
 
 def flag(name: str) -> str:

@@ -5,6 +5,8 @@
 
 #include <torch/library.h>
 
+#include <map>
+
 namespace mercury {
 namespace {
 
@@ -14,6 +16,27 @@ std::string conv2d_args() {
 }
 
 std::string settings_table_op() { return settings_table_json(); }
+
+// Settings given as text (names[i] = values[i]) checked against the table; returns their canonical text. The rule
+// tying cache_ways to cache_entries applies when both are given.
+std::vector<std::string> check_settings_op(std::vector<std::string> names, std::vector<std::string> values) {
+  TORCH_CHECK(names.size() == values.size(), "mercury::check_settings: ", names.size(), " names but ",
+              values.size(), " values");
+  std::vector<std::string> canonical;
+  std::map<std::string, std::string> given;
+  try {
+    for (size_t i = 0; i < names.size(); ++i) {
+      canonical.push_back(check_setting(names[i], values[i]));
+      given[names[i]] = canonical.back();
+    }
+    if (given.count("cache_entries") && given.count("cache_ways")) {
+      check_setting_combination(std::stoll(given["cache_entries"]), std::stoll(given["cache_ways"]));
+    }
+  } catch (const std::invalid_argument& e) {
+    TORCH_CHECK(false, e.what());
+  }
+  return canonical;
+}
 
 }  // namespace
 
@@ -31,6 +54,7 @@ TORCH_LIBRARY(mercury, m) {
       "-> (Tensor grad_input, Tensor grad_weight, Tensor grad_bias)");
   // The settings table as JSON: how Python learns names, defaults and allowed values (mercury.settings).
   m.def("mercury::settings_table() -> str", &settings_table_op);
+  m.def("mercury::check_settings(str[] names, str[] values) -> str[]", &check_settings_op);
 }
 
 }  // namespace mercury

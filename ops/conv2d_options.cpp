@@ -2,31 +2,35 @@
 
 #include "ops/settings.h"
 
-#include <sstream>
 #include <stdexcept>
 
 namespace mercury {
 
 namespace {
 
-// A settings-table check as a TORCH_CHECK error naming the op and the offending value.
-std::string checked(const std::string& name, const std::string& value) {
+// Runs a settings-table check; its std::invalid_argument becomes a TORCH_CHECK error naming the op.
+template <typename Check>
+auto checked(Check&& check) {
   try {
-    return check_setting(name, value);
+    return check();
   } catch (const std::invalid_argument& e) {
     TORCH_CHECK(false, "mercury::conv2d: ", e.what());
   }
 }
 
+std::string checked_text(const std::string& name, const std::string& value) {
+  return checked([&] { return check_setting(name, value); });
+}
+
 }  // namespace
 
 Mode parse_mode(const std::string& mode) {
-  const std::string m = checked("mode", mode);
+  const std::string m = checked_text("mode", mode);
   return m == "off" ? Mode::Off : m == "observe" ? Mode::Observe : Mode::Reuse;
 }
 
 VectorKind parse_vector(const std::string& vector) {
-  return checked("vector", vector) == "patch" ? VectorKind::Patch : VectorKind::Channel;
+  return checked_text("vector", vector) == "patch" ? VectorKind::Patch : VectorKind::Channel;
 }
 
 const char* mode_name(Mode mode) {
@@ -50,25 +54,20 @@ const char* signature_name(SignatureScheme scheme) {
 }
 
 Options parse_options(int64_t layer_id, const std::string& mode, int64_t sig_bits, int64_t cache_entries,
-                      int64_t cache_ways, const std::string& vector, int64_t seed, const std::string& signature, double bucket_width,
-    bool record_hitmap) {
+                      int64_t cache_ways, const std::string& vector, int64_t seed, const std::string& signature,
+                      double bucket_width, bool record_hitmap) {
   TORCH_CHECK(layer_id >= 0, "mercury::conv2d: layer_id must be >= 0, got ", layer_id);
-  checked("sig_bits", std::to_string(sig_bits));
-  checked("cache_entries", std::to_string(cache_entries));
-  checked("cache_ways", std::to_string(cache_ways));
-  const std::string scheme_name = checked("signature", signature);
+  checked([&] {
+    check_setting_value("sig_bits", sig_bits);
+    check_setting_value("cache_entries", cache_entries);
+    check_setting_value("cache_ways", cache_ways);
+    check_setting_value("bucket_width", bucket_width);
+    check_setting_combination(cache_entries, cache_ways);
+  });
+  const std::string scheme_name = checked_text("signature", signature);
   const SignatureScheme scheme = scheme_name == "sign"    ? SignatureScheme::Sign
                                  : scheme_name == "e2lsh" ? SignatureScheme::E2lsh
                                                           : SignatureScheme::Svd;
-  std::ostringstream width;
-  width.precision(17);
-  width << bucket_width;
-  checked("bucket_width", width.str());
-  try {
-    check_setting_combination(cache_entries, cache_ways);
-  } catch (const std::invalid_argument& e) {
-    TORCH_CHECK(false, "mercury::conv2d: ", e.what());
-  }
   return Options{layer_id, parse_mode(mode), sig_bits, cache_entries, cache_ways, parse_vector(vector), seed,
                  scheme, bucket_width, record_hitmap};
 }

@@ -29,8 +29,8 @@ struct Options {
 };
 
 Options parse_options(int64_t layer_id, const std::string& mode, int64_t sig_bits, int64_t cache_entries,
-                      int64_t cache_ways, const std::string& vector, int64_t seed, const std::string& signature, double bucket_width,
-    bool record_hitmap);
+                      int64_t cache_ways, const std::string& vector, int64_t seed, const std::string& signature,
+                      double bucket_width, bool record_hitmap);
 
 Mode parse_mode(const std::string& mode);
 VectorKind parse_vector(const std::string& vector);

@@ -124,6 +124,33 @@ std::string settings_schema() {
   return join(parts, ", ");
 }
 
+namespace {
+
+void check_int_range(const SettingSpec& s, int64_t v, const std::string& given) {
+  if (v < s.min || v > s.max) {
+    throw std::invalid_argument("setting " + s.name + " must be in [" + std::to_string(s.min) + ", " +
+                                std::to_string(s.max) + "], got " + given);
+  }
+}
+
+void check_float_range(const SettingSpec& s, double v, const std::string& given) {
+  if (!std::isfinite(v)) {
+    throw std::invalid_argument("setting " + s.name + " needs a finite number, got '" + given + "'");
+  }
+  if (v < s.fmin || v > s.fmax) {
+    throw std::invalid_argument("setting " + s.name + " must be in [" + float_text(s.fmin) + ", " +
+                                float_text(s.fmax) + "], got " + given);
+  }
+}
+
+const SettingSpec& spec_of_type(const std::string& name, SettingType type) {
+  const SettingSpec& s = setting_spec(name);
+  if (s.type != type) throw std::invalid_argument("setting " + name + " is not a " + type_name(type));
+  return s;
+}
+
+}  // namespace
+
 std::string check_setting(const std::string& name, const std::string& value) {
   const SettingSpec& s = setting_spec(name);
   switch (s.type) {
@@ -132,10 +159,7 @@ std::string check_setting(const std::string& name, const std::string& value) {
       if (!parse_int(value, v)) {
         throw std::invalid_argument("setting " + name + " needs an integer, got '" + value + "'");
       }
-      if (v < s.min || v > s.max) {
-        throw std::invalid_argument("setting " + name + " must be in [" + std::to_string(s.min) + ", " +
-                                    std::to_string(s.max) + "], got " + value);
-      }
+      check_int_range(s, v, value);
       return std::to_string(v);
     }
     case SettingType::Float: {
@@ -143,10 +167,7 @@ std::string check_setting(const std::string& name, const std::string& value) {
       if (!parse_float(value, v)) {
         throw std::invalid_argument("setting " + name + " needs a finite number, got '" + value + "'");
       }
-      if (v < s.fmin || v > s.fmax) {
-        throw std::invalid_argument("setting " + name + " must be in [" + float_text(s.fmin) + ", " +
-                                    float_text(s.fmax) + "], got " + value);
-      }
+      check_float_range(s, v, value);
       return float_text(v);
     }
     case SettingType::Str:
@@ -163,15 +184,13 @@ std::string check_setting(const std::string& name, const std::string& value) {
   throw std::invalid_argument("setting " + name + ": unknown type");
 }
 
-int64_t setting_int(const std::string& name, const std::string& value) {
-  return std::stoll(check_setting(name, value));
+void check_setting_value(const std::string& name, int64_t value) {
+  check_int_range(spec_of_type(name, SettingType::Int), value, std::to_string(value));
 }
 
-double setting_float(const std::string& name, const std::string& value) {
-  return std::stod(check_setting(name, value));
+void check_setting_value(const std::string& name, double value) {
+  check_float_range(spec_of_type(name, SettingType::Float), value, float_text(value));
 }
-
-bool setting_bool(const std::string& name, const std::string& value) { return check_setting(name, value) == "true"; }
 
 void check_setting_combination(int64_t cache_entries, int64_t cache_ways) {
   if (cache_ways > cache_entries || (cache_ways != 0 && cache_entries % cache_ways != 0)) {

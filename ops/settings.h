@@ -34,9 +34,9 @@ std::string settings_schema();
 // Checks one value given as text ("20", "reuse", "true"/"1"/"false"/"0"); returns its canonical text.
 // Throws std::invalid_argument naming the setting, the value and what is allowed.
 std::string check_setting(const std::string& name, const std::string& value);
-int64_t setting_int(const std::string& name, const std::string& value);    // check_setting, then as integer
-double setting_float(const std::string& name, const std::string& value);   // check_setting, then as double
-bool setting_bool(const std::string& name, const std::string& value);      // check_setting, then as bool
+// The same range checks on values that are already numbers (the op's own arguments).
+void check_setting_value(const std::string& name, int64_t value);
+void check_setting_value(const std::string& name, double value);
 
 // Rules that tie settings together (cache_ways must divide cache_entries). Throws std::invalid_argument.
 void check_setting_combination(int64_t cache_entries, int64_t cache_ways);
