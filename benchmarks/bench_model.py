@@ -6,7 +6,6 @@ on every layer, and (with --calibration FILE) the calibrated per-layer point, as
 import argparse
 import os
 import sys
-import time
 
 import torch
 
@@ -14,21 +13,17 @@ if __package__ in (None, ""):
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import mercury  # noqa: E402
+from benchmarks.bench_conv2d import best_of  # noqa: E402
 from mercury import calibrate as calibration  # noqa: E402
 from mercury.study import cli  # noqa: E402
 from mercury.study.inference import model_input  # noqa: E402
 from models import zoo  # noqa: E402
 
 
-def best_of(model, x, repeats):
+def forward_time(model, x, repeats):
+    """Best-of-`repeats` forward time, after one warm-up call."""
     with torch.no_grad():
-        model(x)
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            model(x)
-            times.append(time.perf_counter() - start)
-    return min(times)
+        return best_of(lambda: model(x), repeats)[0]
 
 
 def main(argv=None) -> int:
@@ -48,16 +43,16 @@ def main(argv=None) -> int:
         scripted = torch.jit.script(zoo.build(name).eval())
         variants = {"observe (every layer)": dict(settings, mode="observe"),
                     "reuse (every layer)": dict(settings, mode="reuse")}
-        plain = best_of(scripted, x, args.repeats)
+        plain = forward_time(scripted, x, args.repeats)
         print(f"{name}, batch {len(x)}: plain {1e3 * plain:.0f} ms")
         for label, s in variants.items():
             model, _, _ = mercury.rewrite(scripted, **s)
-            t = best_of(model, x, args.repeats)
+            t = forward_time(model, x, args.repeats)
             print(f"  {label:<28} {1e3 * t:8.0f} ms  {t / plain:5.2f}x")
         if args.calibration:
             model, _, _ = mercury.rewrite(scripted, **dict(settings, mode="off"),
                                           per_layer=calibration.load(args.calibration))
-            t = best_of(model, x, args.repeats)
+            t = forward_time(model, x, args.repeats)
             print(f"  {'calibrated (reuse where on)':<28} {1e3 * t:8.0f} ms  {t / plain:5.2f}x")
     return 0
 

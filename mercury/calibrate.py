@@ -29,7 +29,7 @@ import torch.nn as nn
 
 import mercury
 from mercury import settings as mercury_settings
-from mercury.convert import mercury_layers
+from mercury.convert import configure_layers, mercury_layers
 from mercury.study.quality import OutputQuality
 from mercury.study.simulate import export_hitlog, simulate
 
@@ -96,11 +96,6 @@ def _run(model: nn.Module, batches: Sequence[torch.Tensor], exact: Sequence[torc
     return quality.summary()
 
 
-def _set_all(layers, **settings) -> None:
-    for m in layers:
-        m.configure(**settings)
-
-
 def calibrate(model: nn.Module, batches: Sequence[torch.Tensor], target_agreement: float = 0.99,
               max_prob_change: float = 0.05, candidates: Sequence[Mapping] = DEFAULT_CANDIDATES,
               config: Optional[str] = None, sim: Optional[str] = None, max_trials: int = 200,
@@ -123,7 +118,7 @@ def calibrate(model: nn.Module, batches: Sequence[torch.Tensor], target_agreemen
     candidate_totals = []
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         for ci, cand in enumerate(candidates):
-            _set_all(layers, **dict(base, **cand, mode="observe"))
+            configure_layers(work, **dict(base, **cand, mode="observe"))
             mercury.hitlog_reset()
             _run(work, batches, exact)
             report = simulate(export_hitlog(os.path.join(tmp, f"c{ci}", "hitlog")), os.path.join(tmp, f"c{ci}", "sim"),
@@ -136,7 +131,7 @@ def calibrate(model: nn.Module, batches: Sequence[torch.Tensor], target_agreemen
             if progress:
                 progress(f"candidate {ci + 1}/{len(candidates)} {cand}: observe-pass speedup "
                          f"{report.totals['speedup']:.3f}x, hit rate {report.totals['hit_rate']:.3f}")
-    _set_all(layers, **dict(base, mode="off"))
+    configure_layers(work, **dict(base, mode="off"))
 
     per_layer: Dict[int, Dict] = {lid: {"mode": "off"} for lid in range(len(layers))}
     trials: List[Dict] = []
@@ -157,7 +152,7 @@ def calibrate(model: nn.Module, batches: Sequence[torch.Tensor], target_agreemen
                 break
             per_layer[lid] = dict(candidates[ci], mode="reuse")
         # the layer runs with what it kept (the last candidate that passed), or off
-        layers[lid].configure(**dict(base, **{k: v for k, v in per_layer[lid].items()}))
+        layers[lid].configure(**dict(base, **per_layer[lid]))
         if progress and per_layer[lid]["mode"] == "reuse":
             progress(f"layer {lid} ({names[lid]}): {per_layer[lid]}")
     return Calibration(per_layer, names, targets, candidates, gains, candidate_totals, trials)

@@ -44,6 +44,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import torch
 
 import mercury
+from mercury.study.files import read_csv_rows
 
 HITMAP_PREFIX = "hitmap-"
 OVERFLOW_COLUMNS = ("layer_id", "dropped_calls", "dropped_hits", "dropped_misses", "dropped_vectors")
@@ -117,19 +118,10 @@ def export_rank_hitlog(directory: str, rank: Optional[int] = None) -> List[str]:
 
 
 def _read_rows(path: str) -> Tuple[List[str], List[Tuple[int, Dict[str, str]]]]:
-    """(header, [(line number, row dict)]) of a CSV file; blank lines skipped."""
-    with open(path, newline="") as f:
-        lines = list(csv.reader(f))
-    if not lines:
+    """read_csv_rows, refusing a file without a header."""
+    header, rows = read_csv_rows(path)
+    if not header:
         raise ValueError(f"{path}: empty file (no header)")
-    header = [h.strip() for h in lines[0]]
-    rows = []
-    for number, row in enumerate(lines[1:], start=2):
-        if not any(c.strip() for c in row):
-            continue
-        if len(row) > len(header):
-            raise ValueError(f"{path}:{number}: {len(row)} fields, the header has {len(header)}")
-        rows.append((number, {h: (row[i].strip() if i < len(row) else "") for i, h in enumerate(header)}))
     return header, rows
 
 

@@ -2,7 +2,7 @@
 import csv
 import json
 import os
-from typing import Dict, Iterable, List, Sequence
+from typing import Dict, Iterable, List, Sequence, Tuple
 
 
 def write_csv(path: str, header: Sequence[str], rows: Iterable[Sequence]) -> str:
@@ -15,15 +15,27 @@ def write_csv(path: str, header: Sequence[str], rows: Iterable[Sequence]) -> str
     return path
 
 
-def read_csv(path: str) -> List[Dict[str, str]]:
-    """Rows as dicts keyed by the stripped header names; blank lines skipped; SCALE-Sim's trailing commas ignored."""
+def read_csv_rows(path: str) -> Tuple[List[str], List[Tuple[int, Dict[str, str]]]]:
+    """(stripped header, [(line number, row dict keyed by the header)]); blank lines skipped; a row with more
+    fields than the header is a ValueError naming path:line; an empty file gives ([], [])."""
     with open(path, newline="") as f:
-        rows = list(csv.reader(f))
-    if not rows:
-        return []
-    header = [h.strip() for h in rows[0]]
-    return [{h: (row[i].strip() if i < len(row) else "") for i, h in enumerate(header) if h}
-            for row in rows[1:] if any(c.strip() for c in row)]
+        lines = list(csv.reader(f))
+    if not lines:
+        return [], []
+    header = [h.strip() for h in lines[0]]
+    rows = []
+    for number, row in enumerate(lines[1:], start=2):
+        if not any(c.strip() for c in row):
+            continue
+        if len(row) > len(header):
+            raise ValueError(f"{path}:{number}: {len(row)} fields, the header has {len(header)}")
+        rows.append((number, {h: (row[i].strip() if i < len(row) else "") for i, h in enumerate(header)}))
+    return header, rows
+
+
+def read_csv(path: str) -> List[Dict[str, str]]:
+    """Rows as dicts keyed by the stripped header names (SCALE-Sim's trailing commas' empty names dropped)."""
+    return [{h: v for h, v in row.items() if h} for _, row in read_csv_rows(path)[1]]
 
 
 def write_json(path: str, obj) -> str:

@@ -111,7 +111,8 @@ def run_model(name: str, args, settings: Dict) -> Dict:
         topology = operating_point.write_topology(exact, batches[0], out)
         timings["calibrate_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-    scripted, table, warnings = mercury.rewrite(torch.jit.script(exact), per_layer=per_layer, **settings)
+    exact_scripted = torch.jit.script(exact)
+    scripted, table, warnings = mercury.rewrite(exact_scripted, per_layer=per_layer, **settings)
     for w in warnings:
         print(f"mercury.rewrite: warning: {w}", file=sys.stderr)
     names = [row["name"] for row in table]
@@ -119,10 +120,12 @@ def run_model(name: str, args, settings: Dict) -> Dict:
 
     mercury.hitlog_reset()
     quality = OutputQuality()
+    exact_out = []
     t0 = time.perf_counter()
     with torch.no_grad():
         for i, x in enumerate(progress(batches, f"{name} ({settings['mode']})", "batch", quiet=args.quiet)):
-            quality.add(scripted(x), exact(x), labels[i] if labels else None)
+            exact_out.append(exact(x))
+            quality.add(scripted(x), exact_out[-1], labels[i] if labels else None)
     timings["run_s"] = time.perf_counter() - t0
 
     totals = layer_totals(mercury.hitlog())
@@ -160,7 +163,8 @@ def run_model(name: str, args, settings: Dict) -> Dict:
                                  "file": os.path.join(out, "calibration.json")}
         if args.curve and not args.no_sim and "speedup" in model_totals:
             t0 = time.perf_counter()
-            points = operating_point.tradeoff_curve(exact, batches, calibrated.candidates, topology, args, out)
+            points = operating_point.tradeoff_curve(exact_scripted, batches, exact_out, calibrated.candidates,
+                                                    topology, args, out)
             here = dict(quality.summary(), hit_rate=model_totals["hit_rate"], speedup=model_totals["speedup"])
             extras["tradeoff_curve"] = points
             extras["tradeoff_plot"] = operating_point.plot_curve(name, points, here, out)

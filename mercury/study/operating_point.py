@@ -31,14 +31,12 @@ def calibrate(exact: nn.Module, batches: Sequence[torch.Tensor], args, out: str,
     return cal
 
 
-def tradeoff_curve(exact: nn.Module, batches: Sequence[torch.Tensor], candidates: Sequence[Dict], topology: str,
-                   args, out: str) -> List[Dict]:
-    """Per candidate: every layer reuses with it; top-1 agreement, probability change and simulated speedup on
-    `batches` (the evaluation batches)."""
+def tradeoff_curve(scripted: torch.jit.ScriptModule, batches: Sequence[torch.Tensor],
+                   exact_out: Sequence[torch.Tensor], candidates: Sequence[Dict], topology: str, args,
+                   out: str) -> List[Dict]:
+    """Per candidate: every layer of the scripted exact model reuses with it; top-1 agreement against `exact_out`
+    (the exact model's outputs on `batches`, the evaluation batches), probability change, simulated speedup."""
     points = []
-    with torch.no_grad():
-        exact_out = [exact(x) for x in batches]
-    scripted = torch.jit.script(exact)
     for i, cand in enumerate(candidates):
         model, _, _ = mercury.rewrite(scripted, **dict(cand, mode="reuse"))
         mercury.hitlog_reset()
