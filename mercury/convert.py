@@ -20,11 +20,10 @@ class MercuryConv2d(nn.Conv2d):
 
     def configure(self, **settings) -> None:
         """Change MERCURY settings (mercury.settings.table(): mode, sig_bits, ...); values are checked now."""
-        checked = mercury_settings.check(settings, "MercuryConv2d")
-        merged = dict(getattr(self, "settings", {}), **checked)
-        mercury_settings.check(merged, "MercuryConv2d")  # cross-setting rules (cache_ways | cache_entries)
-        for key, value in checked.items():  # plain typed attributes, so the module scripts
-            setattr(self, key, value)
+        # Checked together with the current ones, so rules across settings (cache_ways | cache_entries) apply.
+        checked = mercury_settings.check(dict(getattr(self, "settings", {}), **settings), "MercuryConv2d")
+        for key in settings:  # plain typed attributes, so the module scripts
+            setattr(self, key, checked[key])
 
     @property
     def settings(self) -> Dict:
