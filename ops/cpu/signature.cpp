@@ -1,5 +1,7 @@
 #include "ops/cpu/signature.h"
 
+#include "ops/cpu/weight_subspace.h"
+
 #include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
 
@@ -75,13 +77,7 @@ at::Tensor weight_projections(const at::Tensor& weight, int64_t groups, VectorKi
   const at::Tensor rows = vector == VectorKind::Patch
                               ? w.view({groups, out, in * window})
                               : w.view({groups, out, in, window}).permute({0, 2, 1, 3}).reshape({groups * in, out, window});
-  const auto svd = at::linalg_svd(rows, /*full_matrices=*/false);
-  const at::Tensor& s = std::get<1>(svd);   // [units, r]
-  const at::Tensor& vh = std::get<2>(svd);  // [units, r, k]
-  const int64_t keep = std::min<int64_t>(bits, s.size(1));
-  at::Tensor proj = at::zeros({rows.size(0), rows.size(2), bits}, w.options());
-  proj.narrow(2, 0, keep).copy_((vh.narrow(1, 0, keep) * s.narrow(1, 0, keep).unsqueeze(2)).transpose(1, 2));
-  return proj.to(weight.scalar_type());
+  return tracked_weight_directions(weight, rows, bits).to(weight.scalar_type());
 }
 
 std::vector<double> bucket_offsets(int64_t seed, int64_t layer_id, int64_t k, int64_t bits) {

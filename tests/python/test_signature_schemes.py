@@ -104,3 +104,26 @@ def test_svd_runs_on_every_layout_and_repeats_hit(groups, vector):
     record = mercury.hitlog()[-1]
     assert record["hits"] >= record["vectors"] // 2               # at least the repeated image
     torch.testing.assert_close(out[1], out[0])
+
+
+def test_svd_follows_a_weight_updated_in_place():
+    """The directions are kept per weight tensor between calls; an in-place update (as by an optimizer) is seen by
+    the next call, so inputs that differ in the new weight's null space collide and not in the old one's."""
+    g = torch.Generator().manual_seed(6)
+    old = torch.randn(4, 16, 1, 1, generator=g)
+    new = torch.randn(4, 16, 1, 1, generator=g)
+    invisible = torch.linalg.svd(new.view(4, 16), full_matrices=True).Vh[7]   # new @ invisible == 0
+    v = torch.rand(16, generator=g) + 0.1
+    x = _one_by_one([v, v + invisible])
+    w = old.clone()
+
+    def hitmap():
+        mercury.hitlog_reset()
+        mercury.conv2d(x, w, mode="reuse", signature="svd", sig_bits=4, bucket_width=0.05, record_hitmap=True)
+        return mercury.hitlog(with_hitmaps=True)[-1]["hitmap"].tolist()
+
+    assert hitmap() == [False, False]          # the old weight sees the difference
+    with torch.no_grad():
+        w.copy_(new)
+    assert hitmap() == [False, True]
+    assert hitmap() == [False, True]           # unchanged since: served from the store
