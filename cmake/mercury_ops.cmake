@@ -16,7 +16,8 @@ target_compile_options(mercury_ops PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wext
 # (not from sanitizer builds, whose libraries Python cannot load without preloading the runtimes).
 if(NOT MERCURY_SANITIZE)
   add_custom_command(TARGET mercury_ops POST_BUILD
-    COMMAND ${CMAKE_COMMAND} -E copy $<TARGET_FILE:mercury_ops> ${PROJECT_SOURCE_DIR}/mercury/)
+    COMMAND ${CMAKE_COMMAND} -DDEST=${PROJECT_SOURCE_DIR}/mercury -DFILE=$<TARGET_FILE:mercury_ops>
+            -P ${PROJECT_SOURCE_DIR}/cmake/copy_into_package.cmake)
 endif()
 
 if(EXISTS ${PROJECT_SOURCE_DIR}/csrc/rewrite/CMakeLists.txt)
