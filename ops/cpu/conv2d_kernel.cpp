@@ -87,6 +87,54 @@ at::Tensor as_long_tensor(const std::vector<int64_t>& values) {
   return at::from_blob(const_cast<int64_t*>(values.data()), {static_cast<int64_t>(values.size())}, at::kLong);
 }
 
+// Above this fraction of missed patch vectors the CPU computes a call densely (torch's own convolution kernels)
+// and applies the reuse map afterwards: a GEMM over gathered misses runs at about 60% of the throughput of
+// torch's convolution here (benchmarks/bench_conv2d.py), so below about half the work it no longer pays. Both
+// ways give the same output and gradients (up to float summation order); only the CPU time differs.
+constexpr double kDenseMissFraction = 0.5;
+
+bool compute_densely(const at::Tensor& sources) {
+  const int64_t misses =
+      (sources == at::arange(sources.size(1), sources.options()).unsqueeze(0)).sum().item<int64_t>();
+  return static_cast<double>(misses) > kDenseMissFraction * static_cast<double>(sources.numel());
+}
+
+// Calls f(oc, n, l, sn, sl) for every output channel oc and every position (n, l) of oc's group that reuses the
+// result of position (sn, sl); one task per channel, positions in lookup order.
+template <typename F>
+void for_each_reuse(const at::Tensor& sources, const ConvGeometry& g, F f) {
+  const int64_t per_group = g.out_channels / g.groups;
+  const int64_t per_image = g.out_h * g.out_w;
+  const int64_t positions = g.positions();
+  const int64_t* src_all = sources.data_ptr<int64_t>();
+  at::parallel_for(0, g.out_channels, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t oc = begin; oc < end; ++oc) {
+      const int64_t* src = src_all + (oc / per_group) * positions;
+      for (int64_t n = 0, v = 0; n < g.n; ++n) {
+        for (int64_t l = 0; l < per_image; ++l, ++v) {
+          if (src[v] != v) f(oc, n, l, src[v] / per_image, src[v] % per_image);
+        }
+      }
+    }
+  });
+}
+
+// Dense reuse forward: the exact convolution everywhere, then every hit takes its source's result (a source is a
+// miss, so it still holds its own).
+at::Tensor reuse_patches_dense(const at::Tensor& input, const at::Tensor& weight, const ConvGeometry& g,
+                               const at::Tensor& sources) {
+  at::Tensor out = at::conv2d(input, weight, {}, {g.stride_h, g.stride_w}, {g.pad_h, g.pad_w},
+                              {g.dilation_h, g.dilation_w}, g.groups).contiguous();
+  const int64_t per_image = g.out_h * g.out_w;
+  AT_DISPATCH_FLOATING_TYPES(out.scalar_type(), "mercury_reuse_dense", [&] {
+    scalar_t* o = out.data_ptr<scalar_t>();
+    for_each_reuse(sources, g, [&](int64_t oc, int64_t n, int64_t l, int64_t sn, int64_t sl) {
+      o[(n * g.out_channels + oc) * per_image + l] = o[(sn * g.out_channels + oc) * per_image + sl];
+    });
+  });
+  return out;
+}
+
 // Patch vectors: one GEMM over each group's unique missed patches; every position copies its result.
 at::Tensor reuse_patches(const at::Tensor& input, const at::Tensor& weight, const ConvGeometry& g,
                          const std::vector<CacheAssignment>& assignment) {
@@ -284,9 +332,9 @@ std::tuple<at::Tensor, at::Tensor> conv2d_forward_cpu(
   }
   const bool has_bias = bias.has_value() && bias->defined();
   if (o.vector == VectorKind::Patch) {
-    at::Tensor out = depthwise_reuse
-                         ? reuse_depthwise(input.contiguous(), weight.contiguous(), g, sources)
-                         : reuse_patches(input, weight.contiguous(), g, assignment);
+    at::Tensor out = depthwise_reuse        ? reuse_depthwise(input.contiguous(), weight.contiguous(), g, sources)
+                     : compute_densely(sources) ? reuse_patches_dense(input, weight, g, sources)
+                                                : reuse_patches(input, weight.contiguous(), g, assignment);
     if (has_bias) out.add_(bias->view({1, -1, 1, 1}));
     return {out.contiguous(input.suggest_memory_format()), sources};
   }
@@ -346,6 +394,27 @@ std::tuple<at::Tensor, at::Tensor> reuse_patches_backward(const at::Tensor& grad
   return {grad_nhwc.permute({0, 3, 1, 2}).contiguous(input.suggest_memory_format()), grad_weight};
 }
 
+// Dense reuse backward: each hit's output gradient is added to its source's, and torch's convolution backward
+// runs on that sparse gradient, i.e. over the misses' patches only, as the GEMMs over gathered misses do.
+std::tuple<at::Tensor, at::Tensor> reuse_patches_backward_dense(const at::Tensor& grad_output, const at::Tensor& input,
+                                                                const at::Tensor& weight, const at::Tensor& sources,
+                                                                const ConvGeometry& g) {
+  at::Tensor summed = grad_output.contiguous().clone();
+  const int64_t per_image = g.out_h * g.out_w;
+  AT_DISPATCH_FLOATING_TYPES(summed.scalar_type(), "mercury_reuse_dense_backward", [&] {
+    scalar_t* s = summed.data_ptr<scalar_t>();
+    for_each_reuse(sources, g, [&](int64_t oc, int64_t n, int64_t l, int64_t sn, int64_t sl) {
+      scalar_t& hit = s[(n * g.out_channels + oc) * per_image + l];
+      s[(sn * g.out_channels + oc) * per_image + sl] += hit;
+      hit = 0;
+    });
+  });
+  auto grads = at::convolution_backward(summed, input, weight, at::OptionalIntArrayRef(), {g.stride_h, g.stride_w},
+                                        {g.pad_h, g.pad_w}, {g.dilation_h, g.dilation_w}, false, {0, 0}, g.groups,
+                                        {true, true, false});
+  return {std::get<0>(grads), std::get<1>(grads)};
+}
+
 // Gradient of the forward that ran. In reuse mode that is the gradient of the approximate output: a position
 // that reused vector s's result passes its gradient to s's inputs, and the weight gradient sees s's data.
 std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_cpu(
@@ -367,7 +436,8 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_cpu(
   at::Tensor grad_bias = bias_defined ? grad_output.sum({0, 2, 3}) : at::Tensor();
   if (positions == 0) return {at::zeros_like(input), at::zeros_like(weight), grad_bias};
   if (parse_vector(vector) == VectorKind::Patch) {
-    auto grads = reuse_patches_backward(grad_output, input, weight, sources, g);
+    auto grads = compute_densely(sources) ? reuse_patches_backward_dense(grad_output, input, weight, sources, g)
+                                          : reuse_patches_backward(grad_output, input, weight, sources, g);
     return {std::get<0>(grads), std::get<1>(grads), grad_bias};
   }
   // Channel vectors: the gather of reused windows, transposed, through im2col/col2im.

@@ -45,6 +45,27 @@ def test_reuse_gradient_is_gradient_of_approximate_forward(vector):
     torch.testing.assert_close(bias.grad, ref_b.grad)
 
 
+@pytest.mark.parametrize("sig_bits, mostly", [(2, "hits"), (12, "misses")])
+def test_reuse_is_the_same_whether_computed_over_misses_or_densely(sig_bits, mostly):
+    """The CPU computes a call over its gathered misses when hits are many and densely (torch's conv, then the
+    reuse map) when they are few; outputs and gradients must match the reference either way."""
+    x, weight, bias = double_inputs(3, size=8)
+    x_relu = torch.relu(x.detach()).requires_grad_(True)
+    settings = dict(sig_bits=sig_bits, cache_entries=64, layer_id=4)
+    got = mercury.conv2d(x_relu, weight, bias, 1, 1, 1, 2, mode="reuse", **settings)
+    ref_x = x_relu.detach().clone().requires_grad_(True)
+    ref_w = weight.detach().clone().requires_grad_(True)
+    want, hits, _, _ = reference_conv2d(ref_x, ref_w, bias.detach(), [1, 1], [1, 1], [1, 1], 2, **settings)
+    vectors = 2 * got.shape[0] * got.shape[2] * got.shape[3]    # two groups, one vector per group and position
+    assert 0 < hits < vectors and (hits > vectors / 2) == (mostly == "hits")
+    torch.testing.assert_close(got, want)
+    grad = torch.randn_like(got)
+    got.backward(grad)
+    want.backward(grad)
+    torch.testing.assert_close(x_relu.grad, ref_x.grad)
+    torch.testing.assert_close(weight.grad, ref_w.grad)
+
+
 def test_gradcheck_reuse_without_hits_equals_conv_gradient():
     x, weight, bias = double_inputs(2)
     fn = lambda a, w, b: mercury.conv2d(a, w, b, 1, 1, 1, 2, mode="reuse", sig_bits=64)  # noqa: E731
