@@ -2,6 +2,7 @@
 
     python3 benchmarks/train_study.py                      # default run (a few minutes)
     python3 benchmarks/train_study.py --adaptive           # + the adaptive policy
+    python3 benchmarks/train_study.py --variants mercury --bucket-width 0.6   # one variant, e.g. a setting probe
     python3 benchmarks/train_study.py --models small_cnn,small_resnet --datasets all \
         --train-limit 60000 --test-limit 10000 --epochs 5 --adaptive             # a longer run
 
@@ -49,6 +50,9 @@ from mercury.hitlog import layer_totals
 from mercury.study.simulate import export_hitlog, simulate
 
 
+VARIANTS = ("baseline", "mercury", "adaptive")
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(prog="train_study", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -62,6 +66,8 @@ def parse_args(argv=None):
     p.add_argument("--lr", type=float, default=2e-3, help="Adam learning rate")
     p.add_argument("--data-seed", type=int, default=0, help="seed of the initial weights and the data order")
     cli.add_settings(p, mode="reuse")
+    p.add_argument("--variants", default="baseline,mercury",
+                   help="comma-separated, run in this order: baseline, mercury, adaptive (default baseline,mercury)")
     p.add_argument("--adaptive", action="store_true", help="also train with the adaptive policy")
     p.add_argument("--adaptive-init-bits", type=int, default=16)
     p.add_argument("--adaptive-max-bits", type=int, default=32)
@@ -90,6 +96,16 @@ def datasets_from(arg: str) -> List[str]:
             else:
                 raise
     return out
+
+
+def variants_from(args) -> List[str]:
+    variants = [v.strip() for v in args.variants.split(",") if v.strip()]
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown or not variants:
+        raise SystemExit(f"train_study: --variants {args.variants!r}: choose from {', '.join(VARIANTS)}")
+    if args.adaptive and "adaptive" not in variants:
+        variants.append("adaptive")
+    return variants
 
 
 def load_data(name: str, train_limit: int, test_limit: int):
@@ -357,7 +373,7 @@ def main(argv=None) -> int:
     cli.apply_threads(args)
     args.settings = mercury.settings.from_args(args)
     os.makedirs(args.out, exist_ok=True)
-    variants = ["baseline", "mercury"] + (["adaptive"] if args.adaptive else [])
+    variants = variants_from(args)
     all_results = []
     t0 = time.perf_counter()
     for dataset in datasets_from(args.datasets):

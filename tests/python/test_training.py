@@ -61,3 +61,12 @@ def test_training_step_is_simulated_by_mercury_sim(tmp_path):
     assert sim["step_speedup"] == pytest.approx(sim["step_baseline"] / sim["step_mercury"])
     assert p["weight_grad_mercury"] < p["weight_grad_baseline"]  # hits shrink the reduction over positions
     assert all(r["step_ms_median"] > 0 for r in res)
+
+
+def test_variants_are_chosen_and_checked():
+    from mercury.study import training
+    assert training.variants_from(training.parse_args(["--variants", "mercury"])) == ["mercury"]
+    assert training.variants_from(training.parse_args(["--variants", "mercury", "--adaptive"])) == ["mercury", "adaptive"]
+    assert training.variants_from(training.parse_args([])) == ["baseline", "mercury"]
+    with pytest.raises(SystemExit, match="choose from baseline, mercury, adaptive"):
+        training.variants_from(training.parse_args(["--variants", "mercury,fast"]))
