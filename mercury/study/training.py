@@ -15,8 +15,9 @@ Variants (same initial weights, same data order, same optimizer):
 Measured: training loss per step, test accuracy per epoch (evaluated with exact convolutions, i.e. the accuracy of
 the trained weights; for MERCURY variants also with reuse at inference), per-layer hit rates per epoch.
 
-Simulated training-step speedup: `mercury-sim --training` (--config) on the last epoch's hit log (<run>/hitlog/;
-a layer's hit fraction is its hits / vectors over every call of the epoch). Per conv layer it simulates the
+Simulated training-step speedup: `mercury-sim --training` (--config) on each epoch's hit log
+(<run>/hitlog_epoch<k>/, simulated into <run>/sim_epoch<k>/; a layer's hit fraction is its hits / vectors over every
+call of the epoch): the speedup per epoch as the weights train; the table's main figure is the last epoch's. Per conv layer it simulates the
 forward, input-gradient and weight-gradient GEMMs, baseline and MERCURY (which streams only the unique misses in
 all three, as the op's backward does, and pays signatures, lookups and gradient summation once per step); see
 sim/README.md, "Training step". Only conv layers are counted (fully-connected layers, BatchNorm, pooling and the
@@ -26,7 +27,7 @@ Wall-clock: the median time of a training step (forward, backward, optimizer) on
 
 Outputs in OUT (default out/train/): results.md (the table), results.json, curves_<model>_<dataset>.png (loss
 per step, test accuracy per epoch), hitrates_<model>_<dataset>.png (per-layer hit rate per epoch), per run
-hitlog/ + topology.csv + sim/.
+hitlog_epoch<k>/ and sim_epoch<k>/ (with the topology.csv it simulated).
 """
 import argparse
 import math
@@ -155,7 +156,6 @@ def train_variant(model_name: str, dataset: str, variant: str, train, test, args
     epochs: List[Dict] = []
     trace: List[Dict] = []          # per-layer hit rate over windows of args.trace_every steps
     win: Dict[int, List[int]] = {}
-    hit_dir = os.path.join(out, "hitlog")
     t_start = time.perf_counter()
     for epoch in range(args.epochs):
         mercury.hitlog_reset()
@@ -193,8 +193,8 @@ def train_variant(model_name: str, dataset: str, variant: str, train, test, args
             if not math.isfinite(losses[-1]):
                 raise RuntimeError(f"{model_name}/{dataset}/{variant}: loss is {losses[-1]} at step {len(losses)}")
         train_s = time.perf_counter() - t0
-        if mlayers and epoch == args.epochs - 1:
-            export_hitlog(hit_dir)
+        if mlayers:  # each epoch's hit log, simulated below: the speedup as the weights train
+            export_hitlog(epoch_hitlog_dir(out, epoch + 1))
         rec = {"epoch": epoch + 1, "train_loss": sum(losses[-len(loader):]) / len(loader), "train_s": train_s}
         if mlayers:
             saved = [(m.mode, m.sig_bits) for m in mlayers]
@@ -207,6 +207,12 @@ def train_variant(model_name: str, dataset: str, variant: str, train, test, args
             if policy is not None:
                 rec["sig_bits"] = policy.sig_bits
                 rec["disabled"] = sorted(policy.disabled)
+            sim = simulate_step(layers, epoch_hitlog_dir(out, epoch + 1), set(rec.get("disabled", [])), args,
+                                os.path.join(out, f"sim_epoch{epoch + 1}"))
+            rec["sim_step_speedup"] = sim.get("step_speedup")
+            rec["sim_forward_speedup"] = sim.get("forward_speedup")
+            if epoch == args.epochs - 1:
+                last_sim = sim
         else:
             rec["test_acc"] = evaluate(model, xte, yte)
         epochs.append(rec)
@@ -222,19 +228,24 @@ def train_variant(model_name: str, dataset: str, variant: str, train, test, args
     if policy is not None:
         result["adaptive"] = policy.state()
     if mlayers:
-        result["sim"] = simulate_step(layers, hit_dir, set(policy.disabled) if policy else set(), args, out)
+        result["sim"] = last_sim
     return result
 
 
+def epoch_hitlog_dir(out: str, epoch: int) -> str:
+    return os.path.join(out, f"hitlog_epoch{epoch}")
+
+
 def simulate_step(layers, hit_dir: str, disabled, args, out: str) -> Dict:
-    """Simulated cycles of one training step from the last epoch's hit log (mercury-sim --training)."""
+    """Simulated cycles of one training step from one epoch's hit log (mercury-sim --training), in `out`."""
     from models import topology
     if args.no_sim:
         return {"error": "skipped (--no-sim)"}
     # The topology only names the layers a disabled policy left without a log (reported at baseline).
+    os.makedirs(out, exist_ok=True)
     topo = topology.write_topology(layers, os.path.join(out, "topology.csv"))
     try:
-        report = simulate(hit_dir, os.path.join(out, "sim"), args.config, args.sim, topology=topo,
+        report = simulate(hit_dir, out, args.config, args.sim, topology=topo,
                           extra=["--training"])
     except (FileNotFoundError, RuntimeError) as e:
         return {"error": str(e)}
@@ -250,7 +261,7 @@ def simulate_step(layers, hit_dir: str, disabled, args, out: str) -> Dict:
 def plot_pair(model_name: str, dataset: str, results: List[Dict], out: str) -> List[str]:
     plt = pyplot()
     paths = []
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4))
+    fig, (a1, a2, a3) = plt.subplots(1, 3, figsize=(18, 4))
     for r in results:
         ls = r["losses"]
         k = max(1, len(ls) // 50)
@@ -269,6 +280,17 @@ def plot_pair(model_name: str, dataset: str, results: List[Dict], out: str) -> L
     a2.set_title(f"{model_name} on {dataset}: test accuracy")
     a2.legend()
     a2.grid(alpha=0.3)
+    for r in results:
+        pts = [(e["epoch"], e["sim_step_speedup"]) for e in r["epochs"] if e.get("sim_step_speedup")]
+        if pts:
+            a3.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=r["variant"])
+    a3.axhline(1.0, color="grey", lw=0.8, ls=":")
+    a3.set_xticks([e["epoch"] for e in results[0]["epochs"]])
+    a3.set_xlabel("epoch")
+    a3.set_ylabel("simulated training-step speedup (x)")
+    a3.set_title(f"{model_name} on {dataset}: mercury-sim --training per epoch")
+    a3.legend()
+    a3.grid(alpha=0.3)
     save_figure(fig, os.path.join(out, f"curves_{model_name}_{dataset}.png"), paths)
 
     mres = [r for r in results if r["variant"] != "baseline"]
@@ -344,7 +366,8 @@ def args_trace_every(r: Dict) -> int:
 def results_table(results: List[Dict]) -> str:
     header = ["model", "dataset", "variant", "test acc (exact inference)", "test acc (reuse inference)",
               "final train loss", "mean hit rate (last epoch)", "sig bits (end)", "layers off",
-              "sim. forward speedup", "sim. training-step speedup", "wall-clock step (ms, median)",
+              "sim. forward speedup", "sim. training-step speedup", "sim. step speedup per epoch",
+              "wall-clock step (ms, median)",
               "wall-clock step vs baseline", "train time (s)"]
     rows = []
     baseline_ms = {(r["model"], r["dataset"]): r["step_ms_median"] for r in results if r["variant"] == "baseline"}
@@ -362,6 +385,8 @@ def results_table(results: List[Dict]) -> str:
                      (len(ad["disabled"]) if ad else "-"),
                      f"{sim['forward_speedup']:.3f}x" if sim.get("forward_speedup") else "-",
                      f"{sim['step_speedup']:.3f}x" if sim.get("step_speedup") else "-",
+                     " / ".join(f"{e['sim_step_speedup']:.2f}x" for e in r["epochs"] if e.get("sim_step_speedup"))
+                     or "-",
                      f"{r['step_ms_median']:.1f}",
                      f"{base / r['step_ms_median']:.2f}x" if base else "-",
                      f"{r['train_s']:.1f}"])

@@ -48,7 +48,7 @@ def test_training_step_is_simulated_by_mercury_sim(tmp_path):
     from mercury import tools
     if tools.find_tool("mercury-sim") is None:
         pytest.skip("mercury-sim is not built")
-    argv = ["--models", "small_cnn", "--datasets", "fashion_mnist", "--epochs", "1", "--train-limit", "256",
+    argv = ["--models", "small_cnn", "--datasets", "fashion_mnist", "--epochs", "2", "--train-limit", "256",
             "--test-limit", "64", "--batch-size", "32", "--out", str(tmp_path), "--quiet", "--no-plots"]
     assert train_study.main(argv) == 0
     with open(tmp_path / "results.json") as f:
@@ -61,6 +61,12 @@ def test_training_step_is_simulated_by_mercury_sim(tmp_path):
     assert sim["step_speedup"] == pytest.approx(sim["step_baseline"] / sim["step_mercury"])
     assert p["weight_grad_mercury"] < p["weight_grad_baseline"]  # hits shrink the reduction over positions
     assert all(r["step_ms_median"] > 0 for r in res)
+    # every epoch is simulated from its own hit log; the headline figure is the last epoch's
+    epochs = res[1]["epochs"]
+    assert [e["sim_step_speedup"] > 0 for e in epochs] == [True, True]
+    assert epochs[-1]["sim_step_speedup"] == pytest.approx(sim["step_speedup"])
+    run = tmp_path / "small_cnn_fashion_mnist_mercury"
+    assert (run / "hitlog_epoch1").is_dir() and (run / "sim_epoch2" / "MERCURY_REPORT.csv").is_file()
 
 
 def test_variants_are_chosen_and_checked():
