@@ -52,6 +52,7 @@ from mercury.study.simulate import export_hitlog, simulate
 
 
 VARIANTS = ("baseline", "mercury", "adaptive")
+VARIANT_COLORS = {"baseline": "tab:blue", "mercury": "tab:orange", "adaptive": "tab:green"}  # the same in every panel
 
 
 def parse_args(argv=None):
@@ -266,9 +267,9 @@ def plot_pair(model_name: str, dataset: str, results: List[Dict], out: str) -> L
         ls = r["losses"]
         k = max(1, len(ls) // 50)
         smooth = [sum(ls[max(0, i - k + 1):i + 1]) / len(ls[max(0, i - k + 1):i + 1]) for i in range(len(ls))]
-        a1.plot(range(1, len(ls) + 1), smooth, label=r["variant"])
+        a1.plot(range(1, len(ls) + 1), smooth, label=r["variant"], color=VARIANT_COLORS[r["variant"]])
         a2.plot([e["epoch"] for e in r["epochs"]], [100 * e["test_acc"] for e in r["epochs"]], marker="o",
-                label=r["variant"])
+                label=r["variant"], color=VARIANT_COLORS[r["variant"]])
     a1.set_xlabel("training step")
     a1.set_ylabel(f"training loss (moving average, {k} steps)")
     a1.set_title(f"{model_name} on {dataset}: training loss")
@@ -283,7 +284,8 @@ def plot_pair(model_name: str, dataset: str, results: List[Dict], out: str) -> L
     for r in results:
         pts = [(e["epoch"], e["sim_step_speedup"]) for e in r["epochs"] if e.get("sim_step_speedup")]
         if pts:
-            a3.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=r["variant"])
+            a3.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=r["variant"],
+                    color=VARIANT_COLORS[r["variant"]])
     a3.axhline(1.0, color="grey", lw=0.8, ls=":")
     a3.set_xticks([e["epoch"] for e in results[0]["epochs"]])
     a3.set_xlabel("epoch")
