@@ -259,6 +259,17 @@ def simulate_step(layers, hit_dir: str, disabled, args, out: str) -> Dict:
                         "step_speedup": r["step_speedup"]} for r in report.layers]}
 
 
+def label_axes(ax, xlabel: str, ylabel: str, title: str, xticks: Optional[List[int]] = None) -> None:
+    if xticks is not None:
+        ax.set_xticks(xticks)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend()
+    ax.grid(alpha=0.3)
+
+
 def plot_pair(model_name: str, dataset: str, results: List[Dict], out: str) -> List[str]:
     plt = pyplot()
     paths = []
@@ -270,29 +281,19 @@ def plot_pair(model_name: str, dataset: str, results: List[Dict], out: str) -> L
         a1.plot(range(1, len(ls) + 1), smooth, label=r["variant"], color=VARIANT_COLORS[r["variant"]])
         a2.plot([e["epoch"] for e in r["epochs"]], [100 * e["test_acc"] for e in r["epochs"]], marker="o",
                 label=r["variant"], color=VARIANT_COLORS[r["variant"]])
-    a1.set_xlabel("training step")
-    a1.set_ylabel(f"training loss (moving average, {k} steps)")
-    a1.set_title(f"{model_name} on {dataset}: training loss")
-    a1.legend()
-    a1.grid(alpha=0.3)
-    a2.set_xticks([e["epoch"] for e in results[0]["epochs"]])
-    a2.set_xlabel("epoch")
-    a2.set_ylabel("test accuracy (%), exact conv at inference")
-    a2.set_title(f"{model_name} on {dataset}: test accuracy")
-    a2.legend()
-    a2.grid(alpha=0.3)
+    epochs = [e["epoch"] for e in results[0]["epochs"]]
+    label_axes(a1, "training step", f"training loss (moving average, {k} steps)",
+               f"{model_name} on {dataset}: training loss")
+    label_axes(a2, "epoch", "test accuracy (%), exact conv at inference", f"{model_name} on {dataset}: test accuracy",
+               epochs)
     for r in results:
         pts = [(e["epoch"], e["sim_step_speedup"]) for e in r["epochs"] if e.get("sim_step_speedup")]
         if pts:
             a3.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=r["variant"],
                     color=VARIANT_COLORS[r["variant"]])
     a3.axhline(1.0, color="grey", lw=0.8, ls=":")
-    a3.set_xticks([e["epoch"] for e in results[0]["epochs"]])
-    a3.set_xlabel("epoch")
-    a3.set_ylabel("simulated training-step speedup (x)")
-    a3.set_title(f"{model_name} on {dataset}: mercury-sim --training per epoch")
-    a3.legend()
-    a3.grid(alpha=0.3)
+    label_axes(a3, "epoch", "simulated training-step speedup (x)",
+               f"{model_name} on {dataset}: mercury-sim --training per epoch", epochs)
     save_figure(fig, os.path.join(out, f"curves_{model_name}_{dataset}.png"), paths)
 
     mres = [r for r in results if r["variant"] != "baseline"]
