@@ -4,6 +4,7 @@
 #include "ops/cpu/mcache.h"
 #include "ops/cpu/patches.h"
 #include "ops/cpu/signature.h"
+#include "ops/cpu/weight_subspace.h"
 #include "ops/cpu/window_signatures.h"
 #include "csrc/hitlog/hitlog.h"
 
@@ -93,10 +94,13 @@ at::Tensor as_long_tensor(const std::vector<int64_t>& values) {
 // ways give the same output and gradients (up to float summation order); only the CPU time differs.
 constexpr double kDenseMissFraction = 0.5;
 
-bool compute_densely(const at::Tensor& sources) {
-  const int64_t misses =
-      (sources == at::arange(sources.size(1), sources.options()).unsqueeze(0)).sum().item<int64_t>();
-  return static_cast<double>(misses) > kDenseMissFraction * static_cast<double>(sources.numel());
+bool compute_densely(int64_t misses, int64_t vectors) {
+  return static_cast<double>(misses) > kDenseMissFraction * static_cast<double>(vectors);
+}
+
+// Backward has only the reuse map: a miss is its own source.
+int64_t count_misses(const at::Tensor& sources) {
+  return (sources == at::arange(sources.size(1), sources.options()).unsqueeze(0)).sum().item<int64_t>();
 }
 
 // Calls f(oc, n, l, sn, sl) for every output channel oc and every position (n, l) of oc's group that reuses the
@@ -254,7 +258,7 @@ std::tuple<at::Tensor, at::Tensor> conv2d_forward_cpu(
   if (o.record_hitmap) hitmap.assign(static_cast<size_t>(u.units * positions), 0);
   if (positions > 0) {
     const bool svd = o.signature == SignatureScheme::Svd;
-    const at::Tensor projection = svd ? weight_projections(weight, g.groups, o.vector, o.sig_bits)
+    const at::Tensor projection = svd ? tracked_weight_directions(weight, g.groups, o.vector, o.sig_bits)
                                       : projection_matrix(o.seed, o.layer_id, u.width, o.sig_bits, input.scalar_type());
     const std::vector<double> offsets = o.signature != SignatureScheme::Sign
                                             ? bucket_offsets(o.seed, o.layer_id, u.width, o.sig_bits)
@@ -332,9 +336,11 @@ std::tuple<at::Tensor, at::Tensor> conv2d_forward_cpu(
   }
   const bool has_bias = bias.has_value() && bias->defined();
   if (o.vector == VectorKind::Patch) {
-    at::Tensor out = depthwise_reuse        ? reuse_depthwise(input.contiguous(), weight.contiguous(), g, sources)
-                     : compute_densely(sources) ? reuse_patches_dense(input, weight, g, sources)
-                                                : reuse_patches(input, weight.contiguous(), g, assignment);
+    const int64_t vectors = u.units * positions;
+    at::Tensor out;
+    if (depthwise_reuse) out = reuse_depthwise(input.contiguous(), weight.contiguous(), g, sources);
+    else if (compute_densely(vectors - hits, vectors)) out = reuse_patches_dense(input, weight, g, sources);
+    else out = reuse_patches(input, weight.contiguous(), g, assignment);
     if (has_bias) out.add_(bias->view({1, -1, 1, 1}));
     return {out.contiguous(input.suggest_memory_format()), sources};
   }
@@ -436,8 +442,9 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_cpu(
   at::Tensor grad_bias = bias_defined ? grad_output.sum({0, 2, 3}) : at::Tensor();
   if (positions == 0) return {at::zeros_like(input), at::zeros_like(weight), grad_bias};
   if (parse_vector(vector) == VectorKind::Patch) {
-    auto grads = compute_densely(sources) ? reuse_patches_backward_dense(grad_output, input, weight, sources, g)
-                                          : reuse_patches_backward(grad_output, input, weight, sources, g);
+    auto grads = compute_densely(count_misses(sources), sources.numel())
+                     ? reuse_patches_backward_dense(grad_output, input, weight, sources, g)
+                     : reuse_patches_backward(grad_output, input, weight, sources, g);
     return {std::get<0>(grads), std::get<1>(grads), grad_bias};
   }
   // Channel vectors: the gather of reused windows, transposed, through im2col/col2im.

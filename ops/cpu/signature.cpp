@@ -1,7 +1,5 @@
 #include "ops/cpu/signature.h"
 
-#include "ops/cpu/weight_subspace.h"
-
 #include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
 
@@ -68,16 +66,6 @@ at::Tensor projection_matrix(int64_t seed, int64_t layer_id, int64_t k, int64_t 
   at::Tensor r = draw_projection(seed, layer_id, k, bits).to(dtype);
   cache.emplace(key, r);
   return r;
-}
-
-at::Tensor weight_projections(const at::Tensor& weight, int64_t groups, VectorKind vector, int64_t bits) {
-  const at::Tensor w = weight.detach().to(at::kDouble).contiguous();
-  const int64_t out = w.size(0) / groups, in = w.size(1), window = w.size(2) * w.size(3);
-  // Per unit, its weight rows [Cout/G, k] with k in the (c, kh, kw) order of its vectors.
-  const at::Tensor rows = vector == VectorKind::Patch
-                              ? w.view({groups, out, in * window})
-                              : w.view({groups, out, in, window}).permute({0, 2, 1, 3}).reshape({groups * in, out, window});
-  return tracked_weight_directions(weight, rows, bits).to(weight.scalar_type());
 }
 
 std::vector<double> bucket_offsets(int64_t seed, int64_t layer_id, int64_t k, int64_t bits) {

@@ -18,12 +18,6 @@ namespace mercury {
 // (seed, layer_id, k, bits): reproducible, and torch's global RNG is never touched.
 at::Tensor projection_matrix(int64_t seed, int64_t layer_id, int64_t k, int64_t bits, at::ScalarType dtype);
 
-// Svd scheme: [units, k, bits] per unit (group of a patch vector, or input channel of a channel vector), the top
-// right-singular vectors of the unit's weight rows ([Cout/G, k]) times their singular values, so that a vector's
-// projections are its output row's coordinates on the top left-singular vectors; zero columns when bits exceeds
-// the rank. Tracked across calls (ops/cpu/weight_subspace.h): exact on a new weight, refined after an update.
-at::Tensor weight_projections(const at::Tensor& weight, int64_t groups, VectorKind vector, int64_t bits);
-
 // `bits` offsets uniform in [0, 1) for the e2lsh bucket boundaries, from a private stream like the projection's.
 std::vector<double> bucket_offsets(int64_t seed, int64_t layer_id, int64_t k, int64_t bits);
 

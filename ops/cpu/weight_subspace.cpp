@@ -16,23 +16,32 @@ struct Tracked {
   c10::weak_intrusive_ptr<c10::TensorImpl> impl;  // keeps the address from being reused by another tensor
   const void* data = nullptr;
   uint32_t version = 0;
-  std::vector<int64_t> rows_shape;
-  at::Tensor basis;       // [units, k, q] orthonormal columns, by decreasing singular value
-  at::Tensor directions;  // the returned [units, k, bits]
+  std::vector<int64_t> sizes;
+  at::Tensor basis;       // [units, k, q] orthonormal columns, by decreasing singular value (double)
+  at::Tensor directions;  // the returned [units, k, bits], in the weight's dtype
 };
 
-using Key = std::tuple<const c10::TensorImpl*, int64_t>;  // (weight, bits)
+using Key = std::tuple<const c10::TensorImpl*, int64_t, VectorKind, int64_t>;  // (weight, groups, vector, bits)
 
 std::mutex mutex;
 std::map<Key, Tracked> tracked;
 constexpr size_t kMaxTracked = 1024;
 
-at::Tensor scaled_directions(const at::Tensor& basis, const at::Tensor& singular, int64_t units, int64_t k,
-                             int64_t bits) {
+// Per unit its weight rows [Cout/G, k], in double, with k in the (c, kh, kw) order of its vectors.
+at::Tensor weight_rows(const at::Tensor& weight, int64_t groups, VectorKind vector) {
+  const at::Tensor w = weight.detach().to(at::kDouble).contiguous();
+  const int64_t out = w.size(0) / groups, in = w.size(1), window = w.size(2) * w.size(3);
+  return vector == VectorKind::Patch
+             ? w.view({groups, out, in * window})
+             : w.view({groups, out, in, window}).permute({0, 2, 1, 3}).reshape({groups * in, out, window});
+}
+
+at::Tensor scaled_directions(const at::Tensor& basis, const at::Tensor& singular, int64_t bits,
+                             at::ScalarType dtype) {
   const int64_t keep = std::min<int64_t>(bits, basis.size(2));
-  at::Tensor d = at::zeros({units, k, bits}, basis.options());
+  at::Tensor d = at::zeros({basis.size(0), basis.size(1), bits}, basis.options());
   d.narrow(2, 0, keep).copy_(basis.narrow(2, 0, keep) * singular.narrow(1, 0, keep).unsqueeze(1));
-  return d;
+  return d.to(dtype);
 }
 
 // Exact: the top q right-singular vectors of every unit's rows.
@@ -53,37 +62,38 @@ std::tuple<at::Tensor, at::Tensor> refine(const at::Tensor& rows, const at::Tens
 
 }  // namespace
 
-at::Tensor tracked_weight_directions(const at::Tensor& weight, const at::Tensor& rows, int64_t bits) {
-  const int64_t units = rows.size(0), k = rows.size(2);
-  const int64_t rank = std::min(rows.size(1), k);
-  const int64_t q = std::min(rank, 2 * bits);
+at::Tensor tracked_weight_directions(const at::Tensor& weight, int64_t groups, VectorKind vector, int64_t bits) {
+  const int64_t out = weight.size(0) / groups, in = weight.size(1), window = weight.size(2) * weight.size(3);
+  const int64_t k = vector == VectorKind::Patch ? in * window : window;
+  const int64_t q = std::min({out, k, 2 * bits});
   c10::TensorImpl* impl = weight.unsafeGetTensorImpl();
   if (impl->is_inference()) {  // no version counter to tell a change by: exact every call
     at::Tensor basis, singular;
-    std::tie(basis, singular) = exact(rows, q);
-    return scaled_directions(basis, singular, units, k, bits);
+    std::tie(basis, singular) = exact(weight_rows(weight, groups, vector), q);
+    return scaled_directions(basis, singular, bits, weight.scalar_type());
   }
   const uint32_t version = impl->version_counter().current_version();
-  const Key key{impl, bits};
+  const Key key{impl, groups, vector, bits};
   at::Tensor warm;
   {
     std::lock_guard<std::mutex> lock(mutex);
     auto it = tracked.find(key);
     if (it != tracked.end()) {
       const Tracked& t = it->second;
-      const bool same_tensor = !t.impl.expired() && t.data == weight.data_ptr() && t.rows_shape == rows.sizes().vec();
+      const bool same_tensor = !t.impl.expired() && t.data == weight.data_ptr() && t.sizes == weight.sizes().vec();
       if (same_tensor && t.version == version) return t.directions;
-      if (same_tensor && t.basis.size(2) == q) warm = t.basis;
+      if (same_tensor) warm = t.basis;
     }
   }
+  const at::Tensor rows = weight_rows(weight, groups, vector);
   at::Tensor basis, singular;
   std::tie(basis, singular) = warm.defined() ? refine(rows, warm) : exact(rows, q);
   Tracked t(impl);
   t.data = weight.data_ptr();
   t.version = version;
-  t.rows_shape = rows.sizes().vec();
+  t.sizes = weight.sizes().vec();
   t.basis = basis;
-  t.directions = scaled_directions(basis, singular, units, k, bits);
+  t.directions = scaled_directions(basis, singular, bits, weight.scalar_type());
   const at::Tensor directions = t.directions;
   std::lock_guard<std::mutex> lock(mutex);
   if (tracked.size() >= kMaxTracked) {

@@ -19,8 +19,10 @@
 
 namespace mercury {
 
-// [units, k, bits]: per unit its top `bits` right-singular vectors times their singular values (zero columns beyond
-// the rank). `rows` is the units' weight rows [units, Cout/G, k] in double, derived from `weight`.
-at::Tensor tracked_weight_directions(const at::Tensor& weight, const at::Tensor& rows, int64_t bits);
+// The svd scheme's projection, [units, k, bits] in the weight's dtype: per unit (group of a patch vector, or input
+// channel of a channel vector) the top `bits` right-singular vectors of the unit's weight rows [Cout/G, k] times
+// their singular values, so that a vector's projections are its output row's coordinates on the top left-singular
+// vectors; zero columns when bits exceeds the rank.
+at::Tensor tracked_weight_directions(const at::Tensor& weight, int64_t groups, VectorKind vector, int64_t bits);
 
 }  // namespace mercury
