@@ -27,7 +27,7 @@ Wall-clock: the median time of a training step (forward, backward, optimizer) on
 
 Outputs in OUT (default out/train/): results.md (the table), results.json, curves_<model>_<dataset>.png (loss
 per step, test accuracy per epoch), hitrates_<model>_<dataset>.png (per-layer hit rate per epoch), per run
-hitlog_epoch<k>/ and sim_epoch<k>/ (with the topology.csv it simulated).
+topology.csv, hitlog_epoch<k>/ and sim_epoch<k>/.
 """
 import argparse
 import math
@@ -141,6 +141,7 @@ def train_variant(model_name: str, dataset: str, variant: str, train, test, args
             raise ValueError(f"{model_name}: convs called more than once per forward ({twice[:3]}): use mercury.rewrite")
         mercury.convert(model, example=xtr[:1], **args.settings)
         mlayers = mercury_layers(model)
+        topo = topology.write_topology(layers, os.path.join(out, "topology.csv"))  # for every epoch's simulation
         if variant == "adaptive":
             policy = AdaptivePolicy(init_bits=args.adaptive_init_bits, max_bits=args.adaptive_max_bits,
                                     step_bits=args.adaptive_step_bits, window=args.adaptive_window,
@@ -208,12 +209,10 @@ def train_variant(model_name: str, dataset: str, variant: str, train, test, args
             if policy is not None:
                 rec["sig_bits"] = policy.sig_bits
                 rec["disabled"] = sorted(policy.disabled)
-            sim = simulate_step(layers, epoch_hitlog_dir(out, epoch + 1), set(rec.get("disabled", [])), args,
+            sim = simulate_step(epoch_hitlog_dir(out, epoch + 1), topo, set(rec.get("disabled", [])), args,
                                 os.path.join(out, f"sim_epoch{epoch + 1}"))
             rec["sim_step_speedup"] = sim.get("step_speedup")
             rec["sim_forward_speedup"] = sim.get("forward_speedup")
-            if epoch == args.epochs - 1:
-                last_sim = sim
         else:
             rec["test_acc"] = evaluate(model, xte, yte)
         epochs.append(rec)
@@ -229,7 +228,7 @@ def train_variant(model_name: str, dataset: str, variant: str, train, test, args
     if policy is not None:
         result["adaptive"] = policy.state()
     if mlayers:
-        result["sim"] = last_sim
+        result["sim"] = sim  # the last epoch's
     return result
 
 
@@ -237,14 +236,11 @@ def epoch_hitlog_dir(out: str, epoch: int) -> str:
     return os.path.join(out, f"hitlog_epoch{epoch}")
 
 
-def simulate_step(layers, hit_dir: str, disabled, args, out: str) -> Dict:
-    """Simulated cycles of one training step from one epoch's hit log (mercury-sim --training), in `out`."""
-    from models import topology
+def simulate_step(hit_dir: str, topo: str, disabled, args, out: str) -> Dict:
+    """Simulated cycles of one training step from one epoch's hit log (mercury-sim --training), in `out`.
+    The topology only names the layers a disabled policy left without a log (reported at baseline)."""
     if args.no_sim:
         return {"error": "skipped (--no-sim)"}
-    # The topology only names the layers a disabled policy left without a log (reported at baseline).
-    os.makedirs(out, exist_ok=True)
-    topo = topology.write_topology(layers, os.path.join(out, "topology.csv"))
     try:
         report = simulate(hit_dir, out, args.config, args.sim, topology=topo,
                           extra=["--training"])
