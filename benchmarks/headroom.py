@@ -1,7 +1,7 @@
 """Oracle reuse headroom of a zoo model on real photos (mercury.headroom): `python3 benchmarks/headroom.py --help`.
 
-  PYTHONPATH=. /usr/bin/python3 benchmarks/headroom.py --model resnet18 --batch-size 4 --batches 1
-  PYTHONPATH=. /usr/bin/python3 benchmarks/headroom.py --model mobilenet_v2_nsfwjs --out out/headroom/mnv2.json
+  PYTHONPATH=. .venv/bin/python benchmarks/headroom.py --model resnet18 --batch-size 4 --batches 1
+  PYTHONPATH=. .venv/bin/python benchmarks/headroom.py --model mobilenet_v2_nsfwjs --out out/headroom/mnv2.json
 
 ImageNet-style models get models.data.image_batches (ImageNet-normalized center crops); the pretrained nsfwjs
 models get the same photos through models.tfjs_import.nsfwjs_preprocess (RGB in [0, 1], squashed to size).

@@ -16,4 +16,4 @@ export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 if [ $# -eq 0 ]; then
   set -- --models inception_v3_nsfwjs --calibrate-batches 2 --curve --headroom
 fi
-exec /usr/bin/python3 -m mercury.study "$@"
+exec .venv/bin/python -m mercury.study "$@"

@@ -14,9 +14,19 @@ target_compile_options(mercury_ops PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wext
 
 # Copy the library next to mercury/__init__.py so the package works from the source tree
 # (not from sanitizer builds, whose libraries Python cannot load without preloading the runtimes).
+# torch_version.txt travels with it: `import mercury` compares it with the torch it imports (a stale build is
+# refused with the rebuild command instead of failing on undefined symbols).
+execute_process(COMMAND ${Python3_EXECUTABLE} -c "import torch; print(torch.__version__, end='')"
+                OUTPUT_VARIABLE MERCURY_TORCH_VERSION ERROR_QUIET)
+if(NOT MERCURY_TORCH_VERSION)
+  set(MERCURY_TORCH_VERSION ${Torch_VERSION})
+endif()
+file(WRITE ${PROJECT_BINARY_DIR}/torch_version.txt "${MERCURY_TORCH_VERSION}\n")
 if(NOT MERCURY_SANITIZE)
   add_custom_command(TARGET mercury_ops POST_BUILD
     COMMAND ${CMAKE_COMMAND} -DDEST=${PROJECT_SOURCE_DIR}/mercury -DFILE=$<TARGET_FILE:mercury_ops>
+            -P ${PROJECT_SOURCE_DIR}/cmake/copy_into_package.cmake
+    COMMAND ${CMAKE_COMMAND} -DDEST=${PROJECT_SOURCE_DIR}/mercury -DFILE=${PROJECT_BINARY_DIR}/torch_version.txt
             -P ${PROJECT_SOURCE_DIR}/cmake/copy_into_package.cmake)
 endif()
 

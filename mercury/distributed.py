@@ -30,7 +30,7 @@ a free localhost port (a socket bound to port 0), spawns ``world_size`` processe
 
 ``worker`` must be a module-level function (spawn pickles it by name) and should ``import mercury`` itself (the op
 library is loaded per process; the launcher puts this checkout on the children's PYTHONPATH). Example:
-``PYTHONPATH=$PWD /usr/bin/python3 benchmarks/train_ddp.py --steps 5``.
+``PYTHONPATH=$PWD .venv/bin/python benchmarks/train_ddp.py --steps 5``.
 """
 import csv
 import datetime

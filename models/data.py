@@ -57,7 +57,16 @@ FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", 
 
 # ----------------------------------------------------------------------------------------------- photos
 
+# Debian's python3-skimage installs its photos here; the venv does not import Debian's skimage, so read the folder.
+SKIMAGE_SYSTEM_DIR = "/usr/lib/python3/dist-packages/skimage/data"
+
+
 def skimage_dir() -> Optional[str]:
+    """Folder holding the skimage photos, or None: $MERCURY_SKIMAGE_DATA, Debian's python3-skimage, or an
+    importable skimage."""
+    for d in (os.environ.get("MERCURY_SKIMAGE_DATA"), SKIMAGE_SYSTEM_DIR):
+        if d and os.path.isfile(os.path.join(d, "astronaut.png")):
+            return d
     try:
         import skimage
         return skimage.data_dir

@@ -10,4 +10,4 @@ bash tests/build.sh
 if [ -x sim/fuzz/run_fuzz.sh ]; then
   bash sim/fuzz/run_fuzz.sh "${FUZZ_SECONDS:-30}"
 fi
-PYTHONPATH="$PWD" /usr/bin/python3 -m pytest -q tests/python
+PYTHONPATH="$PWD" .venv/bin/python -m pytest -q tests/python

@@ -25,7 +25,7 @@ if [ $# -ge 1 ]; then
   topo="$SCALESIM/topologies/conv_nets/alexnet.csv"
   s0=$(now); "$SIM" -c "$ROOT/configs/eyeriss_ws.cfg" -t "$topo" -o "$TMP/ours" > /dev/null; ours=$(elapsed "$s0")
   s1=$(now)
-  (cd "$SCALESIM" && PYTHONPATH="$SCALESIM" /usr/bin/python3 -m scalesim.scale -c "$ROOT/configs/eyeriss_ws.cfg" \
+  (cd "$SCALESIM" && PYTHONPATH="$SCALESIM" "$ROOT/.venv/bin/python" -m scalesim.scale -c "$ROOT/configs/eyeriss_ws.cfg" \
      -t "$topo" -p "$TMP/scalesim" > /dev/null 2>&1)
   theirs=$(elapsed "$s1")
   echo "SCALE-Sim alexnet.csv ws: mercury-sim ${ours} s, SCALE-Sim v2 ${theirs} s, ratio $(ratio "$theirs" "$ours")x"

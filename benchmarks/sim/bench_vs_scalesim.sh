@@ -4,7 +4,7 @@
 #   bash benchmarks/sim/bench_vs_scalesim.sh SCALE_SIM_V2_DIR [LAYERS]     (KEEP=DIR keeps every report)
 # LAYERS (default: all) keeps the first LAYERS rows of each topology for the SCALE-Sim comparison: SCALE-Sim walks
 # address traces in Python and needs tens of minutes per full network. Needs a built build/sim/mercury-sim
-# (or $MERCURY_SIM) and /usr/bin/python3 with numpy, pandas, tqdm.
+# (or $MERCURY_SIM) and .venv/bin/python with numpy, pandas, tqdm.
 set -euo pipefail
 SCALESIM="${1:?usage: bench_vs_scalesim.sh SCALE_SIM_V2_DIR [LAYERS]}"
 LAYERS="${2:-0}"
@@ -30,11 +30,11 @@ for m in resnet101 googlenet; do
   if [ "$LAYERS" -gt 0 ]; then head -n $((LAYERS + 1)) "$TMP/$m.csv" > "$TMP/${m}_head.csv"; topo="$TMP/${m}_head.csv"; fi
   rows=$(($(wc -l < "$topo") - 1))
   s0=$(now); "$SIM" -c "$ROOT/configs/eyeriss_ws.cfg" -t "$topo" -o "$TMP/ours_$m" > /dev/null; s1=$(now)
-  (cd "$SCALESIM" && PYTHONPATH="$SCALESIM" /usr/bin/python3 -m scalesim.scale -c "$ROOT/configs/eyeriss_ws.cfg" \
+  (cd "$SCALESIM" && PYTHONPATH="$SCALESIM" "$ROOT/.venv/bin/python" -m scalesim.scale -c "$ROOT/configs/eyeriss_ws.cfg" \
      -t "$topo" -p "$TMP/scalesim_$m" > "$TMP/scalesim_$m.log" 2>&1)
   s2=$(now)
   ours=$(awk -v a="$s0" -v b="$s1" 'BEGIN { printf "%.2f", b - a }'); theirs=$(awk -v a="$s1" -v b="$s2" 'BEGIN { printf "%.2f", b - a }')
   echo "$m ($rows layers, eyeriss_ws): mercury-sim ${ours} s, SCALE-Sim v2 ${theirs} s ($(ratio "$theirs" "$ours")x)"
-  /usr/bin/python3 "$ROOT/benchmarks/sim/compare_reports.py" "$TMP/ours_$m" "$TMP/scalesim_$m"/* \
+  "$ROOT/.venv/bin/python" "$ROOT/benchmarks/sim/compare_reports.py" "$TMP/ours_$m" "$TMP/scalesim_$m"/* \
     | tail -15
 done

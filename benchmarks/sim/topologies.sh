@@ -5,7 +5,7 @@
 study_topologies() {
   local dir="$1" root; root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
   for m in alexnet resnet101 googlenet; do
-    if PYTHONPATH="$root" /usr/bin/python3 -m models.export_topology "$m" -o "$dir/$m.csv" > "$dir/$m.export.log" 2>&1; then
+    if PYTHONPATH="$root" "$root/.venv/bin/python" -m models.export_topology "$m" -o "$dir/$m.csv" > "$dir/$m.export.log" 2>&1; then
       echo "topology $m: exported from models/ ($(($(wc -l < "$dir/$m.csv") - 1)) layers)"
     else
       local committed="$root/benchmarks/sim/topologies/$m.csv"

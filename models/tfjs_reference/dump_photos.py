@@ -1,6 +1,6 @@
 """Write the photos the nsfwjs reference uses as raw RGB uint8 for models/tfjs_reference/reference.js.
 
-    PYTHONPATH=. /usr/bin/python3 models/tfjs_reference/dump_photos.py /tmp/nsfwjs_ref
+    PYTHONPATH=. .venv/bin/python models/tfjs_reference/dump_photos.py /tmp/nsfwjs_ref
 
 writes <dir>/photos.json ([{name, height, width, offset}]) and <dir>/photos.bin (the HxWx3 uint8 pixels, one
 photo after the other). The photos are models.tfjs_import.REFERENCE_PHOTOS from python3-skimage's data folder,
