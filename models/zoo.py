@@ -1,4 +1,5 @@
-"""Model zoo: torchvision ImageNet models (random init, no downloads) and small CNNs for 28x28 grayscale data.
+"""Model zoo: ImageNet models (models/imagenet.py, torchvision's architectures and state_dict keys; random init,
+no downloads) and small CNNs for 28x28 grayscale data.
 
     build(name, num_classes=None, weights_path=None, seed=0) -> nn.Module in eval mode
     script(name, ...)                                        -> torch.jit.ScriptModule (eval mode)
@@ -8,31 +9,27 @@ Initialization is deterministic: parameters are drawn under torch.manual_seed(se
 global RNG state of the caller is left untouched. Pretrained ImageNet weights cannot be downloaded here; pass a
 state_dict file (torch.save(model.state_dict(), path)) as weights_path to load one.
 
-GoogLeNet is built with aux_logits=False, transform_input=False, init_weights=True. torchvision's scripted GoogLeNet
-returns a GoogLeNetOutputs named tuple (even without aux heads); the zoo uses `GoogLeNetLogits`, a subclass whose
-forward returns the logits tensor only, so scripted and eager models both return a Tensor. It keeps torchvision's
-module names and state_dict keys (aux1./aux2. keys of a checkpoint trained with aux heads are dropped on load).
+The ImageNet models are defined in models/imagenet.py (no torchvision dependency) with torchvision's module names,
+state_dict keys and weight initialisation, so torchvision checkpoints load strictly. GoogLeNet is the equivalent of
+torchvision's with aux_logits=False, transform_input=False, init_weights=True, and its forward returns the logits
+Tensor, eager and scripted (`GoogLeNetLogits` is kept as an alias); aux1./aux2. keys of a checkpoint trained with
+aux heads are dropped on load.
 """
 from collections import OrderedDict
 from typing import Callable, Dict, Optional, Tuple
 
 import torch
 import torch.nn as nn
-import torchvision
-from torchvision.models.resnet import BasicBlock
+from models import imagenet
+from models.imagenet import BasicBlock
 
 IMAGENET_MODELS = ("alexnet", "resnet101", "googlenet", "vgg16", "vgg19", "resnet18", "resnet50", "mobilenet_v2")
 SMALL_MODELS = ("small_cnn", "small_resnet", "vgg_28", "resnet18_28")
 MODELS = IMAGENET_MODELS + SMALL_MODELS
 
 
-class GoogLeNetLogits(torchvision.models.GoogLeNet):
-    """torchvision GoogLeNet (no aux heads) whose forward returns the logits Tensor, eager and scripted."""
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
-        x = self._transform_input(x)
-        x, _, _ = self._forward(x)
-        return x
+# GoogLeNet without aux heads whose forward returns the logits Tensor (eager and scripted); name kept for callers.
+GoogLeNetLogits = imagenet.GoogLeNet
 
 
 class SmallCNN(nn.Module):
@@ -64,7 +61,7 @@ class SmallCNN(nn.Module):
 
 
 class SmallResNet(nn.Module):
-    """A small ResNet for 28x28 inputs: 3x3 stem (16 ch) + 3 stages of torchvision BasicBlocks (16, 32, 64 ch;
+    """A small ResNet for 28x28 inputs: 3x3 stem (16 ch) + 3 stages of BasicBlocks (models.imagenet) (16, 32, 64 ch;
     strides 1, 2, 2; `blocks` blocks per stage), global average pool, fc. With blocks=1: 9 convs
     (stem, 2 per block, plus the 1x1 downsample convs of stages 2 and 3). four_stages=True adds a fourth stage
     (8 x width, stride 2): with width 64 and blocks 2 that is ResNet-18's widths (resnet18_28, 20 convs)."""
@@ -129,22 +126,20 @@ def _nsfwjs(name: str, num_classes: int, **kw) -> nn.Module:
     return tfjs_import.build_nsfwjs(name, num_classes=num_classes, **kw)
 
 
-def _tv(fn: Callable, **fixed) -> Callable[[int], nn.Module]:
-    return lambda num_classes, **kw: fn(weights=None, num_classes=num_classes, **fixed, **kw)
+def _in(fn: Callable, **fixed) -> Callable[[int], nn.Module]:
+    return lambda num_classes, **kw: fn(num_classes=num_classes, **fixed, **kw)
 
 
 _BUILDERS: Dict[str, Tuple[Callable[..., nn.Module], int, Tuple[int, int, int]]] = {
     # name: (constructor(num_classes, **kwargs), default num_classes, input shape C,H,W)
-    "alexnet": (_tv(torchvision.models.alexnet), 1000, (3, 224, 224)),
-    "resnet18": (_tv(torchvision.models.resnet18), 1000, (3, 224, 224)),
-    "resnet50": (_tv(torchvision.models.resnet50), 1000, (3, 224, 224)),
-    "resnet101": (_tv(torchvision.models.resnet101), 1000, (3, 224, 224)),
-    "vgg16": (_tv(torchvision.models.vgg16), 1000, (3, 224, 224)),
-    "vgg19": (_tv(torchvision.models.vgg19), 1000, (3, 224, 224)),
-    "mobilenet_v2": (_tv(torchvision.models.mobilenet_v2), 1000, (3, 224, 224)),
-    "googlenet": (lambda num_classes, **kw: GoogLeNetLogits(num_classes=num_classes, aux_logits=False,
-                                                             transform_input=False, init_weights=True, **kw),
-                  1000, (3, 224, 224)),
+    "alexnet": (_in(imagenet.alexnet), 1000, (3, 224, 224)),
+    "resnet18": (_in(imagenet.resnet18), 1000, (3, 224, 224)),
+    "resnet50": (_in(imagenet.resnet50), 1000, (3, 224, 224)),
+    "resnet101": (_in(imagenet.resnet101), 1000, (3, 224, 224)),
+    "vgg16": (_in(imagenet.vgg16), 1000, (3, 224, 224)),
+    "vgg19": (_in(imagenet.vgg19), 1000, (3, 224, 224)),
+    "mobilenet_v2": (_in(imagenet.mobilenet_v2), 1000, (3, 224, 224)),
+    "googlenet": (_in(imagenet.googlenet), 1000, (3, 224, 224)),
     "small_cnn": (lambda num_classes, **kw: SmallCNN(num_classes=num_classes, **kw), 10, (1, 28, 28)),
     "small_resnet": (lambda num_classes, **kw: SmallResNet(num_classes=num_classes, **kw), 10, (1, 28, 28)),
     "vgg_28": (lambda num_classes, **kw: VGG28(num_classes=num_classes, **kw), 10, (1, 28, 28)),
@@ -198,7 +193,7 @@ def load_weights(model: nn.Module, weights_path: str) -> nn.Module:
         raise ValueError(f"weights file {weights_path} does not hold a state_dict (a dict of name -> Tensor); "
                          f"got {type(obj).__name__}")
     state = OrderedDict((k[len("module."):] if k.startswith("module.") else k, v) for k, v in obj.items())
-    if isinstance(model, torchvision.models.GoogLeNet) and getattr(model, "aux1", None) is None:
+    if isinstance(model, imagenet.GoogLeNet):
         state = OrderedDict((k, v) for k, v in state.items() if not k.startswith(("aux1.", "aux2.")))
     own = model.state_dict()
     missing = [k for k in own if k not in state]

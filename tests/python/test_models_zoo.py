@@ -4,7 +4,7 @@ import torch
 
 from models import zoo
 
-# nn.Conv2d modules per model (torchvision 0.14 definitions; resnets include the 1x1 downsample convs).
+# nn.Conv2d modules per model (models.imagenet, torchvision's definitions; resnets include the 1x1 downsample convs).
 CONV_COUNTS = {"alexnet": 5, "resnet18": 20, "resnet50": 53, "resnet101": 104, "vgg16": 13, "vgg19": 16,
                "googlenet": 57, "mobilenet_v2": 52, "small_cnn": 3, "small_resnet": 9,
                "vgg_28": 6, "resnet18_28": 20}
