@@ -1,6 +1,7 @@
 // Every schema of the mercury::conv2d operator, in one place. The MERCURY settings part of the schema (names,
 // types, defaults) comes from the settings table (ops/settings.h). Kernels are registered per dispatch key in
-// ops/cpu, ops/meta, ops/autograd. The hit-log ops live in csrc/hitlog.
+// ops/cpu, ops/meta, ops/autograd, ops/autocast; every kernel reads the arguments with read_conv2d_call
+// (ops/conv2d_options.h). The hit-log ops live in csrc/hitlog.
 #include "ops/settings.h"
 
 #include <torch/library.h>
@@ -48,10 +49,10 @@ TORCH_LIBRARY(mercury, m) {
   // the vector whose result was used (itself on a miss). Empty unless mode is "reuse".
   m.def(torch::schema(("mercury::_conv2d_forward(" + conv2d_args() + ") -> (Tensor output, Tensor sources)").c_str(),
                       conservative));
-  m.def(
-      "mercury::_conv2d_backward(Tensor grad_output, Tensor input, Tensor weight, Tensor sources, "
-      "bool bias_defined, int[2] stride, int[2] padding, int[2] dilation, int groups, str mode, str vector) "
-      "-> (Tensor grad_input, Tensor grad_weight, Tensor grad_bias)");
+  // Its gradient: the output's gradient, the forward's reuse map, then the forward's own arguments. grad_bias is
+  // empty when there is no bias.
+  m.def(torch::schema(("mercury::_conv2d_backward(Tensor grad_output, Tensor sources, " + conv2d_args() +
+                       ") -> (Tensor grad_input, Tensor grad_weight, Tensor grad_bias)").c_str()));
   // The settings table as JSON: how Python learns names, defaults and allowed values (mercury.settings).
   m.def("mercury::settings_table() -> str", &settings_table_op);
   m.def("mercury::check_settings(str[] names, str[] values) -> str[]", &check_settings_op);

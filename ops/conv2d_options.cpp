@@ -18,20 +18,46 @@ auto checked(Check&& check) {
   }
 }
 
-std::string checked_text(const std::string& name, const std::string& value) {
-  return checked([&] { return check_setting(name, value); });
+constexpr size_t kFixedArgs = 8;  // input, weight, bias, stride, padding, dilation, groups, layer_id
+
+// The settings part of the argument list (table order), checked against the table and parsed into Options.
+Options read_options(int64_t layer_id, c10::ArrayRef<c10::IValue> settings) {
+  TORCH_CHECK(layer_id >= 0, "mercury::conv2d: layer_id must be >= 0, got ", layer_id);
+  const auto& table = settings_table();
+  Options o{};
+  o.layer_id = layer_id;
+  for (size_t i = 0; i < table.size(); ++i) {
+    const SettingSpec& spec = table[i];
+    const c10::IValue& v = settings[i];
+    const std::string& name = spec.name;
+    if (spec.type == SettingType::Int) checked([&] { check_setting_value(name, v.toInt()); });
+    if (spec.type == SettingType::Float) checked([&] { check_setting_value(name, v.toDouble()); });
+    const std::string text = spec.type == SettingType::Str ? checked([&] { return check_setting(name, v.toStringRef()); })
+                                                           : std::string();
+    if (name == "mode") o.mode = text == "off" ? Mode::Off : text == "observe" ? Mode::Observe : Mode::Reuse;
+    else if (name == "sig_bits") o.sig_bits = v.toInt();
+    else if (name == "cache_entries") o.cache_entries = v.toInt();
+    else if (name == "cache_ways") o.cache_ways = v.toInt();
+    else if (name == "vector") o.vector = text == "patch" ? VectorKind::Patch : VectorKind::Channel;
+    else if (name == "seed") o.seed = v.toInt();
+    else if (name == "signature")
+      o.signature = text == "sign" ? SignatureScheme::Sign : text == "e2lsh" ? SignatureScheme::E2lsh
+                                                                             : SignatureScheme::Svd;
+    else if (name == "bucket_width") o.bucket_width = v.toDouble();
+    else if (name == "record_hitmap") o.record_hitmap = v.toBool();
+    else TORCH_INTERNAL_ASSERT(false, "mercury: setting ", name, " has no field in Options");
+  }
+  checked([&] { check_setting_combination(o.cache_entries, o.cache_ways); });
+  return o;
+}
+
+std::array<int64_t, 2> read_pair(const c10::IValue& value, const char* name) {
+  const std::vector<int64_t> v = value.toIntVector();
+  TORCH_CHECK(v.size() == 2, "mercury::conv2d: ", name, " must have 2 values, got ", v.size());
+  return {v[0], v[1]};
 }
 
 }  // namespace
-
-Mode parse_mode(const std::string& mode) {
-  const std::string m = checked_text("mode", mode);
-  return m == "off" ? Mode::Off : m == "observe" ? Mode::Observe : Mode::Reuse;
-}
-
-VectorKind parse_vector(const std::string& vector) {
-  return checked_text("vector", vector) == "patch" ? VectorKind::Patch : VectorKind::Channel;
-}
 
 const char* mode_name(Mode mode) {
   switch (mode) {
@@ -53,40 +79,45 @@ const char* signature_name(SignatureScheme scheme) {
   return "?";
 }
 
-Options parse_options(int64_t layer_id, const std::string& mode, int64_t sig_bits, int64_t cache_entries,
-                      int64_t cache_ways, const std::string& vector, int64_t seed, const std::string& signature,
-                      double bucket_width, bool record_hitmap) {
-  TORCH_CHECK(layer_id >= 0, "mercury::conv2d: layer_id must be >= 0, got ", layer_id);
-  checked([&] {
-    check_setting_value("sig_bits", sig_bits);
-    check_setting_value("cache_entries", cache_entries);
-    check_setting_value("cache_ways", cache_ways);
-    check_setting_value("bucket_width", bucket_width);
-    check_setting_combination(cache_entries, cache_ways);
-  });
-  const std::string scheme_name = checked_text("signature", signature);
-  const SignatureScheme scheme = scheme_name == "sign"    ? SignatureScheme::Sign
-                                 : scheme_name == "e2lsh" ? SignatureScheme::E2lsh
-                                                          : SignatureScheme::Svd;
-  return Options{layer_id, parse_mode(mode), sig_bits, cache_entries, cache_ways, parse_vector(vector), seed,
-                 scheme, bucket_width, record_hitmap};
+size_t conv2d_arg_count() { return kFixedArgs + settings_table().size(); }
+
+Conv2dCall read_conv2d_call(c10::ArrayRef<c10::IValue> args) {
+  TORCH_INTERNAL_ASSERT(args.size() == conv2d_arg_count(), "mercury::conv2d: ", args.size(), " arguments, expected ",
+                        conv2d_arg_count());
+  Conv2dCall call;
+  call.input = args[0].toTensor();
+  call.weight = args[1].toTensor();
+  call.bias = args[2].toOptional<at::Tensor>();
+  if (call.bias.has_value() && !call.bias->defined()) call.bias = std::nullopt;
+  call.stride = read_pair(args[3], "stride");
+  call.padding = read_pair(args[4], "padding");
+  call.dilation = read_pair(args[5], "dilation");
+  call.groups = args[6].toInt();
+  call.options = read_options(args[7].toInt(), args.slice(kFixedArgs));
+  return call;
 }
 
 namespace {
 
-void check_pair(at::IntArrayRef values, const char* name) {
-  TORCH_CHECK(values.size() == 2, "mercury::conv2d: ", name, " must have 2 values, got ", values.size());
-}
+template <typename Int>
+Int size_of(const at::Tensor& t, int64_t dim);
+template <>
+int64_t size_of<int64_t>(const at::Tensor& t, int64_t dim) { return t.size(dim); }
+template <>
+c10::SymInt size_of<c10::SymInt>(const at::Tensor& t, int64_t dim) { return t.sym_size(dim); }
 
-}  // namespace
+bool holds(bool condition) { return condition; }
+// A check on symbolic sizes becomes a guard of the compiled graph (as ATen's own meta functions do).
+bool holds(const c10::SymBool& condition) { return condition.guard_bool(__FILE__, __LINE__); }
 
-ConvGeometry check_conv2d(const at::Tensor& input, const at::Tensor& weight, const c10::optional<at::Tensor>& bias,
-                          at::IntArrayRef stride, at::IntArrayRef padding, at::IntArrayRef dilation,
-                          int64_t groups) {
+template <typename Int>
+ConvGeometryOf<Int> check(const Conv2dCall& call) {
+  const at::Tensor& input = call.input;
+  const at::Tensor& weight = call.weight;
   TORCH_CHECK(input.dim() == 4, "mercury::conv2d: input must be 4-D [N, C, H, W], got ", input.dim(),
-              "-D with shape ", input.sizes());
+              "-D with shape ", input.sym_sizes());
   TORCH_CHECK(weight.dim() == 4, "mercury::conv2d: weight must be 4-D [C_out, C_in/groups, kH, kW], got ",
-              weight.dim(), "-D with shape ", weight.sizes());
+              weight.dim(), "-D with shape ", weight.sym_sizes());
   TORCH_CHECK(input.scalar_type() == at::kFloat || input.scalar_type() == at::kDouble,
               "mercury::conv2d: input must be float32 or float64, got ", input.scalar_type(),
               input.scalar_type() == at::kBFloat16 || input.scalar_type() == at::kHalf
@@ -96,34 +127,38 @@ ConvGeometry check_conv2d(const at::Tensor& input, const at::Tensor& weight, con
               weight.scalar_type(), " differs from input dtype ", input.scalar_type());
   TORCH_CHECK(weight.device() == input.device(), "mercury::conv2d: weight is on ", weight.device(),
               " but input is on ", input.device());
-  check_pair(stride, "stride");
-  check_pair(padding, "padding");
-  check_pair(dilation, "dilation");
-  TORCH_CHECK(stride[0] >= 1 && stride[1] >= 1, "mercury::conv2d: stride must be >= 1, got ", stride);
-  TORCH_CHECK(padding[0] >= 0 && padding[1] >= 0, "mercury::conv2d: padding must be >= 0, got ", padding);
-  TORCH_CHECK(dilation[0] >= 1 && dilation[1] >= 1, "mercury::conv2d: dilation must be >= 1, got ", dilation);
+  const auto& [stride, padding, dilation] = std::tie(call.stride, call.padding, call.dilation);
+  TORCH_CHECK(stride[0] >= 1 && stride[1] >= 1, "mercury::conv2d: stride must be >= 1, got ",
+              at::IntArrayRef(stride));
+  TORCH_CHECK(padding[0] >= 0 && padding[1] >= 0, "mercury::conv2d: padding must be >= 0, got ",
+              at::IntArrayRef(padding));
+  TORCH_CHECK(dilation[0] >= 1 && dilation[1] >= 1, "mercury::conv2d: dilation must be >= 1, got ",
+              at::IntArrayRef(dilation));
+  const int64_t groups = call.groups;
   TORCH_CHECK(groups >= 1, "mercury::conv2d: groups must be >= 1, got ", groups);
 
-  ConvGeometry g;
-  g.n = input.size(0);
-  g.c = input.size(1);
-  g.h = input.size(2);
-  g.w = input.size(3);
-  g.out_channels = weight.size(0);
-  g.kernel_h = weight.size(2);
-  g.kernel_w = weight.size(3);
+  ConvGeometryOf<Int> g;
+  g.n = size_of<Int>(input, 0);
+  g.c = size_of<Int>(input, 1);
+  g.h = size_of<Int>(input, 2);
+  g.w = size_of<Int>(input, 3);
+  g.out_channels = size_of<Int>(weight, 0);
+  g.kernel_h = size_of<Int>(weight, 2);
+  g.kernel_w = size_of<Int>(weight, 3);
   g.groups = groups;
-  TORCH_CHECK(g.c == weight.size(1) * groups, "mercury::conv2d: input has ", g.c,
-              " channels but weight expects C_in/groups * groups = ", weight.size(1), " * ", groups, " = ",
-              weight.size(1) * groups);
-  TORCH_CHECK(g.out_channels % groups == 0, "mercury::conv2d: out_channels (", g.out_channels,
+  const Int weight_c = size_of<Int>(weight, 1);
+  TORCH_CHECK(holds(g.c == weight_c * groups), "mercury::conv2d: input has ", g.c,
+              " channels but weight expects C_in/groups * groups = ", weight_c, " * ", groups, " = ",
+              weight_c * groups);
+  TORCH_CHECK(holds(g.out_channels % groups == 0), "mercury::conv2d: out_channels (", g.out_channels,
               ") must be divisible by groups (", groups, ")");
-  TORCH_CHECK(g.out_channels > 0 && g.kernel_h > 0 && g.kernel_w > 0, "mercury::conv2d: empty weight ",
-              weight.sizes());
-  if (bias.has_value() && bias->defined()) {
-    TORCH_CHECK(bias->dim() == 1 && bias->size(0) == g.out_channels, "mercury::conv2d: bias must have shape [",
-                g.out_channels, "], got ", bias->sizes());
-    TORCH_CHECK(bias->scalar_type() == input.scalar_type(), "mercury::conv2d: bias dtype ", bias->scalar_type(),
+  TORCH_CHECK(holds(g.out_channels > 0) && holds(g.kernel_h > 0) && holds(g.kernel_w > 0),
+              "mercury::conv2d: empty weight ", weight.sym_sizes());
+  if (call.bias.has_value()) {
+    const at::Tensor& bias = *call.bias;
+    TORCH_CHECK(bias.dim() == 1 && holds(size_of<Int>(bias, 0) == g.out_channels),
+                "mercury::conv2d: bias must have shape [", g.out_channels, "], got ", bias.sym_sizes());
+    TORCH_CHECK(bias.scalar_type() == input.scalar_type(), "mercury::conv2d: bias dtype ", bias.scalar_type(),
                 " differs from input dtype ", input.scalar_type());
   }
   g.stride_h = stride[0];
@@ -132,14 +167,19 @@ ConvGeometry check_conv2d(const at::Tensor& input, const at::Tensor& weight, con
   g.pad_w = padding[1];
   g.dilation_h = dilation[0];
   g.dilation_w = dilation[1];
-  const int64_t eff_kh = g.dilation_h * (g.kernel_h - 1) + 1;
-  const int64_t eff_kw = g.dilation_w * (g.kernel_w - 1) + 1;
-  TORCH_CHECK(g.h + 2 * g.pad_h >= eff_kh && g.w + 2 * g.pad_w >= eff_kw, "mercury::conv2d: padded input ",
-              g.h + 2 * g.pad_h, "x", g.w + 2 * g.pad_w, " is smaller than the (dilated) kernel ", eff_kh, "x",
-              eff_kw);
+  const Int eff_kh = (g.kernel_h - 1) * g.dilation_h + 1;
+  const Int eff_kw = (g.kernel_w - 1) * g.dilation_w + 1;
+  TORCH_CHECK(holds(g.h + 2 * g.pad_h >= eff_kh) && holds(g.w + 2 * g.pad_w >= eff_kw),
+              "mercury::conv2d: padded input ", g.h + 2 * g.pad_h, "x", g.w + 2 * g.pad_w,
+              " is smaller than the (dilated) kernel ", eff_kh, "x", eff_kw);
   g.out_h = (g.h + 2 * g.pad_h - eff_kh) / g.stride_h + 1;
   g.out_w = (g.w + 2 * g.pad_w - eff_kw) / g.stride_w + 1;
   return g;
 }
+
+}  // namespace
+
+ConvGeometry check_conv2d(const Conv2dCall& call) { return check<int64_t>(call); }
+SymConvGeometry check_conv2d_symbolic(const Conv2dCall& call) { return check<c10::SymInt>(call); }
 
 }  // namespace mercury

@@ -1,8 +1,12 @@
-// MERCURY settings of one mercury::conv2d call, parsed and checked once.
+// One mercury::conv2d call as the kernels see it: its MERCURY settings (Options, parsed and checked once) and its
+// convolution arguments, read from the dispatcher's argument list in one place (read_conv2d_call).
 #pragma once
 
 #include <ATen/ATen.h>
+#include <ATen/core/ivalue.h>
 
+#include <array>
+#include <optional>
 #include <string>
 
 namespace mercury {
@@ -14,7 +18,7 @@ enum class VectorKind { Patch, Channel };
 // Svd: E2lsh's buckets on the weight's top singular directions scaled by the singular values (output space).
 enum class SignatureScheme { Sign, E2lsh, Svd };
 
-// Built only by parse_options, which checks every value against the settings table (ops/settings.h).
+// Built only by read_conv2d_call, which checks every value against the settings table (ops/settings.h).
 struct Options {
   int64_t layer_id;
   Mode mode;
@@ -28,26 +32,40 @@ struct Options {
   bool record_hitmap;
 };
 
-Options parse_options(int64_t layer_id, const std::string& mode, int64_t sig_bits, int64_t cache_entries,
-                      int64_t cache_ways, const std::string& vector, int64_t seed, const std::string& signature,
-                      double bucket_width, bool record_hitmap);
-
-Mode parse_mode(const std::string& mode);
-VectorKind parse_vector(const std::string& vector);
 const char* mode_name(Mode mode);
 const char* vector_name(VectorKind vector);
 const char* signature_name(SignatureScheme scheme);
 
-// Shape of one conv call, after validating every argument (TORCH_CHECK with the offending value).
-struct ConvGeometry {
-  int64_t n, c, h, w;
-  int64_t out_channels, kernel_h, kernel_w, out_h, out_w, groups;
-  int64_t stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w;
-  int64_t positions() const { return n * out_h * out_w; }
+// The arguments of mercury::conv2d, in schema order (ops/conv2d.cpp): input, weight, bias, stride, padding,
+// dilation, groups, layer_id, then the settings in table order.
+struct Conv2dCall {
+  at::Tensor input, weight;
+  std::optional<at::Tensor> bias;
+  std::array<int64_t, 2> stride, padding, dilation;
+  int64_t groups;
+  Options options;
 };
 
-ConvGeometry check_conv2d(const at::Tensor& input, const at::Tensor& weight, const c10::optional<at::Tensor>& bias,
-                          at::IntArrayRef stride, at::IntArrayRef padding, at::IntArrayRef dilation,
-                          int64_t groups);
+// Number of arguments of the conv2d schema (8 + the settings).
+size_t conv2d_arg_count();
+// Reads (and checks) one call from `args`, the conv2d arguments in schema order. Reads no tensor sizes, so it also
+// serves tensors with symbolic shapes.
+Conv2dCall read_conv2d_call(c10::ArrayRef<c10::IValue> args);
+
+// Shape of one conv call, after validating every argument (TORCH_CHECK with the offending value). Int is int64_t
+// for real tensors and c10::SymInt for the Meta kernel under symbolic shapes.
+template <typename Int>
+struct ConvGeometryOf {
+  Int n, c, h, w;
+  Int out_channels, kernel_h, kernel_w, out_h, out_w;
+  int64_t groups;
+  int64_t stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w;
+  Int positions() const { return n * out_h * out_w; }
+};
+using ConvGeometry = ConvGeometryOf<int64_t>;
+using SymConvGeometry = ConvGeometryOf<c10::SymInt>;
+
+ConvGeometry check_conv2d(const Conv2dCall& call);
+SymConvGeometry check_conv2d_symbolic(const Conv2dCall& call);
 
 }  // namespace mercury

@@ -229,14 +229,14 @@ at::Tensor reuse_channel_windows(const at::Tensor& x, const at::Tensor& weight, 
   return out_rows;
 }
 
-std::tuple<at::Tensor, at::Tensor> conv2d_forward_cpu(
-    const at::Tensor& input, const at::Tensor& weight, const c10::optional<at::Tensor>& bias,
-    at::IntArrayRef stride, at::IntArrayRef padding, at::IntArrayRef dilation, int64_t groups, int64_t layer_id,
-    std::string mode, int64_t sig_bits, int64_t cache_entries, int64_t cache_ways, std::string vector,
-    int64_t seed, std::string signature, double bucket_width, bool record_hitmap) {
-  const Options o =
-      parse_options(layer_id, mode, sig_bits, cache_entries, cache_ways, vector, seed, signature, bucket_width, record_hitmap);
-  const ConvGeometry g = check_conv2d(input, weight, bias, stride, padding, dilation, groups);
+std::tuple<at::Tensor, at::Tensor> conv2d_forward_cpu(const Conv2dCall& call) {
+  const Options& o = call.options;
+  const ConvGeometry g = check_conv2d(call);
+  const at::Tensor& input = call.input;
+  const at::Tensor& weight = call.weight;
+  const std::optional<at::Tensor>& bias = call.bias;
+  const auto& [stride, padding, dilation] = std::tie(call.stride, call.padding, call.dilation);
+  const int64_t groups = call.groups;
   const at::Tensor no_sources = at::empty({0}, input.options().dtype(at::kLong));
   if (o.mode == Mode::Off) {
     return {at::conv2d(input, weight, bias, stride, padding, dilation, groups), no_sources};
@@ -349,14 +349,6 @@ std::tuple<at::Tensor, at::Tensor> conv2d_forward_cpu(
   return {rows_to_output(out_rows, g, input), sources};
 }
 
-at::Tensor conv2d_cpu(const at::Tensor& input, const at::Tensor& weight, const c10::optional<at::Tensor>& bias,
-                      at::IntArrayRef stride, at::IntArrayRef padding, at::IntArrayRef dilation, int64_t groups,
-                      int64_t layer_id, std::string mode, int64_t sig_bits, int64_t cache_entries,
-                      int64_t cache_ways, std::string vector, int64_t seed, std::string signature, double bucket_width, bool record_hitmap) {
-  return std::get<0>(conv2d_forward_cpu(input, weight, bias, stride, padding, dilation, groups, layer_id, mode,
-                                        sig_bits, cache_entries, cache_ways, vector, seed, signature, bucket_width, record_hitmap));
-}
-
 // Misses of one unit recovered from its sources row: a miss is its own source; slot[v] indexes misses.
 CacheAssignment assignment_from_sources(const int64_t* src, int64_t positions) {
   CacheAssignment a;
@@ -423,25 +415,31 @@ std::tuple<at::Tensor, at::Tensor> reuse_patches_backward_dense(const at::Tensor
 
 // Gradient of the forward that ran. In reuse mode that is the gradient of the approximate output: a position
 // that reused vector s's result passes its gradient to s's inputs, and the weight gradient sees s's data.
-std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_cpu(
-    const at::Tensor& grad_output, const at::Tensor& input, const at::Tensor& weight, const at::Tensor& sources,
-    bool bias_defined, at::IntArrayRef stride, at::IntArrayRef padding, at::IntArrayRef dilation, int64_t groups,
-    std::string mode, std::string vector) {
-  const ConvGeometry g = check_conv2d(input, weight, c10::nullopt, stride, padding, dilation, groups);
-  if (parse_mode(mode) != Mode::Reuse) {
+std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_cpu(const at::Tensor& grad_output,
+                                                                   const at::Tensor& sources, const Conv2dCall& call) {
+  const ConvGeometry g = check_conv2d(call);
+  const at::Tensor& input = call.input;
+  const at::Tensor& weight = call.weight;
+  const bool bias_defined = call.bias.has_value();
+  // No bias: an empty grad_bias (the schema returns a Tensor); the autograd kernel passes none on.
+  const at::Tensor no_bias = at::empty({0}, weight.options());
+  if (call.options.mode != Mode::Reuse) {
     std::vector<int64_t> bias_sizes{g.out_channels};
-    return at::convolution_backward(grad_output, input, weight,
-                                    bias_defined ? at::OptionalIntArrayRef(bias_sizes) : at::OptionalIntArrayRef(),
-                                    stride, padding, dilation, false, {0, 0}, groups, {true, true, bias_defined});
+    auto grads = at::convolution_backward(grad_output, input, weight,
+                                          bias_defined ? at::OptionalIntArrayRef(bias_sizes) : at::OptionalIntArrayRef(),
+                                          call.stride, call.padding, call.dilation, false, {0, 0}, call.groups,
+                                          {true, true, bias_defined});
+    return {std::get<0>(grads), std::get<1>(grads), bias_defined ? std::get<2>(grads) : no_bias};
   }
-  const UnitLayout u = unit_layout(g, parse_vector(vector));
+  const VectorKind vector = call.options.vector;
+  const UnitLayout u = unit_layout(g, vector);
   const int64_t positions = g.positions();
   TORCH_CHECK(sources.dim() == 2 && sources.size(0) == u.units && sources.size(1) == positions,
               "mercury::_conv2d_backward: sources must have shape [", u.units, ", ", positions, "], got ",
               sources.sizes());
-  at::Tensor grad_bias = bias_defined ? grad_output.sum({0, 2, 3}) : at::Tensor();
+  at::Tensor grad_bias = bias_defined ? grad_output.sum({0, 2, 3}) : no_bias;
   if (positions == 0) return {at::zeros_like(input), at::zeros_like(weight), grad_bias};
-  if (parse_vector(vector) == VectorKind::Patch) {
+  if (vector == VectorKind::Patch) {
     auto grads = compute_densely(count_misses(sources), sources.numel())
                      ? reuse_patches_backward_dense(grad_output, input, weight, sources, g)
                      : reuse_patches_backward(grad_output, input, weight, sources, g);
@@ -480,12 +478,39 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_cpu(
   return {grad_input, grad_w_rows.view(weight.sizes()), grad_bias};
 }
 
+
+// Boxed kernels: the argument list is read once, by read_conv2d_call.
+void conv2d_boxed(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
+  const Conv2dCall call = read_conv2d_call(torch::jit::last(stack, conv2d_arg_count()));
+  torch::jit::drop(stack, conv2d_arg_count());
+  torch::jit::push(stack, std::get<0>(conv2d_forward_cpu(call)));
+}
+
+void conv2d_forward_boxed(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
+  const Conv2dCall call = read_conv2d_call(torch::jit::last(stack, conv2d_arg_count()));
+  torch::jit::drop(stack, conv2d_arg_count());
+  auto [output, sources] = conv2d_forward_cpu(call);
+  torch::jit::push(stack, std::move(output), std::move(sources));
+}
+
+// _conv2d_backward(grad_output, sources, <the conv2d arguments>)
+void conv2d_backward_boxed(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
+  const size_t n = conv2d_arg_count() + 2;
+  const c10::ArrayRef<c10::IValue> args = torch::jit::last(stack, n);
+  const at::Tensor grad_output = args[0].toTensor();
+  const at::Tensor sources = args[1].toTensor();
+  const Conv2dCall call = read_conv2d_call(args.slice(2));
+  torch::jit::drop(stack, n);
+  auto [grad_input, grad_weight, grad_bias] = conv2d_backward_cpu(grad_output, sources, call);
+  torch::jit::push(stack, std::move(grad_input), std::move(grad_weight), std::move(grad_bias));
+}
+
 }  // namespace
 
 TORCH_LIBRARY_IMPL(mercury, CPU, m) {
-  m.impl("conv2d", TORCH_FN(conv2d_cpu));
-  m.impl("_conv2d_forward", TORCH_FN(conv2d_forward_cpu));
-  m.impl("_conv2d_backward", TORCH_FN(conv2d_backward_cpu));
+  m.impl("conv2d", torch::CppFunction::makeFromBoxedFunction<&conv2d_boxed>());
+  m.impl("_conv2d_forward", torch::CppFunction::makeFromBoxedFunction<&conv2d_forward_boxed>());
+  m.impl("_conv2d_backward", torch::CppFunction::makeFromBoxedFunction<&conv2d_backward_boxed>());
 }
 
 }  // namespace mercury
