@@ -5,21 +5,14 @@ log and ``convert`` need only that library; ``rewrite`` also needs the ``mercury
 """
 import os
 
-import torch
+from mercury import _torch_support
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
-BUILD_HINT = "cmake -S . -B build && cmake --build build -j2 (or pip install --no-build-isolation .)"
-
-
-def _load_ops_library():
-    path = os.path.join(_HERE, "libmercury_ops.so")
-    if not os.path.exists(path):
-        raise ImportError(f"mercury: {path} is missing. Build it first: {BUILD_HINT}")
-    torch.ops.load_library(path)
-    return path
-
-
-LIBRARY_PATH = _load_ops_library()
+BUILD_HINT = _torch_support.REBUILD
+_torch_support.check_torch(_HERE)
+LIBRARY_PATH = os.path.join(_HERE, "libmercury_ops.so")
+_torch_support.load_library(LIBRARY_PATH)
+_torch_support.register_effects()
 
 from mercury import settings  # noqa: E402
 from mercury.hitlog import (hitlog, hitlog_export, hitlog_hitmap, hitlog_overflow,  # noqa: E402

@@ -3,6 +3,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 WITHOUT_BINDINGS = """
@@ -24,7 +26,34 @@ def test_op_and_convert_work_without_the_rewrite_bindings():
                           env=dict(os.environ, PYTHONPATH=ROOT))
     assert done.returncode == 0, done.stderr
     assert "ImportError: mercury.rewrite needs the mercury._C bindings" in done.stdout
-    assert "cmake -S . -B build" in done.stdout
+    assert "bash tests/build.sh" in done.stdout
+
+
+def test_an_unsupported_torch_is_refused_by_name(monkeypatch, tmp_path):
+    import torch
+    from mercury import _torch_support
+    monkeypatch.setattr(torch, "__version__", "2.1.2+cpu")
+    with pytest.raises(ImportError, match=r"needs torch >= 2\.6 .*found torch 2\.1\.2\+cpu"):
+        _torch_support.check_torch(str(tmp_path))
+
+
+def test_a_library_built_for_another_torch_is_refused_with_the_rebuild_command(tmp_path):
+    import torch
+    from mercury import _torch_support
+    (tmp_path / "torch_version.txt").write_text("2.11.0+cu130\n")
+    with pytest.raises(ImportError, match=r"built against torch 2\.11\.0\+cu130, but torch .* rebuild them: bash "
+                                          r"tests/build\.sh"):
+        _torch_support.check_torch(str(tmp_path))
+    (tmp_path / "torch_version.txt").write_text(torch.__version__ + "\n")
+    _torch_support.check_torch(str(tmp_path))  # the same torch: accepted
+
+
+def test_a_library_that_does_not_load_is_answered_with_the_rebuild_command(tmp_path):
+    from mercury import _torch_support
+    broken = tmp_path / "libmercury_ops.so"
+    broken.write_bytes(b"not a shared library")
+    with pytest.raises(ImportError, match=r"does not load with torch .*rebuild it: bash tests/build\.sh"):
+        _torch_support.load_library(str(broken))
 
 
 def test_progress_prints_plain_lines_when_not_on_a_terminal(capsys):

@@ -1,0 +1,55 @@
+"""Which torch mercury runs on, and what torch.compile must know about the op.
+
+``check_torch()`` refuses a torch older than the oldest supported one, and a library built against another torch
+(a stale build: the ABI of the C++ library is tied to the exact torch it was compiled with) before it is loaded.
+``register_effects()`` marks the logging ops as effectful, so torch.compile keeps every call, in order, instead of
+merging identical calls or dropping one whose output is unused: the hit log is a side effect.
+"""
+import os
+
+import torch
+
+# The oldest torch with everything used here (torch.library.opcheck/register_fake, effectful custom ops,
+# torch.export.save/load of custom ops); tested: 2.13.0 (CI).
+MIN_TORCH = (2, 6)
+TESTED_TORCH = "2.13.0"
+REBUILD = "bash tests/build.sh (from the checkout; or pip install . again)"
+
+
+def _version_tuple(version: str):
+    return tuple(int(p) for p in version.split("+")[0].split(".")[:2])
+
+
+def check_torch(library_dir: str) -> None:
+    found = torch.__version__
+    if _version_tuple(found) < MIN_TORCH:
+        raise ImportError(f"mercury needs torch >= {MIN_TORCH[0]}.{MIN_TORCH[1]} (tested on {TESTED_TORCH}); "
+                          f"found torch {found} at {os.path.dirname(torch.__file__)}")
+    stamp = os.path.join(library_dir, "torch_version.txt")
+    if os.path.exists(stamp):
+        with open(stamp) as f:
+            built = f.read().strip()
+        if built != found:
+            raise ImportError(f"mercury's C++ libraries in {library_dir} were built against torch {built}, but "
+                              f"torch {found} is imported: rebuild them: {REBUILD}")
+
+
+def load_library(path: str) -> None:
+    if not os.path.exists(path):
+        raise ImportError(f"mercury: {path} is missing. Build it first: {REBUILD}")
+    try:
+        torch.ops.load_library(path)
+    except OSError as e:  # undefined symbols: built against another torch
+        raise ImportError(f"mercury: {path} does not load with torch {torch.__version__} ({e}); it was built "
+                          f"against another torch: rebuild it: {REBUILD}") from None
+
+
+def register_effects() -> None:
+    from torch._library.effects import EffectType
+    for op in ("mercury::conv2d", "mercury::_conv2d_forward"):
+        torch.library._register_effectful_op(op, EffectType.ORDERED)
+    # Inductor's peak-memory reordering (torch 2.13) moves an effectful call whose outputs are unused past the
+    # next one, although the effect tokens order them (seen: layer 7's log record after layer 1's). Turned off so
+    # the hit log keeps eager order (tests/python/test_compile.py); it changes peak memory, never results.
+    import torch._inductor.config as inductor_config
+    inductor_config.reorder_for_peak_memory = False
