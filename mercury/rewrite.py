@@ -23,9 +23,13 @@ def _as_strings(settings: Mapping, where: str) -> Dict[str, str]:
     return {k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in checked.items()}
 
 
-def rewrite(module: torch.jit.ScriptModule, *, per_layer: Optional[Mapping[Union[int, str], Mapping]] = None,
+def rewrite(module, example_inputs=None, *, per_layer: Optional[Mapping[Union[int, str], Mapping]] = None,
             freeze: bool = True, **settings) -> Tuple[torch.jit.ScriptModule, List[Dict], List[str]]:
-    """Swap every 2-D conv of a scripted, traced or loaded module for mercury::conv2d.
+    """Swap every 2-D conv of a model for mercury::conv2d.
+
+    module: a scripted, traced or loaded TorchScript module (the C++ pass below); a torch.export
+    ExportedProgram, or an nn.Module with `example_inputs` (exported with torch.export first): both rewritten by
+    mercury.export.rewrite_exported, which returns an ExportedProgram with the same layer ids and names.
 
     settings: defaults for every layer (mercury.settings.table()). per_layer: overrides keyed by layer id
     (execution order) or qualified module name; one that matches no layer is an error.
@@ -35,9 +39,18 @@ def rewrite(module: torch.jit.ScriptModule, *, per_layer: Optional[Mapping[Union
     Returns (rewritten module, layer table: one dict per layer id, warnings about convs left as they were).
     The input module is not modified.
     """
+    if isinstance(module, torch.export.ExportedProgram):
+        from mercury.export import rewrite_exported
+        return rewrite_exported(module, per_layer=per_layer, **settings)
+    if isinstance(module, torch.nn.Module) and not isinstance(module, torch.jit.ScriptModule):
+        if example_inputs is None:
+            raise TypeError(f"mercury.rewrite of an eager {type(module).__name__} needs example_inputs (it is "
+                            f"exported with torch.export); or use mercury.convert to swap its nn.Conv2d modules")
+        from mercury.export import export_and_rewrite
+        return export_and_rewrite(module, example_inputs, per_layer=per_layer, **settings)
     if not isinstance(module, torch.jit.ScriptModule):
-        raise TypeError(f"mercury.rewrite needs a TorchScript module (torch.jit.script/trace/load), "
-                        f"got {type(module).__name__}; for an eager nn.Module use mercury.convert")
+        raise TypeError(f"mercury.rewrite needs a TorchScript module, an ExportedProgram or an nn.Module with "
+                        f"example_inputs, got {type(module).__name__}")
     by_id, by_name = {}, {}
     for key, overrides in (per_layer or {}).items():
         target = by_id if isinstance(key, int) else by_name
