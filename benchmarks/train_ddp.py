@@ -2,13 +2,17 @@
 mercury::conv2d, export one hit log per rank, merge them on rank 0 and, when mercury-sim is built, simulate the
 merged log.
 
-    PYTHONPATH=$PWD /usr/bin/python3 benchmarks/train_ddp.py --steps 5 --batch-size 32 --out out/ddp
+    PYTHONPATH=$PWD .venv/bin/torchrun --nproc_per_node 2 benchmarks/train_ddp.py --steps 3
+    PYTHONPATH=$PWD .venv/bin/python benchmarks/train_ddp.py --steps 5 --batch-size 32 --out out/ddp
 
-Launched with torch.multiprocessing.spawn (mercury.distributed.launch), not torchrun: Debian's torch 1.13 torchrun
-fails on Python 3.11 (see mercury/distributed.py). Output: OUT/ranks/ (hitmap-NNN.rank<R>.csv, overflow.rank<R>.csv),
-OUT/hitlog/ (merged, mercury-sim's input), OUT/sim/ (mercury-sim's reports), OUT/summary.json.
+Under torchrun (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT in the environment) each process is one rank and joins
+the group with init_process_group("gloo", init_method="env://"); run plainly, it starts --world-size ranks itself
+with torch.multiprocessing.spawn (mercury.distributed.launch). Output: OUT/ranks/ (hitmap-NNN.rank<R>.csv,
+overflow.rank<R>.csv), OUT/hitlog/ (merged by rank 0, mercury-sim's input), OUT/sim/ (mercury-sim's reports),
+OUT/summary.json.
 """
 import argparse
+import datetime
 import json
 import os
 import sys
@@ -80,6 +84,14 @@ def _worker(rank: int, world_size: int, args: argparse.Namespace, settings: dict
         f.write("\n")
 
 
+def _torchrun_rank():
+    """(rank, world_size) when started by torchrun (its environment variables are set), else None."""
+    names = ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")
+    if not all(os.environ.get(n) for n in names):
+        return None
+    return int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
+
+
 def main(argv=None) -> int:
     from mercury import distributed, settings as mercury_settings
     from mercury.study import cli
@@ -88,7 +100,8 @@ def main(argv=None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=5, help="optimizer steps (default 5)")
     parser.add_argument("--batch-size", type=int, default=32, help="batch size per rank (default 32)")
-    parser.add_argument("--world-size", type=int, default=2, help="processes (default 2)")
+    parser.add_argument("--world-size", type=int, default=None,
+                        help="processes started when run plainly (default 2; under torchrun: its WORLD_SIZE)")
     parser.add_argument("--out", default=cli.default_out("ddp"), help="output folder (default out/ddp)")
     parser.add_argument("--limit", type=int, default=None,
                         help="training examples loaded (default steps * batch size * world size)")
@@ -96,16 +109,35 @@ def main(argv=None) -> int:
     parser.add_argument("--train-seed", type=int, default=0,
                         help="model initialisation and data order (--seed is the MERCURY projection seed)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per rank (default 1)")
-    parser.add_argument("--timeout", type=float, default=1800.0, help="kill the ranks after this many seconds")
+    parser.add_argument("--timeout", type=float, default=1800.0,
+                        help="kill the ranks after this many seconds (under torchrun: the process group's "
+                             "collective timeout)")
     cli.add_settings(parser, mode="reuse")
     args = parser.parse_args(argv)
-    if args.steps < 1 or args.batch_size < 1 or args.world_size < 1:
+    torchrun = _torchrun_rank()
+    if torchrun is not None and args.world_size is not None and args.world_size != torchrun[1]:
+        parser.error(f"--world-size {args.world_size} differs from torchrun's WORLD_SIZE {torchrun[1]}")
+    world_size = torchrun[1] if torchrun is not None else (2 if args.world_size is None else args.world_size)
+    if args.steps < 1 or args.batch_size < 1 or world_size < 1:
         parser.error("--steps, --batch-size and --world-size must be >= 1")
     settings = mercury_settings.from_args(args)
     args.out = os.path.abspath(args.out)
     os.makedirs(args.out, exist_ok=True)
-    distributed.launch(_worker, world_size=args.world_size, args=(args, settings), timeout=args.timeout,
-                       threads=args.threads)
+    if torchrun is None:
+        distributed.launch(_worker, world_size=world_size, args=(args, settings), timeout=args.timeout,
+                           threads=args.threads)
+    else:
+        rank = torchrun[0]
+        if args.threads:
+            torch.set_num_threads(args.threads)
+        torch.distributed.init_process_group("gloo", init_method="env://",
+                                             timeout=datetime.timedelta(seconds=args.timeout))
+        try:
+            _worker(rank, world_size, args, settings)
+        finally:
+            torch.distributed.destroy_process_group()
+        if rank != 0:
+            return 0
     print(f"wrote {args.out}")
     return 0
 

@@ -1,7 +1,9 @@
 """mercury::conv2d under torch.distributed (DDP, gloo): one hit log per rank, and a merge for mercury-sim.
 
-Every process has its own process-wide hit log. ``mercury.hitlog_export(dir)`` writes fixed names
-(``hitmap-NNN.csv``, ``overflow.csv``), so ranks exporting into one folder overwrite each other. Here:
+Every process has its own process-wide hit log. The C++ export (``torch.ops.mercury.hitlog_export``) writes
+fixed names (``hitmap-NNN.csv``, ``overflow.csv``), so ranks exporting into one folder would overwrite each
+other; ``mercury.hitlog_export(dir)`` therefore delegates to ``export_rank_hitlog`` below whenever a process
+group with more than one rank is initialised. Here:
 
 - ``export_rank_hitlog(dir, rank)`` writes ``dir/hitmap-NNN.rank<R>.csv`` and ``dir/overflow.rank<R>.csv``
   (exported into a private temporary folder inside ``dir``, then renamed; no C++ change);
@@ -17,13 +19,17 @@ weights stay identical across ranks in every mode (reuse included).
 
 Launching
 ---------
-Debian's torch 1.13 ``torchrun`` (and ``python3 -m torch.distributed.run``) does not work on Python 3.11: its
-elastic launcher fails before starting any worker, in ``torch/distributed/elastic/multiprocessing/api.py``,
-``to_map``: ``AttributeError: 'NoneType' object has no attribute 'get'`` (checked here with
-``torchrun --nproc_per_node=2``). Use ``torch.multiprocessing.spawn`` instead; ``launch`` below does it: it picks
-a free localhost port (a socket bound to port 0), spawns ``world_size`` processes that each call
-``init_process_group("gloo", init_method="tcp://127.0.0.1:<port>", rank=r, world_size=N)`` and then
-``fn(rank, world_size, *args)``, waits with a timeout, and kills every process if one hangs or fails::
+``torchrun`` (``python -m torch.distributed.run``) works: each worker reads RANK, WORLD_SIZE, MASTER_ADDR and
+MASTER_PORT from its environment and calls ``torch.distributed.init_process_group("gloo", init_method="env://")``.
+Example, from the checkout::
+
+    PYTHONPATH=$PWD .venv/bin/torchrun --nproc_per_node 2 benchmarks/train_ddp.py --steps 3
+
+For in-process use (a test, a notebook, ``benchmarks/train_ddp.py`` run plainly) ``launch`` below starts the ranks
+with ``torch.multiprocessing.spawn``: it picks a free localhost port (a socket bound to port 0), spawns
+``world_size`` processes that each call ``init_process_group("gloo", init_method="tcp://127.0.0.1:<port>",
+rank=r, world_size=N)`` and then ``fn(rank, world_size, *args)``, waits with a timeout, and kills every process
+if one hangs or fails::
 
     from mercury import distributed
     distributed.launch(worker, world_size=2, args=(out_dir,), timeout=600)
@@ -43,7 +49,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 
-import mercury
+import mercury  # noqa: F401  (loads the op library: torch.ops.mercury.*)
 from mercury.study.files import read_csv_rows
 
 HITMAP_PREFIX = "hitmap-"
@@ -101,7 +107,7 @@ def export_rank_hitlog(directory: str, rank: Optional[int] = None) -> List[str]:
     tmp = tempfile.mkdtemp(prefix=f".export.rank{rank}.", dir=directory)  # same file system: rename is atomic
     written = []
     try:
-        mercury.hitlog_export(tmp)
+        torch.ops.mercury.hitlog_export(tmp)  # the fixed-name C++ export (mercury.hitlog_export would recurse here)
         for name in sorted(os.listdir(tmp)):
             if name == "overflow.csv":
                 target = rank_file_name("overflow", rank)
@@ -256,7 +262,7 @@ def merge_rank_hitlogs(directory: str, out_directory: str, world_size: Optional[
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Launching without torchrun
+# Launching in-process (torchrun needs none of this)
 
 def free_port(host: str = "127.0.0.1") -> int:
     """A TCP port free right now on `host` (bind to port 0 and read it back)."""

@@ -1,4 +1,5 @@
 """Reading the process-wide hit log from Python (the same ops C++ and TorchScript use)."""
+import os
 import warnings
 from typing import Dict, Iterable, List, Mapping
 
@@ -67,8 +68,29 @@ def hitlog_set_capacity(records: int, hitmap_bytes: int = 256 << 20) -> None:
     torch.ops.mercury.hitlog_set_capacity(records, hitmap_bytes)
 
 
+def _process_group_world_size() -> int:
+    """World size of the initialised default process group, or 1 without one."""
+    dist = torch.distributed
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_world_size()
+    return 1
+
+
 def hitlog_export(directory: str) -> int:
-    """Write DIR/hitmap-NNN.csv per layer and DIR/overflow.csv; returns the number of layer files."""
+    """Write DIR/hitmap-NNN.csv per layer and DIR/overflow.csv; returns the number of layer files.
+
+    Under an initialised torch.distributed process group with more than one rank, every rank has its own hit
+    log and the fixed names would make the ranks overwrite each other; so there this writes rank-named files
+    instead, through mercury.distributed.export_rank_hitlog(DIR): DIR/hitmap-NNN.rank<R>.csv and
+    DIR/overflow.rank<R>.csv (R = torch.distributed.get_rank(); this rank's older rank-named files in DIR are
+    removed first, other ranks' files are never touched), and returns the number of this rank's layer files.
+    mercury.distributed.merge_rank_hitlogs(DIR, OUT) merges them into the single-process format above (what
+    mercury-sim reads). Without a process group, or with a world size of 1, the behaviour is the plain one.
+    """
+    if _process_group_world_size() > 1:
+        from mercury import distributed  # imported here: mercury.distributed imports mercury
+        written = distributed.export_rank_hitlog(directory)
+        return sum(1 for path in written if os.path.basename(path).startswith(distributed.HITMAP_PREFIX))
     return torch.ops.mercury.hitlog_export(directory)
 
 

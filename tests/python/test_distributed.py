@@ -4,6 +4,9 @@ seconds, then they are killed and the test fails."""
 import csv
 import json
 import os
+import subprocess
+import sys
+import time
 
 import pytest
 import torch
@@ -16,6 +19,8 @@ WORLD_SIZE = 2
 STEPS = 3
 BATCH = {0: 4, 1: 3}  # per-rank batch sizes differ on purpose: N may differ between ranks
 LAUNCH_TIMEOUT = 45.0
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TORCHRUN_TIMEOUT = 120.0
 
 
 def _tiny_model() -> nn.Module:
@@ -218,3 +223,107 @@ def test_export_rank_hitlog_without_process_group(tmp_path):
     got = _file_totals(str(tmp_path / "hitmap-000.rank0.csv"))
     assert got["calls"] == 1 and got["vectors"] == 9
     mercury.hitlog_reset()
+
+
+# --- plain mercury.hitlog_export under a process group ----------------------------------------------------------
+
+def _plain_export_worker(rank: int, world_size: int, out: str) -> None:
+    import mercury
+    from mercury import distributed as mdist
+    from mercury.hitlog import layer_totals as totals_of
+
+    model = _tiny_model()
+    mercury.convert(model, mode="reuse")
+    mercury.hitlog_reset()
+    with torch.no_grad():
+        for step in range(STEPS):
+            model(_batch(rank, step)[0])
+    layers = mercury.hitlog_export(os.path.join(out, "log"))  # same folder on every rank, no rank given
+    with open(os.path.join(out, f"totals.rank{rank}.json"), "w") as f:
+        json.dump({"layers": totals_of(mercury.hitlog()), "returned": layers}, f)
+    torch.distributed.barrier()
+    if rank == 0:
+        mdist.merge_rank_hitlogs(os.path.join(out, "log"), os.path.join(out, "merged"), world_size=world_size)
+
+
+def test_plain_hitlog_export_under_process_group_keeps_every_rank(tmp_path):
+    out = str(tmp_path)
+    try:
+        distributed.launch(_plain_export_worker, world_size=WORLD_SIZE, args=(out,), timeout=LAUNCH_TIMEOUT)
+    except TimeoutError as e:
+        pytest.fail(f"ranks hung: {e}")
+    totals = {}
+    for rank in range(WORLD_SIZE):
+        with open(os.path.join(out, f"totals.rank{rank}.json")) as f:
+            data = json.load(f)
+        totals[rank] = {int(k): v for k, v in data["layers"].items()}
+        assert data["returned"] == 2  # this rank's layer files
+    layers = [0, 1]
+    assert all(sorted(totals[r]) == layers for r in range(WORLD_SIZE))
+    names = sorted(os.listdir(os.path.join(out, "log")))
+    assert names == sorted([f"hitmap-{l:03d}.rank{r}.csv" for l in layers for r in range(WORLD_SIZE)]
+                           + [f"overflow.rank{r}.csv" for r in range(WORLD_SIZE)])  # no shared hitmap-NNN.csv
+    for rank in range(WORLD_SIZE):
+        for layer in layers:
+            got = _file_totals(os.path.join(out, "log", f"hitmap-{layer:03d}.rank{rank}.csv"))
+            mine = totals[rank][layer]
+            assert (got["calls"], got["hits"], got["misses"], got["vectors"]) == (
+                mine["calls"], mine["hits"], mine["misses"], mine["vectors"])
+            assert got["N"] == [BATCH[rank]] * STEPS  # this rank's own calls, not overwritten by the other's
+    for layer in layers:
+        got = _file_totals(os.path.join(out, "merged", f"hitmap-{layer:03d}.csv"))
+        for key in ("calls", "hits", "misses", "vectors"):
+            assert got[key] == sum(totals[r][layer][key] for r in range(WORLD_SIZE)), (layer, key)
+    assert sum(totals[r][l]["hits"] for r in totals for l in layers) > 0
+
+
+def test_plain_hitlog_export_without_process_group_keeps_fixed_names(tmp_path):
+    assert not (torch.distributed.is_available() and torch.distributed.is_initialized())
+    model = nn.Sequential(nn.Conv2d(1, 2, 3))
+    mercury.convert(model, mode="observe")
+    mercury.hitlog_reset()
+    model(torch.zeros(1, 1, 5, 5))
+    assert mercury.hitlog_export(str(tmp_path)) == 1
+    assert sorted(os.listdir(tmp_path)) == ["hitmap-000.csv", "overflow.csv"]
+    mercury.hitlog_reset()
+
+
+# --- torchrun ---------------------------------------------------------------------------------------------------
+
+def test_torchrun_train_ddp(tmp_path):
+    """benchmarks/train_ddp.py under `python -m torch.distributed.run --nproc_per_node 2` (what the torchrun
+    binary runs): both ranks export, rank 0 merges, the merge holds the sum of the ranks' counts."""
+    from models import data
+    try:
+        data.dataset_dir("fashion_mnist")
+    except FileNotFoundError as e:
+        pytest.skip(str(e))
+    out = tmp_path / "ddp"
+    env = dict(os.environ, OMP_NUM_THREADS="1",
+               PYTHONPATH=os.pathsep.join(p for p in (ROOT, os.environ.get("PYTHONPATH")) if p))
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", str(WORLD_SIZE),
+           "--master_addr", "127.0.0.1", "--master_port", str(distributed.free_port()),
+           os.path.join(ROOT, "benchmarks", "train_ddp.py"), "--steps", "2", "--batch-size", "4",
+           "--out", str(out), "--timeout", str(TORCHRUN_TIMEOUT)]
+    start = time.monotonic()
+    try:
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=TORCHRUN_TIMEOUT)
+    except subprocess.TimeoutExpired as e:
+        pytest.fail(f"torchrun did not finish within {TORCHRUN_TIMEOUT:.0f} s: {e.stdout}\n{e.stderr}")
+    log = f"exit {proc.returncode} after {time.monotonic() - start:.1f} s\n{proc.stdout}\n{proc.stderr}"
+    assert proc.returncode == 0, log
+    assert f"merged 3 layers from {WORLD_SIZE} ranks" in proc.stdout, log
+    ranks, merged = out / "ranks", out / "hitlog"
+    layers = [0, 1, 2]  # small_cnn's convs
+    assert sorted(os.listdir(ranks)) == sorted([f"hitmap-{l:03d}.rank{r}.csv" for l in layers
+                                                for r in range(WORLD_SIZE)]
+                                               + [f"overflow.rank{r}.csv" for r in range(WORLD_SIZE)]), log
+    for layer in layers:
+        per_rank = [_file_totals(str(ranks / f"hitmap-{layer:03d}.rank{r}.csv")) for r in range(WORLD_SIZE)]
+        assert all(t["calls"] == 2 and t["N"] == [4, 4] for t in per_rank)
+        got = _file_totals(str(merged / f"hitmap-{layer:03d}.csv"))
+        for key in ("calls", "hits", "misses", "vectors"):
+            assert got[key] == sum(t[key] for t in per_rank), (layer, key)
+    with open(out / "summary.json") as f:
+        summary = json.load(f)
+    assert summary["world_size"] == WORLD_SIZE and summary["steps"] == 2
