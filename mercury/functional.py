@@ -15,7 +15,7 @@ def _pair(value: IntPair):
 def conv2d(input: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor] = None,
            stride: IntPair = 1, padding: IntPair = 0, dilation: IntPair = 1, groups: int = 1, *,
            layer_id: int = 0, **settings) -> torch.Tensor:
-    """MERCURY convolution. settings: mode, sig_bits, cache_entries, cache_ways, vector, seed, record_hitmap
-    (mercury.settings.table() lists them with defaults and ranges; the op checks every value)."""
+    """MERCURY convolution. settings: any of mercury.settings.names() (mercury.settings.table() lists them with
+    defaults and ranges; the op checks every value)."""
     return torch.ops.mercury.conv2d(input, weight, bias, _pair(stride), _pair(padding), _pair(dilation), groups,
                                     layer_id, **settings)
