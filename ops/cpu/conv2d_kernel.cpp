@@ -1,5 +1,6 @@
 // CPU kernels of mercury::conv2d: signatures of the streamed vectors, MCACHE lookups, and either the exact
 // convolution (observe) or MERCURY's approximate one (reuse: only the missed vectors are multiplied).
+#include "ops/conv2d_boxed.h"
 #include "ops/conv2d_options.h"
 #include "ops/cpu/mcache.h"
 #include "ops/cpu/patches.h"
@@ -478,39 +479,13 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_cpu(const at::Ten
   return {grad_input, grad_w_rows.view(weight.sizes()), grad_bias};
 }
 
-
-// Boxed kernels: the argument list is read once, by read_conv2d_call.
-void conv2d_boxed(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
-  const Conv2dCall call = read_conv2d_call(torch::jit::last(stack, conv2d_arg_count()));
-  torch::jit::drop(stack, conv2d_arg_count());
-  torch::jit::push(stack, std::get<0>(conv2d_forward_cpu(call)));
-}
-
-void conv2d_forward_boxed(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
-  const Conv2dCall call = read_conv2d_call(torch::jit::last(stack, conv2d_arg_count()));
-  torch::jit::drop(stack, conv2d_arg_count());
-  auto [output, sources] = conv2d_forward_cpu(call);
-  torch::jit::push(stack, std::move(output), std::move(sources));
-}
-
-// _conv2d_backward(grad_output, sources, <the conv2d arguments>)
-void conv2d_backward_boxed(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
-  const size_t n = conv2d_arg_count() + 2;
-  const c10::ArrayRef<c10::IValue> args = torch::jit::last(stack, n);
-  const at::Tensor grad_output = args[0].toTensor();
-  const at::Tensor sources = args[1].toTensor();
-  const Conv2dCall call = read_conv2d_call(args.slice(2));
-  torch::jit::drop(stack, n);
-  auto [grad_input, grad_weight, grad_bias] = conv2d_backward_cpu(grad_output, sources, call);
-  torch::jit::push(stack, std::move(grad_input), std::move(grad_weight), std::move(grad_bias));
-}
-
 }  // namespace
 
 TORCH_LIBRARY_IMPL(mercury, CPU, m) {
-  m.impl("conv2d", torch::CppFunction::makeFromBoxedFunction<&conv2d_boxed>());
-  m.impl("_conv2d_forward", torch::CppFunction::makeFromBoxedFunction<&conv2d_forward_boxed>());
-  m.impl("_conv2d_backward", torch::CppFunction::makeFromBoxedFunction<&conv2d_backward_boxed>());
+  m.impl("conv2d", torch::CppFunction::makeFromBoxedFunction<&boxed_conv2d<&conv2d_forward_cpu>>());
+  m.impl("_conv2d_forward", torch::CppFunction::makeFromBoxedFunction<&boxed_conv2d_forward<&conv2d_forward_cpu>>());
+  m.impl("_conv2d_backward",
+         torch::CppFunction::makeFromBoxedFunction<&boxed_conv2d_backward<&conv2d_backward_cpu>>());
 }
 
 }  // namespace mercury

@@ -1,8 +1,8 @@
 // Meta kernels: output shapes without data, in symbolic sizes (SymInt), so fake tensors, torch.compile with
 // dynamic shapes, torch.export and TorchScript shape propagation work.
+#include "ops/conv2d_boxed.h"
 #include "ops/conv2d_options.h"
 
-#include <ATen/core/stack.h>
 #include <torch/library.h>
 
 namespace mercury {
@@ -19,35 +19,20 @@ std::tuple<at::Tensor, at::Tensor> forward_meta(const Conv2dCall& call) {
   return {out, sources};
 }
 
-void conv2d_meta(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
-  const Conv2dCall call = read_conv2d_call(torch::jit::last(stack, conv2d_arg_count()));
-  torch::jit::drop(stack, conv2d_arg_count());
-  torch::jit::push(stack, std::get<0>(forward_meta(call)));
-}
-
-void conv2d_forward_meta(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
-  const Conv2dCall call = read_conv2d_call(torch::jit::last(stack, conv2d_arg_count()));
-  torch::jit::drop(stack, conv2d_arg_count());
-  auto [out, sources] = forward_meta(call);
-  torch::jit::push(stack, std::move(out), std::move(sources));
-}
-
-void conv2d_backward_meta(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
-  const size_t n = conv2d_arg_count() + 2;
-  const Conv2dCall call = read_conv2d_call(torch::jit::last(stack, n).slice(2));
-  torch::jit::drop(stack, n);
+std::tuple<at::Tensor, at::Tensor, at::Tensor> backward_meta(const at::Tensor& grad_output,
+                                                             const at::Tensor& sources, const Conv2dCall& call) {
   const at::Tensor& w = call.weight;
   at::Tensor grad_bias = call.bias.has_value() ? at::empty_symint({w.sym_size(0)}, w.options())
                                                : at::empty({0}, w.options());
-  torch::jit::push(stack, at::empty_like(call.input), at::empty_like(w), std::move(grad_bias));
+  return {at::empty_like(call.input), at::empty_like(w), grad_bias};
 }
 
 }  // namespace
 
 TORCH_LIBRARY_IMPL(mercury, Meta, m) {
-  m.impl("conv2d", torch::CppFunction::makeFromBoxedFunction<&conv2d_meta>());
-  m.impl("_conv2d_forward", torch::CppFunction::makeFromBoxedFunction<&conv2d_forward_meta>());
-  m.impl("_conv2d_backward", torch::CppFunction::makeFromBoxedFunction<&conv2d_backward_meta>());
+  m.impl("conv2d", torch::CppFunction::makeFromBoxedFunction<&boxed_conv2d<&forward_meta>>());
+  m.impl("_conv2d_forward", torch::CppFunction::makeFromBoxedFunction<&boxed_conv2d_forward<&forward_meta>>());
+  m.impl("_conv2d_backward", torch::CppFunction::makeFromBoxedFunction<&boxed_conv2d_backward<&backward_meta>>());
 }
 
 }  // namespace mercury
