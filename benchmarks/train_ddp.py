@@ -12,7 +12,6 @@ overflow.rank<R>.csv), OUT/hitlog/ (merged by rank 0, mercury-sim's input), OUT/
 OUT/summary.json.
 """
 import argparse
-import datetime
 import json
 import os
 import sys
@@ -84,14 +83,6 @@ def _worker(rank: int, world_size: int, args: argparse.Namespace, settings: dict
         f.write("\n")
 
 
-def _torchrun_rank():
-    """(rank, world_size) when started by torchrun (its environment variables are set), else None."""
-    names = ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")
-    if not all(os.environ.get(n) for n in names):
-        return None
-    return int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
-
-
 def main(argv=None) -> int:
     from mercury import distributed, settings as mercury_settings
     from mercury.study import cli
@@ -114,7 +105,7 @@ def main(argv=None) -> int:
                              "collective timeout)")
     cli.add_settings(parser, mode="reuse")
     args = parser.parse_args(argv)
-    torchrun = _torchrun_rank()
+    torchrun = distributed.torchrun_rank()
     if torchrun is not None and args.world_size is not None and args.world_size != torchrun[1]:
         parser.error(f"--world-size {args.world_size} differs from torchrun's WORLD_SIZE {torchrun[1]}")
     world_size = torchrun[1] if torchrun is not None else (2 if args.world_size is None else args.world_size)
@@ -126,18 +117,9 @@ def main(argv=None) -> int:
     if torchrun is None:
         distributed.launch(_worker, world_size=world_size, args=(args, settings), timeout=args.timeout,
                            threads=args.threads)
-    else:
-        rank = torchrun[0]
-        if args.threads:
-            torch.set_num_threads(args.threads)
-        torch.distributed.init_process_group("gloo", init_method="env://",
-                                             timeout=datetime.timedelta(seconds=args.timeout))
-        try:
-            _worker(rank, world_size, args, settings)
-        finally:
-            torch.distributed.destroy_process_group()
-        if rank != 0:
-            return 0
+    elif distributed.run_torchrun_rank(_worker, args=(args, settings), threads=args.threads,
+                                       timeout_s=args.timeout) != 0:
+        return 0
     print(f"wrote {args.out}")
     return 0
 

@@ -278,15 +278,37 @@ def init_process_group(rank: int, world_size: int, init_method: str, backend: st
 
 
 def _entry(rank: int, fn: Callable, world_size: int, init_method: str, backend: str, threads: Optional[int],
-           args: Sequence) -> None:
+           args: Sequence, timeout_s: float = 120.0) -> None:
+    """One rank: join the process group, run fn(rank, world_size, *args), leave the group."""
     if threads:
         torch.set_num_threads(threads)
-    init_process_group(rank, world_size, init_method, backend)
+    init_process_group(rank, world_size, init_method, backend, timeout_s)
     try:
         fn(rank, world_size, *args)
     finally:
         if torch.distributed.is_initialized():
             torch.distributed.destroy_process_group()
+
+
+def torchrun_rank() -> Optional[Tuple[int, int]]:
+    """(rank, world_size) when this process was started by torchrun (its environment variables are set), else None."""
+    names = ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")
+    if not all(os.environ.get(n) for n in names):
+        return None
+    return int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
+
+
+def run_torchrun_rank(fn: Callable, args: Sequence = (), backend: str = "gloo", threads: Optional[int] = 1,
+                      timeout_s: float = 120.0) -> int:
+    """Run fn(rank, world_size, *args) as the rank torchrun started (init_method env://); returns the rank.
+    timeout_s: the process group's collective timeout."""
+    found = torchrun_rank()
+    if found is None:
+        raise RuntimeError("run_torchrun_rank: RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT are not set (not started by "
+                           "torchrun); use launch() to start the ranks in-process")
+    rank, world_size = found
+    _entry(rank, fn, world_size, "env://", backend, threads, tuple(args), timeout_s)
+    return rank
 
 
 def launch(fn: Callable, world_size: int = 2, args: Sequence = (), timeout: Optional[float] = None,
