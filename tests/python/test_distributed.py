@@ -67,19 +67,25 @@ def _train_worker(rank: int, world_size: int, out: str) -> None:
             json.dump(summary, f)
 
 
-@pytest.fixture(scope="module")
-def ddp_run(tmp_path_factory):
-    out = str(tmp_path_factory.mktemp("ddp"))
+def _launch_ranks(worker, out):
+    """Run worker on WORLD_SIZE ranks; returns each rank's totals.rank<R>.json ({rank: data}, layer keys as int)."""
     try:
-        distributed.launch(_train_worker, world_size=WORLD_SIZE, args=(out,), timeout=LAUNCH_TIMEOUT)
+        distributed.launch(worker, world_size=WORLD_SIZE, args=(out,), timeout=LAUNCH_TIMEOUT)
     except TimeoutError as e:
-        pytest.fail(f"DDP ranks hung: {e}")
-    totals = {}
+        pytest.fail(f"ranks hung: {e}")
+    written = {}
     for rank in range(WORLD_SIZE):
         with open(os.path.join(out, f"totals.rank{rank}.json")) as f:
             data = json.load(f)
-        totals[rank] = {int(k): v for k, v in data["layers"].items()}
-    return out, totals
+        data["layers"] = {int(k): v for k, v in data["layers"].items()}
+        written[rank] = data
+    return written
+
+
+@pytest.fixture(scope="module")
+def ddp_run(tmp_path_factory):
+    out = str(tmp_path_factory.mktemp("ddp"))
+    return out, {rank: data["layers"] for rank, data in _launch_ranks(_train_worker, out).items()}
 
 
 def _file_totals(path):
@@ -248,16 +254,9 @@ def _plain_export_worker(rank: int, world_size: int, out: str) -> None:
 
 def test_plain_hitlog_export_under_process_group_keeps_every_rank(tmp_path):
     out = str(tmp_path)
-    try:
-        distributed.launch(_plain_export_worker, world_size=WORLD_SIZE, args=(out,), timeout=LAUNCH_TIMEOUT)
-    except TimeoutError as e:
-        pytest.fail(f"ranks hung: {e}")
-    totals = {}
-    for rank in range(WORLD_SIZE):
-        with open(os.path.join(out, f"totals.rank{rank}.json")) as f:
-            data = json.load(f)
-        totals[rank] = {int(k): v for k, v in data["layers"].items()}
-        assert data["returned"] == 2  # this rank's layer files
+    written = _launch_ranks(_plain_export_worker, out)
+    totals = {rank: data["layers"] for rank, data in written.items()}
+    assert all(data["returned"] == 2 for data in written.values())  # each rank's layer files
     layers = [0, 1]
     assert all(sorted(totals[r]) == layers for r in range(WORLD_SIZE))
     names = sorted(os.listdir(os.path.join(out, "log")))
