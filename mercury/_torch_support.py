@@ -5,7 +5,10 @@
 ``register_effects()`` marks the logging ops as effectful, so torch.compile keeps every call, in order, instead of
 merging identical calls or dropping one whose output is unused: the hit log is a side effect.
 """
+import importlib.abc
+import importlib.machinery
 import os
+import sys
 
 import torch
 
@@ -51,5 +54,38 @@ def register_effects() -> None:
     # Inductor's peak-memory reordering (torch 2.13) moves an effectful call whose outputs are unused past the
     # next one, although the effect tokens order them (seen: layer 7's log record after layer 1's). Turned off so
     # the hit log keeps eager order (tests/python/test_compile.py); it changes peak memory, never results.
-    import torch._inductor.config as inductor_config
+    # torch._inductor.config takes ~1.5 s to import, so it is set when something imports it, not here.
+    _after_import("torch._inductor.config", _keep_effect_order)
+
+
+def _keep_effect_order(inductor_config) -> None:
     inductor_config.reorder_for_peak_memory = False
+
+
+class _AfterImportFinder(importlib.abc.MetaPathFinder):
+    """Finds module `name` as the other finders would, and runs `action(module)` once it has executed."""
+
+    def __init__(self, name: str, action) -> None:
+        self.name, self.action = name, action
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname != self.name:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is not None and spec.loader is not None:
+            execute = spec.loader.exec_module
+
+            def execute_then_act(module):
+                execute(module)
+                self.action(module)
+
+            spec.loader.exec_module = execute_then_act
+        return spec
+
+
+def _after_import(name: str, action) -> None:
+    if name in sys.modules:
+        action(sys.modules[name])
+    else:
+        sys.meta_path.insert(0, _AfterImportFinder(name, action))

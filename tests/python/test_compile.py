@@ -95,3 +95,17 @@ def test_a_converted_model_trains_under_compile_as_in_eager(mode):
         assert log_compiled == log_eager and len(log_eager) == 3
     for p, q in zip(model.parameters(), twin.parameters()):
         torch.testing.assert_close(q, p, rtol=1e-3, atol=1e-4)
+
+
+def test_import_mercury_leaves_inductor_unloaded_until_compile_loads_it():
+    """The inductor setting that keeps the log in order is applied when inductor's config is imported, so a plain
+    `import mercury` does not pay for importing it."""
+    import subprocess
+    import sys
+    code = ("import sys, torch, mercury\n"
+            "assert 'torch._inductor.config' not in sys.modules\n"
+            "import torch._inductor.config as c\n"
+            "assert c.reorder_for_peak_memory is False\n"
+            "print('ok')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
