@@ -14,7 +14,7 @@ echo "wheel: pip install $ROOT into a venv holding only $TORCH_PIN (log: $WORK/p
 "$VENV/bin/pip" install --disable-pip-version-check "$ROOT" > "$WORK/pip.log" 2>&1 || { tail -40 "$WORK/pip.log"; exit 1; }
 cd "$WORK"
 PATH="$VENV/bin:$PATH" mercury-sim --help > /dev/null
-PATH="$VENV/bin:$PATH" mercury-rewrite --help > /dev/null 2>&1 || PATH="$VENV/bin:$PATH" mercury-rewrite 2>&1 | grep -qi usage
+PATH="$VENV/bin:$PATH" mercury-rewrite --help > /dev/null
 "$VENV/bin/python" -c "import mercury, os; assert not mercury.__file__.startswith('$ROOT'), mercury.__file__; print('wheel: mercury from', os.path.dirname(mercury.__file__))"
 "$VENV/bin/python" -m mercury.study --models small_cnn --batches 1 --out "$WORK/out" | tail -8
 test -s "$WORK/out/small_cnn/summary.json" || test -n "$(find "$WORK/out" -name summary.json)"
