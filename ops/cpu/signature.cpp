@@ -30,13 +30,6 @@ uint64_t stream_state(int64_t seed, std::initializer_list<int64_t> keys) {
   return state;
 }
 
-// splitmix64's finalizer: mixes a running e2lsh hash with one more bucket index.
-uint64_t mix(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-
 at::Tensor draw_projection(int64_t seed, int64_t layer_id, int64_t k, int64_t bits) {
   uint64_t state = stream_state(seed, {layer_id, k, bits});
   at::Tensor r = at::empty({k, bits}, at::kDouble);
@@ -144,17 +137,14 @@ std::vector<std::vector<uint64_t>> pack_signatures(const at::Tensor& projections
           const scalar_t* rows = data + (i * units * bits + u * bits) * l;
           for (int64_t e = 0; e < bits * l; ++e) squares += static_cast<double>(rows[e]) * rows[e];
         }
-        const double rms = std::sqrt(squares / static_cast<double>(std::max<int64_t>(1, n * bits * l)));
-        const double inverse_width = rms > 0 ? 1.0 / (options.bucket_width * rms) : 0.0;
-        std::fill(sig[u].begin(), sig[u].end(), 0x8445D61A4E774912ULL);
+        const double inverse_width = e2lsh_inverse_width(squares, n * bits * l, options.bucket_width);
+        std::fill(sig[u].begin(), sig[u].end(), kE2lshStart);
         for (int64_t i = 0; i < n; ++i) {
           uint64_t* s = sig[u].data() + i * l;
           for (int64_t b = 0; b < bits; ++b) {
             const scalar_t* row = data + (i * units * bits + u * bits + b) * l;
-            const uint64_t salt = 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(b + 1);
             for (int64_t j = 0; j < l; ++j) {
-              const double bucket = std::floor(static_cast<double>(row[j]) * inverse_width + offsets[b]);
-              s[j] = mix(s[j] ^ (static_cast<uint64_t>(static_cast<int64_t>(bucket)) + salt));
+              s[j] = e2lsh_fold(s[j], b, static_cast<double>(row[j]), inverse_width, offsets[b]);
             }
           }
         }

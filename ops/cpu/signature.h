@@ -9,10 +9,32 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
 namespace mercury {
+
+// The e2lsh hash, shared by every path that computes signatures (pack_signatures and the NCHW window kernels must
+// give the same bits). A vector's hash starts at kE2lshStart and folds in its bucket on each direction b in turn.
+constexpr uint64_t kE2lshStart = 0x8445D61A4E774912ULL;
+
+// 1 / (bucket_width x RMS of `count` projections whose squares sum to `squares`); 0 when they are all 0.
+inline double e2lsh_inverse_width(double squares, int64_t count, double bucket_width) {
+  const double rms = std::sqrt(squares / static_cast<double>(std::max<int64_t>(1, count)));
+  return rms > 0 ? 1.0 / (bucket_width * rms) : 0.0;
+}
+
+// Folds direction b's bucket, floor(projection x inverse_width + offset), into `hash` (splitmix64's finalizer).
+inline uint64_t e2lsh_fold(uint64_t hash, int64_t b, double projection, double inverse_width, double offset) {
+  const double bucket = std::floor(projection * inverse_width + offset);
+  const uint64_t salt = 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(b + 1);
+  uint64_t z = hash ^ (static_cast<uint64_t>(static_cast<int64_t>(bucket)) + salt);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
 
 // [k, bits] matrix of N(0, 1) entries drawn from a private splitmix64 stream seeded by
 // (seed, layer_id, k, bits): reproducible, and torch's global RNG is never touched.

@@ -1,5 +1,7 @@
 #include "ops/cpu/window_signatures.h"
 
+#include "ops/cpu/signature.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -12,13 +14,6 @@ namespace mercury {
 namespace {
 
 constexpr int kBlock = 16;  // output positions per block (one row of registers per projection)
-
-// splitmix64's finalizer, as in signature.cpp's e2lsh hash.
-inline uint64_t mix64(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
 
 // Sign bits of kBlock positions: bit b of position w is set when sum_k rt[b * taps + k] * xk[k * kBlock + w] > 0
 // (sum in tap order, products and sums rounded separately: no FMA, the same result on every target).
@@ -346,16 +341,11 @@ void window_signatures(const at::Tensor& x, const at::Tensor& projection_t, cons
   else proj_f64(x.data_ptr<double>(), projection_t.data_ptr<double>(), g, bits, c, proj);
   double squares = 0;
   for (int64_t e = 0; e < positions * bits; ++e) squares += proj[e] * proj[e];
-  const double rms = std::sqrt(squares / static_cast<double>(std::max<int64_t>(1, positions * bits)));
-  const double inverse_width = rms > 0 ? 1.0 / (options.bucket_width * rms) : 0.0;
+  const double inverse_width = e2lsh_inverse_width(squares, positions * bits, options.bucket_width);
   for (int64_t v = 0; v < positions; ++v) {
-    uint64_t s = 0x8445D61A4E774912ULL;
+    uint64_t s = kE2lshStart;
     const double* p = proj + v * bits;
-    for (int64_t b = 0; b < bits; ++b) {
-      const uint64_t salt = 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(b + 1);
-      const double bucket = std::floor(p[b] * inverse_width + offsets[b]);
-      s = mix64(s ^ (static_cast<uint64_t>(static_cast<int64_t>(bucket)) + salt));
-    }
+    for (int64_t b = 0; b < bits; ++b) s = e2lsh_fold(s, b, p[b], inverse_width, offsets[b]);
     sigs[v] = s;
   }
 }
