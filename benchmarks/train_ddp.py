@@ -72,7 +72,7 @@ def _worker(rank: int, world_size: int, args: argparse.Namespace, settings: dict
     print(f"merged {len(merged)} layers from {world_size} ranks into {merged_dir}")
     from mercury import tools
     if tools.find_tool("mercury-sim") is not None:
-        from mercury.study.simulate import simulate
+        from mercury.simulate import simulate
         report = simulate(merged_dir, os.path.join(args.out, "sim"))
         summary["sim_totals"] = report.totals
         print("mercury-sim totals: " + ", ".join(f"{k}={v:g}" for k, v in report.totals.items()))

@@ -138,7 +138,7 @@ class AdaptivePolicy:
                 reason = f"estimated gain {gain:.3f} < {self.min_gain} (Cout {cout}, {self.sig_bits} bits, h {h:.3f})"
             if reason:
                 self.disabled[lid] = reason
-                self.history.append({"step": self.step, "check": self.checks, "event": "disable", "layer": lid,
+                self.history.append({"step": self.step, "check": self.checks, "event": "disable", "layer_id": lid,
                                      "hit_rate": h, "gain": gain, "reason": reason})
                 changed = True
         self._layer_acc = {}

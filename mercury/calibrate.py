@@ -30,8 +30,9 @@ import torch.nn as nn
 import mercury
 from mercury import settings as mercury_settings
 from mercury.convert import configure_layers, mercury_layers
-from mercury.study.quality import OutputQuality
-from mercury.study.simulate import export_hitlog, simulate
+from mercury.files import write_json
+from mercury.quality import OutputQuality
+from mercury.simulate import export_hitlog, simulate
 
 DEFAULT_CANDIDATES = (
     {"signature": "sign", "sig_bits": 20},
@@ -63,11 +64,7 @@ class Calibration:
                 "candidate_totals": self.candidate_totals, "trials": self.trials}
 
     def save(self, path: str) -> str:
-        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        with open(path, "w") as f:
-            json.dump(self.to_json(), f, indent=2)
-            f.write("\n")
-        return path
+        return write_json(path, self.to_json())
 
 
 def load(path: str) -> Dict[int, Dict]:
@@ -124,8 +121,8 @@ def calibrate(model: nn.Module, batches: Sequence[torch.Tensor], target_agreemen
             report = simulate(export_hitlog(os.path.join(tmp, f"c{ci}", "hitlog")), os.path.join(tmp, f"c{ci}", "sim"),
                               config, sim)
             for layer in report.layers:
-                gains[layer["layer"]][ci] = layer["baseline_cycles"] - layer["mercury_cycles"]
-                hit_rates[layer["layer"]][ci] = layer["hit_rate"]
+                gains[layer["layer_id"]][ci] = layer["baseline_cycles"] - layer["mercury_cycles"]
+                hit_rates[layer["layer_id"]][ci] = layer["hit_rate"]
             candidate_totals.append(dict(cand, **{k: report.totals[k] for k in
                                                   ("hit_rate", "baseline_cycles", "mercury_cycles", "speedup")}))
             if progress:
@@ -146,7 +143,7 @@ def calibrate(model: nn.Module, batches: Sequence[torch.Tensor], target_agreemen
             q = _run(work, batches, exact, stop_below=targets)
             ok = (not q.get("stopped_early") and q["top1_agreement"] >= targets["top1_agreement"]
                   and q["max_prob_change"] <= targets["max_prob_change"])
-            trials.append({"layer": lid, "candidate": ci, "gain_cycles": gains[lid][ci], "accepted": ok,
+            trials.append({"layer_id": lid, "candidate": ci, "gain_cycles": gains[lid][ci], "accepted": ok,
                            "top1_agreement": q["top1_agreement"], "max_prob_change": q["max_prob_change"]})
             if not ok:
                 break

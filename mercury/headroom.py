@@ -34,7 +34,7 @@ position in this run (no chaining: the earlier row is the conv's own result ther
 reuses which is decided once, on the exact model's activations; in sampled layers reuse is applied only at the
 sampled positions (the end-to-end figure then understates the reuse the fractions promise). Reported: top-1
 agreement with the exact model, mean logits relative L2 error, largest softmax probability change
-(mercury.study.quality.OutputQuality).
+(mercury.quality.OutputQuality).
 
 Everything runs under torch.no_grad() in eval mode (every module's training flag is restored afterwards), and is
 deterministic: the sample of layer l in batch b is drawn from a generator seeded with (seed, l, b).
@@ -46,7 +46,7 @@ import torch
 import torch.nn as nn
 
 from mercury.order import conv_calls
-from mercury.study.quality import OutputQuality
+from mercury.quality import OutputQuality
 
 DEFAULT_THRESHOLDS = (0.02, 0.05, 0.1)
 
@@ -189,18 +189,12 @@ def headroom(model: nn.Module, batches: Iterable[torch.Tensor], thresholds: Sequ
     else `sample` seeded positions; tol: numerical slack added to t (float64 rounding of repeated patches);
     candidates: closest earlier rows (float formula) re-measured in float64; progress: optional callable(str).
     Returns a JSON-serialisable dict (threshold keys are threshold_key(t) strings):
-      {"thresholds", "settings", "layers": [{"layer", "name", "positions", "groups", "macs", "sampled",
+      {"thresholds", "settings", "layers": [{"layer_id", "name", "positions", "groups", "macs", "sampled",
        "sample_size", "reusable_positions": {t: frac}, "removable_macs": {t: frac}, "batches": [...]}, ...],
        "model": {"macs", "removable_macs": {t: frac}, "end_to_end": {t: {top1_agreement, logit_rel_l2,
        max_prob_change, images}}}, "images", "batches", "wall_s", "notes"}"""
+    keys = _check_thresholds(thresholds, sample)
     thresholds = [float(t) for t in thresholds]
-    if not thresholds:
-        raise ValueError("headroom: give at least one threshold")
-    if any(t < 0 for t in thresholds):
-        raise ValueError(f"headroom: thresholds must be >= 0, got {thresholds}")
-    if sample < 1:
-        raise ValueError(f"headroom: sample must be >= 1, got {sample}")
-    keys = [threshold_key(t) for t in thresholds]
     say = progress or (lambda s: None)
     t0 = time.time()
     modes = [(m, m.training) for m in model.modules()]
@@ -216,10 +210,7 @@ def headroom(model: nn.Module, batches: Iterable[torch.Tensor], thresholds: Sequ
                 calls = conv_calls(model, x, keep_inputs=True)
                 model.eval()
                 if b == 0:
-                    layers = [{"layer": c.layer_id, "name": c.name, "positions": 0, "groups": c.module.groups,
-                               "row_width": c.module.out_channels // c.module.groups, "macs": 0,
-                               "sampled": False, "sample_size": 0, "_pairs": 0,
-                               "_reusable": {k: 0 for k in keys}, "batches": []} for c in calls]
+                    layers = [_new_layer(c, keys) for c in calls]
                 elif len(calls) != len(layers) or any(c.name != L["name"] for c, L in zip(calls, layers)):
                     raise RuntimeError(f"headroom: batch {b} made a different sequence of conv calls")
                 maps = {k: [] for k in keys}
@@ -227,71 +218,107 @@ def headroom(model: nn.Module, batches: Iterable[torch.Tensor], thresholds: Sequ
                     gen = torch.Generator().manual_seed(((seed * 1_000_003 + c.layer_id) * 10_007 + b) % (1 << 62))
                     r = analyse_layer(c.module, c.input, budget, sample, gen, candidates, chunk_bytes)
                     c.input = None
-                    G, P, Q = r["groups"], r["positions"], len(r["queries"])
-                    L["positions"] += P
-                    L["macs"] += r["macs"]
-                    L["sampled"] = L["sampled"] or r["sampled"]
-                    L["sample_size"] += Q
-                    L["_pairs"] += G * Q
-                    per_batch = {"positions": P, "macs": r["macs"], "sampled": r["sampled"], "sample_size": Q,
-                                 "reusable_positions": {}}
-                    base = (torch.arange(G) * P)[:, None]
-                    for t, k in zip(thresholds, keys):
-                        ok = r["rel"] <= t + tol
-                        cnt = int(ok.sum())
-                        L["_reusable"][k] += cnt
-                        per_batch["reusable_positions"][k] = cnt / (G * Q)
-                        if end_to_end:
-                            dst = (base + r["queries"][None, :])[ok]
-                            src = (base + r["best"])[ok]
-                            maps[k].append((dst, src) if cnt else None)
-                    L["batches"].append(per_batch)
-                    how = f"sampled {Q}" if r["sampled"] else "exact"
-                    say(f"batch {b} layer {c.layer_id} {c.name}: P={P} G={G} {how} reusable "
+                    per_batch = _count_reusable(L, r, thresholds, keys, tol, maps if end_to_end else None)
+                    how = f"sampled {per_batch['sample_size']}" if r["sampled"] else "exact"
+                    say(f"batch {b} layer {c.layer_id} {c.name}: P={r['positions']} G={r['groups']} {how} reusable "
                         + " ".join(f"{k}:{per_batch['reusable_positions'][k]:.3f}" for k in keys))
                 if end_to_end:
-                    exact = _logits(model(x)).float()
-                    for k in keys:
-                        hooks = _Reuse(model, maps[k])
-                        try:
-                            approx = _logits(model(x)).float()
-                        finally:
-                            hooks.remove()
-                        if hooks.calls != len(calls):
-                            raise RuntimeError("headroom: the reuse pass made a different number of conv calls")
-                        quality[k].add(approx, exact)
+                    _run_with_reuse(model, x, maps, len(calls), quality)
     finally:
         for m, training in modes:
             m.training = training
     if n_batches == 0:
         raise ValueError("headroom: no batches given")
+    settings = {"budget": budget, "sample": sample, "seed": seed, "tol": tol, "candidates": candidates,
+                "end_to_end": end_to_end}
+    result = _result(layers, keys, settings, n_images, n_batches)
+    if end_to_end:
+        result["model"]["end_to_end"] = {k: quality[k].summary() for k in keys}
+    result["wall_s"] = round(time.time() - t0, 3)
+    return result
 
+
+def _check_thresholds(thresholds: Sequence[float], sample: int) -> List[str]:
+    """The thresholds' JSON keys, after checking the thresholds and the sample size."""
+    thresholds = [float(t) for t in thresholds]
+    if not thresholds:
+        raise ValueError("headroom: give at least one threshold")
+    if any(t < 0 for t in thresholds):
+        raise ValueError(f"headroom: thresholds must be >= 0, got {thresholds}")
+    if sample < 1:
+        raise ValueError(f"headroom: sample must be >= 1, got {sample}")
+    return [threshold_key(t) for t in thresholds]
+
+
+def _new_layer(call, keys: Sequence[str]) -> Dict:
+    """A layer's running counts over the batches (the keys starting with _ are dropped from the result)."""
+    m = call.module
+    return {"layer_id": call.layer_id, "name": call.name, "positions": 0, "groups": m.groups,
+            "row_width": m.out_channels // m.groups, "macs": 0, "sampled": False, "sample_size": 0, "_pairs": 0,
+            "_reusable": {k: 0 for k in keys}, "batches": []}
+
+
+def _count_reusable(L: Dict, r: Dict, thresholds: Sequence[float], keys: Sequence[str], tol: float,
+                    maps: Optional[Dict[str, List]]) -> Dict:
+    """Adds one batch's analyse_layer result `r` to the layer's counts `L`; with `maps`, appends the layer's
+    (destination, source) rows of every threshold for the end-to-end run. Returns the batch's own record."""
+    G, P, Q = r["groups"], r["positions"], len(r["queries"])
+    L["positions"] += P
+    L["macs"] += r["macs"]
+    L["sampled"] = L["sampled"] or r["sampled"]
+    L["sample_size"] += Q
+    L["_pairs"] += G * Q
+    per_batch = {"positions": P, "macs": r["macs"], "sampled": r["sampled"], "sample_size": Q,
+                 "reusable_positions": {}}
+    base = (torch.arange(G) * P)[:, None]
+    for t, k in zip(thresholds, keys):
+        ok = r["rel"] <= t + tol
+        cnt = int(ok.sum())
+        L["_reusable"][k] += cnt
+        per_batch["reusable_positions"][k] = cnt / (G * Q)
+        if maps is not None:
+            dst = (base + r["queries"][None, :])[ok]
+            src = (base + r["best"])[ok]
+            maps[k].append((dst, src) if cnt else None)
+    L["batches"].append(per_batch)
+    return per_batch
+
+
+def _run_with_reuse(model: nn.Module, x: torch.Tensor, maps: Dict[str, List], n_calls: int,
+                    quality: Dict[str, OutputQuality]) -> None:
+    """The model on `x` once exactly and once per threshold with its reusable rows replaced (end to end)."""
+    exact = _logits(model(x)).float()
+    for k, layer_maps in maps.items():
+        hooks = _Reuse(model, layer_maps)
+        try:
+            approx = _logits(model(x)).float()
+        finally:
+            hooks.remove()
+        if hooks.calls != n_calls:
+            raise RuntimeError("headroom: the reuse pass made a different number of conv calls")
+        quality[k].add(approx, exact)
+
+
+def _result(layers: List[Dict], keys: List[str], settings: Dict, n_images: int, n_batches: int) -> Dict:
     total_macs = sum(L["macs"] for L in layers)
     out_layers = []
     for L in layers:
         frac = {k: L["_reusable"][k] / L["_pairs"] if L["_pairs"] else 0.0 for k in keys}
-        out_layers.append({"layer": L["layer"], "name": L["name"], "positions": L["positions"],
+        out_layers.append({"layer_id": L["layer_id"], "name": L["name"], "positions": L["positions"],
                            "groups": L["groups"], "row_width": L["row_width"], "macs": L["macs"],
                            "sampled": L["sampled"],
                            "sample_size": L["sample_size"] if L["sampled"] else None,
                            "reusable_positions": frac, "removable_macs": dict(frac), "batches": L["batches"]})
     model_frac = {k: (sum(L["removable_macs"][k] * L["macs"] for L in out_layers) / total_macs if total_macs else 0.0)
                   for k in keys}
-    result = {"thresholds": keys,
-              "settings": {"budget": budget, "sample": sample, "seed": seed, "tol": tol, "candidates": candidates,
-                           "end_to_end": end_to_end},
-              "layers": out_layers,
-              "model": {"macs": total_macs, "removable_macs": model_frac},
-              "images": n_images, "batches": n_batches,
-              "notes": ["removable_macs of a layer equals its reusable (position, group) fraction: every pair has "
-                        "the same MACs; the model figure is MAC-weighted",
-                        "sampled layers: fractions are the sample's; end to end, reuse is applied only at the "
-                        "sampled positions",
-                        "end to end: which position reuses which is decided on the exact model's activations"]}
-    if end_to_end:
-        result["model"]["end_to_end"] = {k: quality[k].summary() for k in keys}
-    result["wall_s"] = round(time.time() - t0, 3)
-    return result
+    return {"thresholds": keys, "settings": settings, "layers": out_layers,
+            "model": {"macs": total_macs, "removable_macs": model_frac},
+            "images": n_images, "batches": n_batches,
+            "notes": ["removable_macs of a layer equals its reusable (position, group) fraction: every pair has "
+                      "the same MACs; the model figure is MAC-weighted",
+                      "sampled layers: fractions are the sample's; end to end, reuse is applied only at the "
+                      "sampled positions",
+                      "end to end: which position reuses which is decided on the exact model's activations"]}
 
 
 def format_table(result: Dict) -> str:
@@ -301,7 +328,7 @@ def format_table(result: Dict) -> str:
              + " ".join(f"t={k:>6}" for k in keys)]
     for L in result["layers"]:
         how = f"sample {L['sample_size']}" if L["sampled"] else "exact"
-        lines.append(f"{L['layer']:>5} {L['name'][:32]:<32} {L['positions']:>9} {L['macs']:>12} {how:>12} "
+        lines.append(f"{L['layer_id']:>5} {L['name'][:32]:<32} {L['positions']:>9} {L['macs']:>12} {how:>12} "
                      + " ".join(f"{L['removable_macs'][k]:>8.3f}" for k in keys))
     lines.append("model removable MACs: " + ", ".join(f"t={k}: {result['model']['removable_macs'][k]:.4f}"
                                                      for k in keys))

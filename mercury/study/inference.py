@@ -24,11 +24,11 @@ import torch
 
 import mercury
 from mercury.study import cli, operating_point, plots
-from mercury.study.files import markdown_table, write_csv, write_json
+from mercury.files import markdown_table, write_csv, write_json
 from mercury.study.progress import progress
-from mercury.study.quality import OutputQuality
+from mercury.quality import OutputQuality
 from mercury.hitlog import layer_totals
-from mercury.study.simulate import export_hitlog, simulate
+from mercury.simulate import export_hitlog, simulate
 
 STUDY_MODELS = ("alexnet", "googlenet", "resnet101")
 SHORTHANDS = {"all": STUDY_MODELS}

@@ -2,7 +2,7 @@
 to the trade-off curve (every layer on one candidate setting) and the reuse headroom (the oracle bound).
 
 Layers that calibration leaves off leave no hit log, so the simulator gets the model's topology as well
-(models.topology): a row without a log is reported at baseline cycles.
+(mercury.topology): a row without a log is reported at baseline cycles.
 """
 import os
 from typing import Dict, List, Sequence
@@ -12,13 +12,14 @@ import torch.nn as nn
 
 import mercury
 from mercury import calibrate as calibration
-from mercury.study.files import pyplot, save_figure, write_json
-from mercury.study.quality import OutputQuality
-from mercury.study.simulate import export_hitlog, simulate
+from mercury.files import write_json
+from mercury.study.plots import pyplot, save_figure
+from mercury.quality import OutputQuality
+from mercury.simulate import export_hitlog, simulate
 
 
 def write_topology(exact: nn.Module, example: torch.Tensor, out: str) -> str:
-    from models import topology
+    from mercury import topology
     return topology.write_topology(topology.conv_layers(exact, example[:1], check_script=False),
                                    os.path.join(out, "topology.csv"))
 

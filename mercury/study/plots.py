@@ -1,8 +1,24 @@
-"""Per-layer plots of one study run: hit rate, simulated speedup, simulated cycles (matplotlib, Agg)."""
+"""The study's figures (matplotlib, Agg): the shared figure helpers and the per-layer plots of one inference run
+(hit rate, simulated speedup, simulated cycles)."""
 import os
 from typing import Dict, List
 
-from mercury.study.files import pyplot, save_figure
+
+def pyplot():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def save_figure(fig, path: str, saved: List[str]) -> None:
+    """Lay out, write (PNG, 110 dpi), close, and add the path to `saved`."""
+    plt = pyplot()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    saved.append(path)
+
 
 
 def layer_plots(name: str, rows: List[Dict], out: str, settings: Dict, args) -> List[str]:

@@ -33,10 +33,11 @@ import mercury
 from mercury.convert import configure_layers
 from mercury.hitlog import layer_totals
 from mercury.study import cli
-from mercury.study.files import markdown_table, pyplot, save_figure, write_csv
+from mercury.files import markdown_table, write_csv
+from mercury.study.plots import pyplot, save_figure
 from mercury.study.progress import progress
-from mercury.study.quality import LayerErrors, OutputQuality
-from mercury.study.simulate import export_hitlog, simulate
+from mercury.quality import LayerErrors, OutputQuality
+from mercury.simulate import export_hitlog, simulate
 
 
 def parse_args(argv=None):

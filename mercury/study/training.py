@@ -45,10 +45,11 @@ from mercury.adaptive import AdaptivePolicy
 from mercury.convert import configure_layers, mercury_layers
 from mercury.order import conv_calls
 from mercury.study import cli
-from mercury.study.files import markdown_table, pyplot, save_figure, write_json
+from mercury.files import markdown_table, write_json
+from mercury.study.plots import pyplot, save_figure
 from mercury.study.progress import progress
 from mercury.hitlog import layer_totals
-from mercury.study.simulate import export_hitlog, simulate
+from mercury.simulate import export_hitlog, simulate
 
 
 VARIANTS = ("baseline", "mercury", "adaptive")
@@ -127,7 +128,8 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int = 10
 
 
 def train_variant(model_name: str, dataset: str, variant: str, train, test, args, out: str) -> Dict:
-    from models import topology, zoo
+    from mercury import topology
+    from models import zoo
     xtr, ytr = train
     xte, yte = test
     torch.manual_seed(args.data_seed)

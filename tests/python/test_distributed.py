@@ -145,7 +145,7 @@ def test_merged_log_holds_both_ranks(ddp_run):
 def test_simulator_runs_on_merged_log(ddp_run, tmp_path):
     if tools.find_tool("mercury-sim") is None:
         pytest.skip("mercury-sim not built")
-    from mercury.study.simulate import simulate
+    from mercury.simulate import simulate
     out, totals = ddp_run
     report = simulate(os.path.join(out, "merged"), str(tmp_path / "sim"))
     assert int(report.totals["layers"]) == 2

@@ -7,7 +7,7 @@ from typing import Dict, List, Optional, Sequence
 
 import mercury
 from mercury import tools
-from mercury.study.files import read_csv
+from mercury.files import read_csv
 
 
 def export_hitlog(directory: str) -> str:
@@ -28,7 +28,7 @@ class SimReport:
     totals: Dict = field(default_factory=dict)
 
 
-_LAYER_COLUMNS = {"LayerID": "layer", "Vectors": "vectors", "Hits": "hits", "HitRate": "hit_rate",
+_LAYER_COLUMNS = {"LayerID": "layer_id", "Vectors": "vectors", "Hits": "hits", "HitRate": "hit_rate",
                   "SigBits": "sig_bits", "BaselineCycles": "baseline_cycles", "SignatureCycles": "signature_cycles",
                   "LookupCycles": "lookup_cycles", "OverheadCycles": "overhead_cycles",
                   "MercuryCycles": "mercury_cycles", "Speedup": "speedup"}
@@ -61,7 +61,7 @@ def read_reports(outdir: str, command: Sequence[str] = ()) -> SimReport:
     training = bool(rows) and "StepSpeedup" in rows[0]
     for row in rows:
         layer = _numbers(row, dict(_LAYER_COLUMNS, **(_STEP_COLUMNS if training else {})), layer_path)
-        layer["layer"] = int(layer["layer"])
+        layer["layer_id"] = int(layer["layer_id"])
         layer["has_hitlog"] = row.get("HitLog") == "yes"
         layers.append(layer)
     totals_rows = read_csv(total_path)
@@ -76,7 +76,7 @@ def simulate(hitlog_dir: str, outdir: str, config: Optional[str] = None, sim: Op
     """mercury-sim -c CONFIG -m HITLOG_DIR -o OUTDIR; its stdout/stderr go to OUTDIR/sim.log. Raises
     FileNotFoundError (no binary / config) or RuntimeError (the simulator failed, with its message).
     topology: only where some layers have no hit log (layers switched off for a whole run): a topology from
-    models.topology whose rows without a log are then reported at baseline."""
+    mercury.topology whose rows without a log are then reported at baseline."""
     binary = tools.require_tool("mercury-sim", sim)
     config = config or tools.config_path()
     if not os.path.isfile(config):

@@ -1,4 +1,4 @@
-"""The study's own files: CSV and JSON writers, a CSV reader (columns by header name), markdown tables."""
+"""CSV and JSON files: writers, a CSV reader (columns by header name), markdown tables."""
 import csv
 import json
 import os
@@ -57,18 +57,3 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence]) -> str:
     lines += ["| " + " | ".join(fmt(v) for v in r) + " |" for r in rows]
     return "\n".join(lines)
 
-
-def pyplot():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
-
-
-def save_figure(fig, path: str, saved: List[str]) -> None:
-    """Lay out, write (PNG, 110 dpi), close, and add the path to `saved`."""
-    plt = pyplot()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    saved.append(path)
