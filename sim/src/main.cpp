@@ -5,6 +5,8 @@
 #include "join.h"
 #include "parse_error.h"
 #include "report.h"
+#include "simulate.h"
+#include "table.h"
 #include "topology.h"
 
 #include <iostream>

@@ -13,6 +13,17 @@ long long gemm_cycles(long long m, long long n, long long k, const Config& c) {
   return compute.cycles + memory_layer(g, compute, c).stall_cycles;
 }
 
+TrainingResult& TrainingResult::operator+=(const TrainingResult& o) {
+  forward_baseline += o.forward_baseline;
+  forward_mercury += o.forward_mercury;
+  input_grad_baseline += o.input_grad_baseline;
+  input_grad_mercury += o.input_grad_mercury;
+  weight_grad_baseline += o.weight_grad_baseline;
+  weight_grad_mercury += o.weight_grad_mercury;
+  grad_sum_cycles += o.grad_sum_cycles;
+  return *this;
+}
+
 TrainingResult training_layer(const Layer& l, const Config& c, const MercuryResult& forward) {
   TrainingResult t;
   const long long P = l.ofmap_px(), K = l.window(), N = l.filters, G = l.groups;  // per group: N = Cout / G

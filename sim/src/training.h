@@ -19,6 +19,7 @@ struct TrainingResult {
   long long step_baseline() const { return forward_baseline + input_grad_baseline + weight_grad_baseline; }
   long long step_mercury() const { return forward_mercury + input_grad_mercury + weight_grad_mercury; }
   double step_speedup() const { return static_cast<double>(step_baseline()) / static_cast<double>(step_mercury()); }
+  TrainingResult& operator+=(const TrainingResult& o);  // every phase summed (totals over layers)
 };
 
 // Cycles (compute + stalls) of SCALE-Sim's GEMM (M, N, K) on c's array, dataflow and memory model; 0 when M or K is
