@@ -16,7 +16,8 @@ import mercury  # noqa: E402
 from benchmarks.bench_conv2d import best_of  # noqa: E402
 from mercury import calibrate as calibration  # noqa: E402
 from mercury.study import cli  # noqa: E402
-from mercury.study.inference import model_input  # noqa: E402
+from mercury.study.choices import DataChoice  # noqa: E402
+from mercury.study.inputs import model_input  # noqa: E402
 from models import zoo  # noqa: E402
 
 
@@ -38,8 +39,7 @@ def main(argv=None) -> int:
     cli.apply_threads(args)
     settings = {k: v for k, v in mercury.settings.from_args(args).items() if k != "mode"}
     for name in cli.models_from(args):
-        args.batches, args.size, args.data_seed = 1, None, 0
-        x = model_input(name, args)[0][0]
+        x = model_input(name, DataChoice(batches=1, batch_size=args.batch_size)).batches[0]
         scripted = torch.jit.script(zoo.build(name).eval())
         variants = {"observe (every layer)": dict(settings, mode="observe"),
                     "reuse (every layer)": dict(settings, mode="reuse")}

@@ -3,11 +3,10 @@
   PYTHONPATH=. .venv/bin/python benchmarks/headroom.py --model resnet18 --batch-size 4 --batches 1
   PYTHONPATH=. .venv/bin/python benchmarks/headroom.py --model mobilenet_v2_nsfwjs --out out/headroom/mnv2.json
 
-ImageNet-style models get models.data.image_batches (ImageNet-normalized center crops); the pretrained nsfwjs
-models get the same photos through models.tfjs_import.nsfwjs_preprocess (RGB in [0, 1], squashed to size).
+The model gets the study's inputs (mercury.study.inputs): photos, as the nsfwjs models expect them for those,
+Fashion-MNIST test images for 1-channel models.
 """
 import argparse
-import json
 import os
 import sys
 
@@ -17,23 +16,11 @@ if __package__ in (None, ""):
 import torch  # noqa: E402
 
 import mercury  # noqa: E402,F401
+from mercury.files import write_json  # noqa: E402
 from mercury.headroom import DEFAULT_THRESHOLDS, format_table, headroom  # noqa: E402
-from models import data, zoo  # noqa: E402
-
-
-def batches_for(name: str, batch_size: int, num_batches: int):
-    if name in zoo.PRETRAINED_MODELS:
-        from models import tfjs_import
-        size = zoo.input_shape(name)[1]
-        paths = data.photo_paths()
-        for b in range(num_batches):
-            chosen = [paths[(b * batch_size + i) % len(paths)] for i in range(batch_size)]
-            yield tfjs_import.nsfwjs_preprocess(tfjs_import.load_photos(chosen), size)
-    else:
-        c, h, _ = zoo.input_shape(name)
-        if c != 3:
-            raise SystemExit(f"{name}: photos are RGB, the model takes {c} channels")
-        yield from data.image_batches(batch_size, num_batches, size=h)
+from mercury.study.choices import DataChoice  # noqa: E402
+from mercury.study.inputs import model_input  # noqa: E402
+from models import zoo  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -53,15 +40,14 @@ def main(argv=None) -> int:
     if a.threads:
         torch.set_num_threads(a.threads)
     model = zoo.build(a.model)
-    res = headroom(model, batches_for(a.model, a.batch_size, a.batches), a.thresholds, budget=a.budget,
+    batches = model_input(a.model, DataChoice(batches=a.batches, batch_size=a.batch_size)).batches
+    res = headroom(model, batches, a.thresholds, budget=a.budget,
                    sample=a.sample, seed=a.seed, end_to_end=not a.no_end_to_end,
                    progress=None if a.quiet else (lambda s: print(s, file=sys.stderr, flush=True)))
     res["model_name"] = a.model
     print(format_table(res))
     if a.out:
-        os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
-        with open(a.out, "w") as f:
-            json.dump(res, f, indent=1)
+        write_json(a.out, res)
         print(f"wrote {a.out}")
     return 0
 

@@ -1,5 +1,6 @@
-"""Argument groups shared by every study front end (python3 -m mercury.study, benchmarks/*.py): one name per flag
-everywhere (--models, --sig-bits, --config, ...); the MERCURY settings' flags come from the op's settings table."""
+"""The study's command line: argument groups shared by every front end (python3 -m mercury.study, benchmarks/*.py;
+one name per flag everywhere: --models, --sig-bits, --config, ...; the MERCURY settings' flags come from the op's
+settings table), and the step from parsed arguments to the study's values (mercury.study.choices)."""
 import argparse
 import os
 from typing import Any, List, Mapping, Sequence
@@ -8,6 +9,7 @@ import torch
 
 from mercury import settings as mercury_settings
 from mercury import tools
+from mercury.study.choices import DataChoice, OutputChoice, SimulatorChoice
 
 
 def add_models(parser: argparse.ArgumentParser, default: str, shorthands: Mapping[str, Sequence[str]] = None) -> None:
@@ -51,3 +53,19 @@ def default_out(*parts: str) -> str:
 def apply_threads(args: argparse.Namespace) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
+
+
+def data_choice(args: argparse.Namespace) -> DataChoice:
+    """--batches, --batch-size, --size, --data-seed (those the parser has; the others keep DataChoice's defaults)."""
+    given = {field: getattr(args, name) for field, name in (("batches", "batches"), ("batch_size", "batch_size"),
+                                                             ("size", "size"), ("seed", "data_seed"))
+             if hasattr(args, name)}
+    return DataChoice(**given)
+
+
+def simulator_choice(args: argparse.Namespace) -> SimulatorChoice:
+    return SimulatorChoice(config=args.config, binary=args.sim, enabled=not args.no_sim)
+
+
+def output_choice(args: argparse.Namespace) -> OutputChoice:
+    return OutputChoice(folder=args.out, plots=not args.no_plots, quiet=args.quiet)

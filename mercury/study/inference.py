@@ -18,23 +18,195 @@ import argparse
 import os
 import sys
 import time
-from typing import Dict, List, Optional
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence
 
 import torch
 
 import mercury
-from mercury.study import cli, operating_point, plots
-from mercury.files import markdown_table, write_csv, write_json
-from mercury.study.progress import progress
-from mercury.quality import OutputQuality
+from mercury.files import write_csv, write_json
 from mercury.hitlog import layer_totals
+from mercury.quality import OutputQuality
 from mercury.simulate import export_hitlog, simulate
+from mercury.study import cli, operating_point, plots
+from mercury.study.choices import CalibrationChoice, DataChoice, ModelChoice, OutputChoice, SimulatorChoice
+from mercury.study.inference_report import print_table, write_model_summary
+from mercury.study.inputs import model_input, weights_label
+from mercury.study.progress import progress
 
 STUDY_MODELS = ("alexnet", "googlenet", "resnet101")
 SHORTHANDS = {"all": STUDY_MODELS}
-LAYER_COLUMNS = ["layer", "name", "mode", "calls", "vectors", "hits", "hit_rate", "baseline_cycles", "mercury_cycles",
-                 "speedup"]
+LAYER_COLUMNS = ["layer_id", "name", "mode", "calls", "vectors", "hits", "hit_rate", "baseline_cycles",
+                 "mercury_cycles", "speedup"]
 
+
+@dataclass(frozen=True)
+class InferenceStudy:
+    settings: Dict                  # the MERCURY settings of every layer (mercury.settings)
+    data: DataChoice
+    calibration: CalibrationChoice
+    simulator: SimulatorChoice
+    output: OutputChoice
+
+
+@dataclass
+class _Evaluation:
+    """What the study's run sees: the evaluation batches (the held-out ones after calibration)."""
+    batches: List[torch.Tensor]
+    labels: Optional[List[torch.Tensor]]
+    source: str
+    calibrated: Optional[object] = None     # mercury.calibrate.Calibration
+    topology: Optional[str] = None          # models' topology.csv, where calibration left layers without a log
+
+
+def run_model(model: ModelChoice, study: InferenceStudy) -> Dict:
+    """The study of one model; writes OUT/<model>/ and prints its table; returns its summary."""
+    from models import zoo
+    name = model.name
+    out = os.path.join(study.output.folder, name)
+    os.makedirs(out, exist_ok=True)
+    timings = {}
+    t0 = time.perf_counter()
+    inputs = model_input(name, study.data)
+    timings["data_s"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    exact = zoo.build(name, weights_path=model.weights).eval()
+    settings = study.settings
+    run = _Evaluation(inputs.batches, inputs.labels, inputs.description)
+    if study.calibration.batches:
+        run = _calibrate(name, exact, run, study, out)
+        settings = dict(settings, mode="off")  # layers calibration did not enable
+        timings["calibrate_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+    exact_scripted = torch.jit.script(exact)
+    per_layer = run.calibrated.per_layer if run.calibrated else None
+    scripted, table, warnings = mercury.rewrite(exact_scripted, per_layer=per_layer, **settings)
+    for w in warnings:
+        print(f"mercury.rewrite: warning: {w}", file=sys.stderr)
+    timings["prepare_s"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    quality, exact_out = _run_batches(f"{name} ({settings['mode']})", scripted, exact, run, study.output.quiet)
+    timings["run_s"] = time.perf_counter() - t0
+
+    rows, totals = _layer_rows(name, table, every_layer_logged=per_layer is None)
+    hit_dir = export_hitlog(os.path.join(out, "hitlog"))
+    sim_error, sim_command = None, None
+    if study.simulator.enabled:
+        t0 = time.perf_counter()
+        sim_error, sim_command = _simulate(name, hit_dir, out, rows, totals, study.simulator, run.topology)
+        timings["sim_s"] = time.perf_counter() - t0
+    extras = _operating_point(name, exact, exact_scripted, exact_out, run, quality, totals, study, out, timings)
+    timings["total_s"] = sum(timings.values())
+
+    write_csv(os.path.join(out, "layers.csv"), LAYER_COLUMNS, ([r.get(h) for h in LAYER_COLUMNS] for r in rows))
+    summary = {
+        "model": name, "weights": weights_label(model),
+        "data": run.source, "batches": study.data.batches, "batch_size": study.data.batch_size,
+        "input": list(run.batches[0].shape[1:]), "settings": settings, "config": study.simulator.config,
+        "simulator": sim_command, "sim_error": sim_error,
+        "output_quality": quality.summary(), "totals": totals, **extras, "timings_s": timings,
+        "layers": rows,
+    }
+    if study.output.plots:
+        summary["plots"] = plots.layer_plots(name, rows, out, settings, study.data, study.simulator.config)
+    write_json(os.path.join(out, "summary.json"), summary)
+    print_table(summary)
+    return summary
+
+
+def _calibrate(name: str, exact: torch.nn.Module, run: _Evaluation, study: InferenceStudy, out: str) -> _Evaluation:
+    """Calibrates on the first batches; the evaluation keeps the others."""
+    n = study.calibration.batches
+    if not 0 < n < len(run.batches):
+        raise ValueError(f"--calibrate-batches {n} must leave evaluation batches (--batches {study.data.batches})")
+    calibrated = operating_point.calibrate(exact, run.batches[:n], study.calibration, study.simulator, out,
+                                           lambda m: _say(study.output, f"{name}: {m}"))
+    batches = run.batches[n:]
+    return _Evaluation(batches, run.labels[n:] if run.labels else None, run.source, calibrated,
+                       operating_point.write_topology(exact, batches[0], out))
+
+
+def _run_batches(desc: str, scripted, exact: torch.nn.Module, run: _Evaluation, quiet: bool):
+    """The rewritten model on every batch (hit log from zero), against the exact one: (quality, exact outputs)."""
+    mercury.hitlog_reset()
+    quality = OutputQuality()
+    exact_out = []
+    with torch.no_grad():
+        for i, x in enumerate(progress(run.batches, desc, "batch", quiet=quiet)):
+            exact_out.append(exact(x))
+            quality.add(scripted(x), exact_out[-1], run.labels[i] if run.labels else None)
+    return quality, exact_out
+
+
+def _layer_rows(name: str, table: Sequence[Dict], every_layer_logged: bool):
+    """Per-layer rows (hit counts from the hit log) and the model's totals."""
+    names = [row["name"] for row in table]
+    totals = layer_totals(mercury.hitlog())
+    if every_layer_logged and sorted(totals) != list(range(len(names))):
+        raise RuntimeError(f"{name}: hit log holds layer ids {sorted(totals)[:5]}..., expected 0..{len(names) - 1}")
+    off = {"calls": 0, "vectors": 0, "hits": 0}
+    rows = [{"layer_id": lid, "name": lname, "mode": table[lid]["mode"], **{k: totals.get(lid, off)[k] for k in off}}
+            for lid, lname in enumerate(names)]
+    for r in rows:
+        r["hit_rate"] = r["hits"] / r["vectors"] if r["vectors"] else 0.0
+    model_totals = {"layers": len(rows), "vectors": sum(r["vectors"] for r in rows),
+                    "hits": sum(r["hits"] for r in rows)}
+    model_totals["hit_rate"] = model_totals["hits"] / model_totals["vectors"] if model_totals["vectors"] else 0.0
+    return rows, model_totals
+
+
+def _simulate(name: str, hit_dir: str, out: str, rows: List[Dict], totals: Dict, simulator: SimulatorChoice,
+              topology: Optional[str]):
+    """mercury-sim's cycles into the rows and totals; returns (error or None, the simulator's command or None)."""
+    command = None
+    try:
+        report = simulate(hit_dir, os.path.join(out, "sim"), simulator.config, simulator.binary, topology=topology)
+        command = " ".join(report.command)
+        if len(report.layers) != len(rows):
+            raise RuntimeError(f"mercury-sim reported {len(report.layers)} layers, the model has {len(rows)}")
+        for row, layer in zip(rows, report.layers):
+            row.update({k: layer[k] for k in ("baseline_cycles", "mercury_cycles", "speedup", "signature_cycles",
+                                              "lookup_cycles")})
+        totals.update({k: report.totals[k] for k in ("baseline_cycles", "mercury_cycles", "speedup")})
+        return None, command
+    except (FileNotFoundError, RuntimeError) as e:
+        print(f"mercury.study: {name}: simulator skipped: {e}", file=sys.stderr)
+        return str(e), command
+
+
+def _operating_point(name: str, exact, exact_scripted, exact_out, run: _Evaluation, quality: OutputQuality,
+                     totals: Dict, study: InferenceStudy, out: str, timings: Dict) -> Dict:
+    """The summary's calibration, trade-off curve and headroom entries (those asked for)."""
+    extras = {}
+    calibrated = run.calibrated
+    if calibrated is not None:
+        extras["calibration"] = {"batches": study.calibration.batches, "targets": calibrated.targets,
+                                 "enabled_layers": calibrated.enabled(), "trials": len(calibrated.trials),
+                                 "file": os.path.join(out, "calibration.json")}
+        if study.calibration.curve and study.simulator.enabled and "speedup" in totals:
+            t0 = time.perf_counter()
+            points = operating_point.tradeoff_curve(exact_scripted, run.batches, exact_out, calibrated.candidates,
+                                                    run.topology, study.simulator, out)
+            here = dict(quality.summary(), hit_rate=totals["hit_rate"], speedup=totals["speedup"])
+            extras["tradeoff_curve"] = points
+            extras["tradeoff_plot"] = operating_point.plot_curve(name, points, here, out)
+            timings["curve_s"] = time.perf_counter() - t0
+    if study.calibration.headroom:
+        t0 = time.perf_counter()
+        extras["headroom"] = operating_point.headroom_bound(exact, run.batches[:1], out)
+        timings["headroom_s"] = time.perf_counter() - t0
+    return extras
+
+
+def _say(output: OutputChoice, message: str) -> None:
+    if not output.quiet:
+        print(message, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The command line (python3 -m mercury.study)
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python3 -m mercury.study", description=__doc__,
@@ -64,211 +236,20 @@ def parse_args(argv=None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def model_input(name: str, args) -> (List[torch.Tensor], Optional[List[torch.Tensor]], str):
-    """(batches, labels or None, description): photos for 3-channel models (as the nsfwjs models expect them for
-    those), Fashion-MNIST test images (labelled) for 1-channel ones."""
-    from models import data, zoo
-    c, h, _ = zoo.input_shape(name)
-    size = args.size or h
-    n = args.batch_size
-    if name in zoo.PRETRAINED_MODELS:
-        from models import tfjs_import
-        return (tfjs_import.nsfwjs_batches(n, args.batches, size), None,
-                "photos (skimage/opencv, pixels/255 squashed as nsfwjs does)")
-    if c == 3:
-        return (list(data.image_batches(n, args.batches, size=size, seed=args.data_seed)), None,
-                "photos (skimage/opencv)")
-    x, y = data.fashion_mnist("test", limit=n * args.batches)
-    if size != 28:
-        x = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
-    return ([x[i * n:(i + 1) * n] for i in range(args.batches)], [y[i * n:(i + 1) * n] for i in range(args.batches)],
-            "Fashion-MNIST test images")
-
-
-def run_model(name: str, args, settings: Dict) -> Dict:
-    from models import zoo
-    out = os.path.join(args.out, name)
-    os.makedirs(out, exist_ok=True)
-    timings = {}
-    t0 = time.perf_counter()
-    batches, labels, source = model_input(name, args)
-    timings["data_s"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    exact = zoo.build(name, weights_path=args.weights).eval()
-    calibrated = None
-    per_layer = None
-    topology = None
-    if args.calibrate_batches:
-        if not 0 < args.calibrate_batches < len(batches):
-            raise ValueError(f"--calibrate-batches {args.calibrate_batches} must leave evaluation batches "
-                             f"(--batches {args.batches})")
-        calib, batches = batches[:args.calibrate_batches], batches[args.calibrate_batches:]
-        labels = labels[args.calibrate_batches:] if labels else None
-        calibrated = operating_point.calibrate(exact, calib, args, out, lambda m: _say(args, f"{name}: {m}"))
-        per_layer = calibrated.per_layer
-        settings = dict(settings, mode="off")  # layers calibration did not enable
-        topology = operating_point.write_topology(exact, batches[0], out)
-        timings["calibrate_s"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-    exact_scripted = torch.jit.script(exact)
-    scripted, table, warnings = mercury.rewrite(exact_scripted, per_layer=per_layer, **settings)
-    for w in warnings:
-        print(f"mercury.rewrite: warning: {w}", file=sys.stderr)
-    names = [row["name"] for row in table]
-    timings["prepare_s"] = time.perf_counter() - t0
-
-    mercury.hitlog_reset()
-    quality = OutputQuality()
-    exact_out = []
-    t0 = time.perf_counter()
-    with torch.no_grad():
-        for i, x in enumerate(progress(batches, f"{name} ({settings['mode']})", "batch", quiet=args.quiet)):
-            exact_out.append(exact(x))
-            quality.add(scripted(x), exact_out[-1], labels[i] if labels else None)
-    timings["run_s"] = time.perf_counter() - t0
-
-    totals = layer_totals(mercury.hitlog())
-    if per_layer is None and sorted(totals) != list(range(len(names))):
-        raise RuntimeError(f"{name}: hit log holds layer ids {sorted(totals)[:5]}..., expected 0..{len(names) - 1}")
-    hit_dir = export_hitlog(os.path.join(out, "hitlog"))
-    off = {"calls": 0, "vectors": 0, "hits": 0}
-    rows = [{"layer": lid, "name": lname, "mode": table[lid]["mode"], **{k: totals.get(lid, off)[k] for k in off}}
-            for lid, lname in enumerate(names)]
-    for r in rows:
-        r["hit_rate"] = r["hits"] / r["vectors"] if r["vectors"] else 0.0
-    model_totals = {"layers": len(rows), "vectors": sum(r["vectors"] for r in rows),
-                    "hits": sum(r["hits"] for r in rows)}
-    model_totals["hit_rate"] = model_totals["hits"] / model_totals["vectors"] if model_totals["vectors"] else 0.0
-    sim_error, sim_command = None, None
-    if not args.no_sim:
-        t0 = time.perf_counter()
-        try:
-            report = simulate(hit_dir, os.path.join(out, "sim"), args.config, args.sim, topology=topology)
-            sim_command = " ".join(report.command)
-            if len(report.layers) != len(rows):
-                raise RuntimeError(f"mercury-sim reported {len(report.layers)} layers, the model has {len(rows)}")
-            for row, layer in zip(rows, report.layers):
-                row.update({k: layer[k] for k in ("baseline_cycles", "mercury_cycles", "speedup",
-                                                  "signature_cycles", "lookup_cycles")})
-            model_totals.update({k: report.totals[k] for k in ("baseline_cycles", "mercury_cycles", "speedup")})
-        except (FileNotFoundError, RuntimeError) as e:
-            sim_error = str(e)
-            print(f"mercury.study: {name}: simulator skipped: {e}", file=sys.stderr)
-        timings["sim_s"] = time.perf_counter() - t0
-    extras = {}
-    if calibrated is not None:
-        extras["calibration"] = {"batches": args.calibrate_batches, "targets": calibrated.targets,
-                                 "enabled_layers": calibrated.enabled(), "trials": len(calibrated.trials),
-                                 "file": os.path.join(out, "calibration.json")}
-        if args.curve and not args.no_sim and "speedup" in model_totals:
-            t0 = time.perf_counter()
-            points = operating_point.tradeoff_curve(exact_scripted, batches, exact_out, calibrated.candidates,
-                                                    topology, args, out)
-            here = dict(quality.summary(), hit_rate=model_totals["hit_rate"], speedup=model_totals["speedup"])
-            extras["tradeoff_curve"] = points
-            extras["tradeoff_plot"] = operating_point.plot_curve(name, points, here, out)
-            timings["curve_s"] = time.perf_counter() - t0
-    if args.headroom:
-        t0 = time.perf_counter()
-        extras["headroom"] = operating_point.headroom_bound(exact, batches[:1], out)
-        timings["headroom_s"] = time.perf_counter() - t0
-    timings["total_s"] = sum(timings.values())
-
-    write_csv(os.path.join(out, "layers.csv"), LAYER_COLUMNS, ([r.get(h) for h in LAYER_COLUMNS] for r in rows))
-    summary = {
-        "model": name, "weights": weights_label(name, args),
-        "data": source, "batches": args.batches, "batch_size": args.batch_size, "input": list(batches[0].shape[1:]),
-        "settings": settings, "config": args.config, "simulator": sim_command, "sim_error": sim_error,
-        "output_quality": quality.summary(), "totals": model_totals, **extras, "timings_s": timings,
-        "layers": rows,
-    }
-    if not args.no_plots:
-        summary["plots"] = plots.layer_plots(name, rows, out, settings, args)
-    write_json(os.path.join(out, "summary.json"), summary)
-    print_table(summary)
-    return summary
-
-
-def weights_label(name: str, args) -> str:
-    from models import zoo
-    if args.weights:
-        return f"trained ({args.weights})"
-    if name in zoo.PRETRAINED_MODELS:
-        return "trained (npm nsfwjs@4.3.0)"
-    return "random (seeded initialisation)"
-
-
-def _say(args, message: str) -> None:
-    if not args.quiet:
-        print(message, file=sys.stderr, flush=True)
-
-
-def print_table(summary: Dict) -> None:
-    rows, t, s = summary["layers"], summary["totals"], summary["settings"]
-    mode = "calibrated per layer" if summary.get("calibration") else f"mode {s['mode']}"
-    signatures = ("per-layer signatures (calibration.json)" if summary.get("calibration") else
-                  f"{s['signature']} {s['sig_bits']}-bit signatures")
-    print(f"\n== {summary['model']} ({summary['weights']} weights): {mode}, {summary['batches']} batches x "
-          f"{summary['batch_size']} {summary['data']}, {signatures}, {s['cache_entries']}-entry "
-          f"MCACHE, config {os.path.basename(summary['config'])}")
-    print(f"{'id':>4} {'layer':<34} {'hit rate':>8} {'baseline cyc':>14} {'MERCURY cyc':>14} {'speedup':>8}")
-
-    def c(v):
-        return f"{v:14,.0f}" if v is not None else f"{'-':>14}"
-
-    def x(v):
-        return f"{v:7.2f}x" if v else f"{'-':>8}"
-    for r in rows:
-        print(f"{r['layer']:>4} {r['name'][:34]:<34} {100 * r['hit_rate']:7.2f}% {c(r.get('baseline_cycles'))} "
-              f"{c(r.get('mercury_cycles'))} {x(r.get('speedup'))}")
-    print(f"{'':>4} {'TOTAL (' + str(t['layers']) + ' layers)':<34} {100 * t['hit_rate']:7.2f}% "
-          f"{c(t.get('baseline_cycles'))} {c(t.get('mercury_cycles'))} {x(t.get('speedup'))}")
-    q = summary["output_quality"]
-    reused = s["mode"] == "reuse" or bool(summary.get("calibration", {}).get("enabled_layers"))
-    what = ("outputs are exact (nothing reused: hits counted only)" if not reused else
-            f"reuse changed the output: top-1 agreement with the exact model {100 * q['top1_agreement']:.1f}% "
-            f"of {q['images']} images, logits rel. L2 error {q['logit_rel_l2']:.3g}, max probability change "
-            f"{q['max_prob_change']:.3g}")
-    if q.get("accuracy") is not None:
-        what += f"; accuracy {100 * q['accuracy']:.2f}% (exact model {100 * q['accuracy_exact']:.2f}%)"
-    print(f"     {what}")
-    if summary.get("calibration"):
-        c = summary["calibration"]
-        print(f"     calibrated on {c['batches']} batch(es) (targets {c['targets']}, {c['trials']} trials): reuse on "
-              f"layers {c['enabled_layers']}, every other layer off; the rows above are the held-out batches")
-    for p in summary.get("tradeoff_curve", []):
-        print(f"     every layer {p['signature']} {p['sig_bits']} bits"
-              + (f" width {p['bucket_width']:g}" if p["signature"] != "sign" else "")
-              + f": hit rate {100 * p['hit_rate']:.1f}%, speedup {p['speedup']:.3f}x, top-1 agreement "
-              f"{100 * p['top1_agreement']:.1f}%, max prob. change {p['max_prob_change']:.3f}")
-    if summary.get("headroom"):
-        h = summary["headroom"]["removable_macs"]
-        sp = summary["totals"].get("speedup")
-        net = f"{100 * (1 - 1 / sp):.1f}%" if sp else "-"
-        print(f"     reuse headroom (oracle, first batch): removable conv MACs " +
-              ", ".join(f"{100 * v:.1f}% at t={k}" for k, v in h.items()) +
-              f"; achieved net cycle reduction {net}")
-    if summary["simulator"]:
-        print(f"     cycles: {summary['simulator']}")
-    print(f"     time: {', '.join(f'{k} {v:.1f}' for k, v in summary['timings_s'].items())}")
+def study_from(args: argparse.Namespace) -> InferenceStudy:
+    return InferenceStudy(
+        settings=mercury.settings.from_args(args), data=cli.data_choice(args),
+        calibration=CalibrationChoice(batches=args.calibrate_batches, target_agreement=args.target_agreement,
+                                      max_prob_change=args.max_prob_change, max_trials=args.max_trials,
+                                      curve=args.curve, headroom=args.headroom),
+        simulator=cli.simulator_choice(args), output=cli.output_choice(args))
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
     cli.apply_threads(args)
-    settings = mercury.settings.from_args(args)
-    summaries = [run_model(n, args, settings) for n in cli.models_from(args, SHORTHANDS)]
+    study = study_from(args)
+    summaries = [run_model(ModelChoice(n, args.weights), study) for n in cli.models_from(args, SHORTHANDS)]
     if len(summaries) > 1:
-        header = ["model", "layers", "hit_rate", "baseline_cycles", "mercury_cycles", "speedup", "top1_agreement",
-                  "run_s"]
-        rows = [[s["model"], s["totals"]["layers"], round(s["totals"]["hit_rate"], 4),
-                 s["totals"].get("baseline_cycles"), s["totals"].get("mercury_cycles"),
-                 round(s["totals"]["speedup"], 3) if s["totals"].get("speedup") else None,
-                 s["output_quality"]["top1_agreement"], round(s["timings_s"]["total_s"], 1)] for s in summaries]
-        write_csv(os.path.join(args.out, "summary.csv"), header, rows)
-        md = markdown_table(header, rows)
-        with open(os.path.join(args.out, "summary.md"), "w") as f:
-            f.write(md + "\n")
-        print("\n" + md)
+        write_model_summary(summaries, study.output.folder)
     return 0

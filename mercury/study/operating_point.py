@@ -13,6 +13,7 @@ import torch.nn as nn
 import mercury
 from mercury import calibrate as calibration
 from mercury.files import write_json
+from mercury.study.choices import CalibrationChoice, SimulatorChoice
 from mercury.study.plots import pyplot, save_figure
 from mercury.quality import OutputQuality
 from mercury.simulate import export_hitlog, simulate
@@ -24,17 +25,18 @@ def write_topology(exact: nn.Module, example: torch.Tensor, out: str) -> str:
                                    os.path.join(out, "topology.csv"))
 
 
-def calibrate(exact: nn.Module, batches: Sequence[torch.Tensor], args, out: str, say) -> calibration.Calibration:
-    cal = calibration.calibrate(exact, batches, target_agreement=args.target_agreement,
-                                max_prob_change=args.max_prob_change, config=args.config, sim=args.sim,
-                                max_trials=args.max_trials, progress=say)
+def calibrate(exact: nn.Module, batches: Sequence[torch.Tensor], choice: CalibrationChoice,
+              simulator: SimulatorChoice, out: str, say) -> calibration.Calibration:
+    cal = calibration.calibrate(exact, batches, target_agreement=choice.target_agreement,
+                                max_prob_change=choice.max_prob_change, config=simulator.config,
+                                sim=simulator.binary, max_trials=choice.max_trials, progress=say)
     cal.save(os.path.join(out, "calibration.json"))
     return cal
 
 
 def tradeoff_curve(scripted: torch.jit.ScriptModule, batches: Sequence[torch.Tensor],
-                   exact_out: Sequence[torch.Tensor], candidates: Sequence[Dict], topology: str, args,
-                   out: str) -> List[Dict]:
+                   exact_out: Sequence[torch.Tensor], candidates: Sequence[Dict], topology: str,
+                   simulator: SimulatorChoice, out: str) -> List[Dict]:
     """Per candidate: every layer of the scripted exact model reuses with it; top-1 agreement against `exact_out`
     (the exact model's outputs on `batches`, the evaluation batches), probability change, simulated speedup."""
     points = []
@@ -46,7 +48,8 @@ def tradeoff_curve(scripted: torch.jit.ScriptModule, batches: Sequence[torch.Ten
             for x, ref in zip(batches, exact_out):
                 quality.add(model(x), ref)
         report = simulate(export_hitlog(os.path.join(out, "curve", f"c{i}", "hitlog")),
-                          os.path.join(out, "curve", f"c{i}", "sim"), args.config, args.sim, topology=topology)
+                          os.path.join(out, "curve", f"c{i}", "sim"), simulator.config, simulator.binary,
+                          topology=topology)
         points.append(dict(cand, **quality.summary(), hit_rate=report.totals["hit_rate"],
                            speedup=report.totals["speedup"]))
     return points

@@ -3,6 +3,8 @@
 import os
 from typing import Dict, List
 
+from mercury.study.choices import DataChoice
+
 
 def pyplot():
     import matplotlib
@@ -21,12 +23,12 @@ def save_figure(fig, path: str, saved: List[str]) -> None:
 
 
 
-def layer_plots(name: str, rows: List[Dict], out: str, settings: Dict, args) -> List[str]:
+def layer_plots(name: str, rows: List[Dict], out: str, settings: Dict, data: DataChoice, config: str) -> List[str]:
     plt = pyplot()
-    ids = [r["layer"] for r in rows]
+    ids = [r["layer_id"] for r in rows]
     n = len(rows)
     width = max(8.0, min(24.0, 0.18 * n + 4))
-    label = (f"{name}, {args.batches}x{args.batch_size} images, {settings['sig_bits']}-bit signatures, "
+    label = (f"{name}, {data.batches}x{data.batch_size} images, {settings['sig_bits']}-bit signatures, "
              f"{settings['mode']}")
     tick_step = max(1, n // 40)
     paths = []
@@ -57,7 +59,7 @@ def layer_plots(name: str, rows: List[Dict], out: str, settings: Dict, args) -> 
         wbar = 0.4
         ax.bar([i - wbar / 2 for i in ids], [r["baseline_cycles"] for r in rows], wbar, label="baseline")
         ax.bar([i + wbar / 2 for i in ids], [r["mercury_cycles"] for r in rows], wbar, label="MERCURY")
-        ax.set_title(f"Simulated cycles per layer - {name} ({os.path.basename(args.config)}, mercury-sim)")
+        ax.set_title(f"Simulated cycles per layer - {name} ({os.path.basename(config)}, mercury-sim)")
         ax.legend()
         finish(ax, fig, "cycles.png", "cycles")
     return paths

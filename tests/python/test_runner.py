@@ -46,7 +46,7 @@ def test_runner_hit_log_outputs(tmp_path):
     files = sorted(os.listdir(out / "hitlog"))
     assert [f for f in files if f.startswith("hitmap-")] == ["hitmap-000.csv", "hitmap-001.csv", "hitmap-002.csv"]
     rows = s["layers"]
-    assert len(rows) == 3 and [r["layer"] for r in rows] == [0, 1, 2]
+    assert len(rows) == 3 and [r["layer_id"] for r in rows] == [0, 1, 2]
     assert all(r["calls"] == 2 for r in rows)
     t = s["totals"]
     assert t["vectors"] == sum(r["vectors"] for r in rows)
@@ -99,7 +99,7 @@ def test_runner_calibrated_point_curve_and_headroom(tmp_path):
     assert c["batches"] == 1 and (out / "calibration.json").is_file() and (out / "topology.csv").is_file()
     q = s["output_quality"]
     assert q["images"] == 8  # the 2 held-out batches only
-    assert all(r["mode"] == ("reuse" if r["layer"] in c["enabled_layers"] else "off") for r in s["layers"])
+    assert all(r["mode"] == ("reuse" if r["layer_id"] in c["enabled_layers"] else "off") for r in s["layers"])
     assert all(r["vectors"] == 0 for r in s["layers"] if r["mode"] == "off")
     assert s["totals"]["baseline_cycles"] > 0 and s["totals"]["speedup"] > 0
     curve = s["tradeoff_curve"]
