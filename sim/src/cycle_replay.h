@@ -4,23 +4,14 @@
 // write buffer (memory/write_buffer.py), sharing one stall counter as double_buffered_scratchpad_mem.py does.
 // With CALC interfaces the read buffers are the estimate-bandwidth ones (prefetch_emu.h) and the write buffer
 // drains ArrayWidth words/cycle. Cost O(SRAM accesses) plus O(operand matrix) memory.
+// The pieces: replay_input.h (ifmap, filter), replay_output.h (ofmap); this file steps them through the folds.
 #pragma once
 
-#include "compute.h"
+#include "memory.h"
 
 namespace msim {
 
-struct ReplayResult {
-  long long stall_cycles = 0, total_cycles = 0;
-  long long ifmap_dram_reads = 0, filter_dram_reads = 0, ofmap_dram_writes = 0;
-  double ifmap_start = 0, ifmap_stop = 0, filter_start = 0, filter_stop = 0, ofmap_start = 0, ofmap_stop = 0;
-  double ifmap_sram_start = -1, ifmap_sram_stop = 0, filter_sram_start = -1, filter_sram_stop = 0;
-  double ofmap_sram_start = -1, ofmap_sram_stop = 0;
-  bool ifmap_bulk = false, filter_bulk = false;  // CALC operands counted per row (all_miss.h)
-  long long ifmap_settled_folds = 0, filter_settled_folds = 0;  // CALC folds skipped as settled (all hits)
-};
-
-// CALC mode: the read buffers are SCALE-Sim's estimate-bandwidth buffers (prefetch_emu.h), no read stalls.
-ReplayResult replay_memory(const Layer& l, const Config& c);
+// Every number of the result is SCALE-Sim's own (exact_reads = true). CALC mode: no read stalls.
+MemoryResult replay_memory(const Layer& l, const Config& c);
 
 }  // namespace msim

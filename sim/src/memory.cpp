@@ -53,34 +53,14 @@ void calc_first_order_reads(const Layer& l, const Config& c, const ComputeResult
 }  // namespace
 
 MemoryResult memory_layer(const Layer& l, const ComputeResult& compute, const Config& c) {
-  MemoryResult m;
   const bool small_enough = l.ifmap_h * l.ifmap_w * l.channels <= kReplayMaxAddresses &&
                             l.window() * l.filters <= kReplayMaxAddresses;
   const long long sram_accesses = compute.ifmap_sram_reads + compute.filter_sram_reads + compute.ofmap_sram_writes;
   if (c.exact_memory && small_enough && sram_accesses <= kReplayLimit) {
-    // SCALE-Sim's buffers replayed row by row (cycle_replay.h): counts, stalls and start/stop cycles are its own.
-    const ReplayResult rep = replay_memory(l, c);
-    m.exact_reads = true;
-    m.stall_cycles = rep.stall_cycles;
-    m.total_cycles = rep.total_cycles;
-    m.ifmap_dram_reads = rep.ifmap_dram_reads;
-    m.filter_dram_reads = rep.filter_dram_reads;
-    m.ofmap_dram_writes = rep.ofmap_dram_writes;
-    m.ifmap_dram_start = rep.ifmap_start;
-    m.ifmap_dram_stop = rep.ifmap_stop;
-    m.filter_dram_start = rep.filter_start;
-    m.filter_dram_stop = rep.filter_stop;
-    m.ofmap_dram_start = rep.ofmap_start;
-    m.ofmap_dram_stop = rep.ofmap_stop;
-    m.ifmap_sram_start = std::max(0.0, rep.ifmap_sram_start);
-    m.ifmap_sram_stop = rep.ifmap_sram_stop;
-    m.filter_sram_start = std::max(0.0, rep.filter_sram_start);
-    m.filter_sram_stop = rep.filter_sram_stop;
-    m.ofmap_sram_start = std::max(0.0, rep.ofmap_sram_start);
-    m.ofmap_sram_stop = rep.ofmap_sram_stop;
-    return m;
+    return replay_memory(l, c);  // SCALE-Sim's buffers replayed row by row: counts, stalls, start/stop its own
   }
   // First-order model (--memory fast, or a layer above the replay limits).
+  MemoryResult m;
   constexpr double kActiveFraction = 0.5;  // double buffering: half of each SRAM holds the working set
   auto dram_reads = [&](long long unique, long long sram_reads, long long sram_kb) {
     const double active_words = kActiveFraction * 1024.0 * static_cast<double>(sram_kb);  // 1-byte words

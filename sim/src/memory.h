@@ -20,6 +20,10 @@ struct MemoryResult {
   double ofmap_dram_start = 0, ofmap_dram_stop = 0;
   double ifmap_sram_start = 0, ifmap_sram_stop = 0, filter_sram_start = 0, filter_sram_stop = 0;
   double ofmap_sram_start = 0, ofmap_sram_stop = 0;
+  // The replay's CALC shortcuts (cycle_replay.h), for its tests: operands counted per row (all_miss.h), folds
+  // skipped as settled (settled_folds.h).
+  bool ifmap_bulk = false, filter_bulk = false;
+  long long ifmap_settled_folds = 0, filter_settled_folds = 0;
 };
 
 // Layers whose replay would walk more SRAM accesses, or index a larger operand (words), than these use the

@@ -29,16 +29,16 @@ const char* kLayers =
     "h,21,30,3,3,16,24,1,2,\n"   // per-axis strides (ninth column)
     "i,25,20,3,3,24,16,2,1,\n";
 
-void expect_same(const msim::ReplayResult& a, const msim::ReplayResult& b) {
+void expect_same(const msim::MemoryResult& a, const msim::MemoryResult& b) {
   EXPECT_EQ(a.total_cycles, b.total_cycles);
   EXPECT_EQ(a.stall_cycles, b.stall_cycles);
   EXPECT_EQ(a.ifmap_dram_reads, b.ifmap_dram_reads);
   EXPECT_EQ(a.filter_dram_reads, b.filter_dram_reads);
   EXPECT_EQ(a.ofmap_dram_writes, b.ofmap_dram_writes);
-  EXPECT_EQ(a.ifmap_start, b.ifmap_start);
-  EXPECT_EQ(a.ifmap_stop, b.ifmap_stop);
-  EXPECT_EQ(a.filter_start, b.filter_start);
-  EXPECT_EQ(a.filter_stop, b.filter_stop);
+  EXPECT_EQ(a.ifmap_dram_start, b.ifmap_dram_start);
+  EXPECT_EQ(a.ifmap_dram_stop, b.ifmap_dram_stop);
+  EXPECT_EQ(a.filter_dram_start, b.filter_dram_start);
+  EXPECT_EQ(a.filter_dram_stop, b.filter_dram_stop);
   EXPECT_EQ(a.ifmap_sram_start, b.ifmap_sram_start);
   EXPECT_EQ(a.ifmap_sram_stop, b.ifmap_sram_stop);
   EXPECT_EQ(a.filter_sram_start, b.filter_sram_start);

@@ -1,0 +1,58 @@
+// SCALE-Sim's operand-matrix addresses (operand_matrix.py), without the offsets, for the replay (cycle_replay.h):
+// ifmap (ofmap pixel p, window index k) -> its ifmap word, none where the window reaches past the ifmap edge;
+// filter (filter n, window index k) -> n K + k.
+#pragma once
+
+#include "operand_schedule.h"
+
+#include <vector>
+
+namespace msim {
+
+class OperandAddresses {
+ public:
+  OperandAddresses(const Layer& l, Operand operand);
+
+  long long words() const { return words_; }  // addresses are 0 .. words() - 1
+  // Whether every element has an address (no window past the ifmap edge).
+  bool in_bounds() const { return kind_ != Kind::IfmapClipped; }
+  // The address of operand-matrix row `row` (pixel or filter), window index k; -1: none.
+  long long at(long long row, long long k) const {
+    if (kind_ == Kind::Filter) return row * K_ + k;
+    if (p_row_[row] + k_row_[k] >= H_ || p_col_[row] + k_col_[k] >= W_) return -1;
+    return p_base_[row] + k_off_[k];
+  }
+  // f(address) for each element of `a` that has an address; true if any had one. One branch per row: the replay
+  // calls this for every SRAM read.
+  template <class F>
+  bool for_each(const RowAccess& a, F&& f) const {
+    if (kind_ == Kind::Filter) {
+      for (long long j = a.lo; j <= a.hi; ++j) f(a.row(j) * K_ + a.k(j));
+      return a.count() > 0;
+    }
+    const long long* base = p_base_.data();
+    const long long* off = k_off_.data();
+    if (kind_ == Kind::IfmapInBounds) {  // pixel base + window offset, straight in
+      for (long long j = a.lo; j <= a.hi; ++j) f(base[a.row(j)] + off[a.k(j)]);
+      return a.count() > 0;
+    }
+    bool any = false;
+    for (long long j = a.lo; j <= a.hi; ++j) {
+      const long long addr = at(a.row(j), a.k(j));
+      if (addr < 0) continue;
+      any = true;
+      f(addr);
+    }
+    return any;
+  }
+
+ private:
+  enum class Kind { Filter, IfmapInBounds, IfmapClipped };
+  Kind kind_;
+  long long K_, H_, W_, words_;
+  // ifmap: per window index its (row, col) in the window and its offset from the window's origin; per pixel its
+  // window's origin (row, col) and address.
+  std::vector<long long> k_row_, k_col_, k_off_, p_row_, p_col_, p_base_;
+};
+
+}  // namespace msim
