@@ -1,7 +1,7 @@
 """pip install .  — builds the C++ parts with CMake and installs the whole tool (metadata in pyproject.toml):
 
 - the `mercury` package (op library, rewrite bindings, the study in mercury.study) and the `models` package
-  (zoo, data loaders, topology export) that the study runs;
+  (zoo, data loaders, TF.js importer) that the study runs;
 - the accelerator configs (mercury/configs/) and the two command-line tools, mercury-sim and mercury-rewrite
   (binaries in mercury/bin/, put on PATH by the entry points of mercury.tools).
 

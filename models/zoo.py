@@ -168,10 +168,6 @@ def input_shape(name: str) -> Tuple[int, int, int]:
     return _BUILDERS[_check_name(name)][2]
 
 
-def default_num_classes(name: str) -> int:
-    return _BUILDERS[_check_name(name)][1]
-
-
 def load_weights(model: nn.Module, weights_path: str) -> nn.Module:
     """Load a state_dict file into `model` (strict). Accepts a plain state_dict, or a checkpoint dict holding one
     under 'state_dict' / 'model_state_dict' / 'model'; strips a DataParallel 'module.' prefix. Raises ValueError
@@ -236,9 +232,3 @@ def script(name: str, num_classes: Optional[int] = None, weights_path: Optional[
            **kwargs) -> torch.jit.ScriptModule:
     """torch.jit.script(build(...)): an eval-mode ScriptModule whose forward returns the logits Tensor."""
     return torch.jit.script(build(name, num_classes, weights_path, seed, **kwargs))
-
-
-def conv_modules(model: nn.Module):
-    """(qualified name, nn.Conv2d) pairs in registration order (not necessarily execution order: see
-    models.topology.conv_layers for execution order)."""
-    return [(n, m) for n, m in model.named_modules() if isinstance(m, nn.Conv2d)]

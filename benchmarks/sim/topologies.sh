@@ -1,11 +1,11 @@
 # Sourced by bench_sim.sh and bench_vs_scalesim.sh: study_topologies DIR writes alexnet.csv, resnet101.csv and
-# googlenet.csv into DIR, exported from the project's models (models/export_topology.py, needs torch) or, when the
+# googlenet.csv into DIR, exported from the project's models (python -m mercury.topology, needs torch) or, when the
 # export fails, copied from the committed exports (benchmarks/sim/topologies/, sim/tests/fixtures/googlenet.csv),
 # and says which. elapsed START: seconds since START (date +%s.%N), without bc.
 study_topologies() {
   local dir="$1" root; root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
   for m in alexnet resnet101 googlenet; do
-    if PYTHONPATH="$root" "$root/.venv/bin/python" -m models.export_topology "$m" -o "$dir/$m.csv" > "$dir/$m.export.log" 2>&1; then
+    if PYTHONPATH="$root" "$root/.venv/bin/python" -m mercury.topology "$m" -o "$dir/$m.csv" > "$dir/$m.export.log" 2>&1; then
       echo "topology $m: exported from models/ ($(($(wc -l < "$dir/$m.csv") - 1)) layers)"
     else
       local committed="$root/benchmarks/sim/topologies/$m.csv"

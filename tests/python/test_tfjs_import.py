@@ -75,16 +75,18 @@ def test_nsfwjs_matches_tfjs_reference(name, photos, reference):
 @needs_nsfwjs
 def test_nsfwjs_structure():
     model = zoo.build("mobilenet_v2_nsfwjs")
-    convs = zoo.conv_modules(model)
+    convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
     # MobileNetV2: 35 regular + 17 depthwise convs, all real nn.Conv2d modules
     assert len(convs) == 52
-    assert sum(m.groups > 1 for _, m in convs) == 17
+    assert sum(m.groups > 1 for m in convs) == 17
     assert model.layer_names[-1] == "dense_3"
     assert isinstance(model.layers[-1].act, torch.nn.Identity)  # final softmax dropped
     with_softmax = T.build_nsfwjs("mobilenet_v2_nsfwjs", drop_final_softmax=False)
     x = torch.rand(1, 3, 224, 224)
     with torch.no_grad():
-        torch.testing.assert_close(with_softmax(x), torch.softmax(model(x), 1))
+        logits = model(x)
+        torch.testing.assert_close(with_softmax(x), torch.softmax(logits, 1))
+    assert logits.shape == (1, 5)  # zoo.build's default num_classes
     with pytest.raises(ValueError, match="5 classes"):
         zoo.build("mobilenet_v2_nsfwjs", num_classes=3)
 
@@ -95,7 +97,6 @@ def test_missing_data_names_fetch_script(tmp_path, monkeypatch):
         zoo.build("inception_v3_nsfwjs")
     assert zoo.input_shape("inception_v3_nsfwjs") == (3, 299, 299)
     assert zoo.input_shape("mobilenet_v2_nsfwjs") == (3, 224, 224)
-    assert zoo.default_num_classes("mobilenet_v2_nsfwjs") == 5
 
 
 # ----------------------------------------------------------------------------------- preprocessing

@@ -1,6 +1,9 @@
-"""models.topology: SCALE-Sim topology rows from real models (execution order) and from hit-log records."""
+"""mercury.topology: SCALE-Sim topology rows from real models (execution order), and the same shapes in the
+layers mercury-sim builds from hit logs alone."""
+import csv
 import dataclasses
 import os
+import re
 import subprocess
 import sys
 
@@ -9,7 +12,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from models import topology, zoo
+import mercury
+from mercury import topology
+from models import zoo
+from sim_hitlog import HITLOG_HEADER, assert_sim_builds, sim_error, write_hitlog
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HEADER = "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,"
@@ -26,7 +32,9 @@ def test_resnet18_rows(resnet18_layers, tmp_path):
     lines = path.read_text().splitlines()
     assert lines[0] == HEADER and len(lines) == 1 + 20
     assert all(line.endswith(",") for line in lines)
-    rows = topology.read_topology(str(path))
+    with open(path, newline="") as f:
+        next(f)  # header
+        rows = [[row[0]] + [int(c) for c in row[1:-1]] for row in csv.reader(f)]  # trailing comma: last cell ""
     assert [r[0].split("_", 1)[0] for r in rows] == [f"L{i:03d}" for i in range(20)]
     # checked by hand: padded 224 + 2*3 = 230, but the 112 windows of a 7x7 stride-2 filter read
     # (112 - 1) * 2 + 7 = 229 of them (with 230 SCALE-Sim would compute 113 outputs); 3 channels, 64 filters
@@ -129,70 +137,59 @@ def test_errors():
         topology.conv_layers(zoo.build("small_cnn"), (28, 28))
 
 
-# ------------------------------------------------------------------------------------- hit log
+# ------------------------------------------------------------------------------------- hit log -> mercury-sim
 
-def _records(layers, n=4):
-    keys = topology._RECORD_FIELDS
-    return [{k: v for k, v in dataclasses.asdict(l).items() if k in keys} | {"N": n, "hits": 0} for l in layers]
-
-
-def test_hitlog_matches_model_export(resnet18_layers):
-    recs = _records(resnet18_layers)
-    # a second call of every layer (smaller last batch): one row per layer
-    recs += _records(resnet18_layers, n=1)
-    names = [l.name for l in resnet18_layers]
-    from_log = topology.topology_from_hitlog(recs, names=names)
-    assert topology.format_topology(from_log) == topology.format_topology(resnet18_layers)
-    unnamed = topology.topology_from_hitlog(recs[:3])
-    assert unnamed[0].conv_row(exact_ifmap=False) == ("L000_conv", 230, 230, 7, 7, 3, 64, 2)
+def _calls(layers, n=4):
+    return {l.layer_id: [dataclasses.asdict(l) | {"N": n}] for l in layers}
 
 
-def test_hitlog_hand_records_grouped_and_errors():
-    dw = dict(N=1, C=32, H=112, W=112, out_channels=32, kernel_h=3, kernel_w=3, out_h=112, out_w=112, groups=32,
-              stride_h=1, stride_w=1, pad_h=1, pad_w=1, dilation_h=1, dilation_w=1, layer_id=0)
-    assert topology.topology_from_hitlog([dw])[0].conv_row() == ("L000_conv", 114, 114, 3, 3, 1, 1, 1)
-    with pytest.raises(ValueError, match="not contiguous from 0: missing \\[0\\]"):
-        topology.topology_from_hitlog([dw | {"layer_id": 1}])
-    with pytest.raises(ValueError, match="different shapes: H 112 vs 56"):
-        topology.topology_from_hitlog([dw, dw | {"H": 56, "out_h": 56}])
-    with pytest.raises(ValueError, match="lacks field"):
-        topology.topology_from_hitlog([{k: v for k, v in dw.items() if k != "groups"}])
-    with pytest.raises(ValueError, match="not square"):
-        topology.topology_from_hitlog([dw | {"stride_w": 2, "out_w": 56}])
-    with pytest.raises(ValueError, match="inconsistent"):
-        topology.topology_from_hitlog([dw | {"out_h": 100}])
-    with pytest.raises(ValueError, match="must divide"):
-        topology.topology_from_hitlog([dw | {"groups": 5}])
-    with pytest.raises(ValueError, match="no hit-log records"):
-        topology.topology_from_hitlog([])
-    with pytest.raises(ValueError, match="no name given for layer 0"):
-        topology.topology_from_hitlog([dw], names=[])
+def test_hitlog_matches_model_export(resnet18_layers, tmp_path):
+    calls = _calls(resnet18_layers)
+    for layer_id, more in _calls(resnet18_layers, n=1).items():  # a second call (smaller last batch): one layer
+        calls[layer_id] += more
+    path = topology.write_topology(resnet18_layers, str(tmp_path / "r18.csv"))
+    assert_sim_builds(path, write_hitlog(tmp_path / "log", calls), tmp_path)
 
 
-def test_read_hitlog_dir(tmp_path):
-    header = ("N,C,H,W,S0,S1,hits,misses,call,mode,vector,out_channels,kernel_h,kernel_w,out_h,out_w,groups,"
-              "stride_h,stride_w,pad_h,pad_w,dilation_h,dilation_w,hitmap\n")
-    (tmp_path / "hitmap-000.csv").write_text(header + "8,3,224,224,100352,20,5,100347,0,observe,patch,64,7,7,"
-                                             "112,112,1,2,2,3,3,1,1,\n")
-    (tmp_path / "hitmap-001.csv").write_text(header + "8,64,56,56,25088,20,9,25079,0,observe,patch,64,3,3,"
-                                             "56,56,1,1,1,1,1,1,1,0101\n")
-    layers = topology.topology_from_hitlog(topology.read_hitlog_dir(str(tmp_path)))
-    assert [l.conv_row(exact_ifmap=False) for l in layers] == [("L000_conv", 230, 230, 7, 7, 3, 64, 2),
-                                              ("L001_conv", 58, 58, 3, 3, 64, 64, 1)]
-    (tmp_path / "hitmap-003.csv").write_text(header)
-    with pytest.raises(ValueError, match="header only"):
-        topology.read_hitlog_dir(str(tmp_path))
+DW = dict(N=1, C=32, H=112, W=112, out_channels=32, kernel_h=3, kernel_w=3, out_h=112, out_w=112, groups=32,
+          stride_h=1, stride_w=1, pad_h=1, pad_w=1, dilation_h=1, dilation_w=1)
+
+
+def test_hitlog_hand_records_grouped_and_errors(tmp_path):
+    (tmp_path / "dw.csv").write_text(HEADER + "\nL000_conv,114,114,3,3,1,1,1,\n")
+    assert_sim_builds(tmp_path / "dw.csv", write_hitlog(tmp_path / "dw", {0: [DW]}), tmp_path)
+    cases = {"gap": ({1: [DW]}, "layer id 0 has no hit log \\(hitmap-000.csv\\)"),
+             "reshaped": ({0: [DW, DW | {"stride_h": 2, "stride_w": 2, "out_h": 56, "out_w": 56}]},
+                          "stride_h 2 differs from the first call's 1"),
+             "no_groups": ({0: [{k: v for k, v in DW.items() if k != "groups"}]}, "column 'groups' must be present"),
+             "groups": ({0: [DW | {"groups": 5}]}, "must be multiples of groups \\(5\\)"),
+             "empty": ({}, "no hitmap-NNN.csv files")}
+    for name, (calls, message) in cases.items():
+        assert re.search(message, sim_error(write_hitlog(tmp_path / name, calls), tmp_path)), name
+
+
+def test_sim_reads_hitlog_files(tmp_path):
+    header = HITLOG_HEADER + "\n"
+    log = tmp_path / "log"
+    log.mkdir()
+    (log / "hitmap-000.csv").write_text(header + "8,3,224,224,100352,20,5,100347,0,observe,patch,64,7,7,"
+                                        "112,112,1,2,2,3,3,1,1,\n")
+    (log / "hitmap-001.csv").write_text(header + "8,64,56,56,25088,20,9,25079,0,observe,patch,64,3,3,"
+                                        "56,56,1,1,1,1,1,1,1,0101\n")
+    # the rows actually read: (112 - 1) * 2 + 7 = 229 of the padded 230, 56 + 2 = 58
+    (tmp_path / "rows.csv").write_text(HEADER + "\nL000_conv,229,229,7,7,3,64,2,\nL001_conv,58,58,3,3,64,64,1,\n")
+    assert_sim_builds(tmp_path / "rows.csv", log, tmp_path)
+    (log / "hitmap-002.csv").write_text(header)
+    assert "hitmap-002.csv:0: column 'C' must be present" in sim_error(log, tmp_path)
     (tmp_path / "empty").mkdir()
-    with pytest.raises(FileNotFoundError, match="no hitmap-NNN.csv"):
-        topology.read_hitlog_dir(str(tmp_path / "empty"))
-    with pytest.raises(FileNotFoundError, match="hit-log folder not found"):
-        topology.read_hitlog_dir(str(tmp_path / "missing"))
+    assert "no hitmap-NNN.csv files" in sim_error(tmp_path / "empty", tmp_path)
+    assert "cannot open hit log directory" in sim_error(tmp_path / "missing", tmp_path)
 
 
 def test_cli(tmp_path):
     out = tmp_path / "a.csv"
     env = dict(os.environ, PYTHONPATH=ROOT)
-    r = subprocess.run([sys.executable, "-m", "models.export_topology", "small_cnn", "-o", str(out)],
+    r = subprocess.run([sys.executable, "-m", "mercury.topology", "small_cnn", "-o", str(out)],
                        cwd=ROOT, env=env, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert out.read_text().splitlines() == [HEADER, "L000_conv1,30,30,3,3,1,16,1,", "L001_conv2,16,16,3,3,16,32,1,",
@@ -222,16 +219,14 @@ class _Grouped(nn.Module):
 @pytest.mark.parametrize("make, shape", [(lambda: zoo.build("small_resnet"), (2, 1, 28, 28)),
                                          (lambda: _Grouped().eval(), (2, 3, 17, 17))])
 def test_real_hitlog_matches(make, shape, tmp_path):
-    """Run every conv through mercury::conv2d (layer_id = execution index) and check that the topology built from
-    the op's own hit-log records (in memory and exported) equals the one from the model."""
-    try:
-        import mercury
-    except ImportError as e:
-        pytest.skip(f"mercury op library not built: {e}")
+    """Run every conv through mercury::conv2d (layer_id = execution index) and check that the layers mercury-sim
+    builds from the op's exported hit log have the shapes of the model's topology."""
     model = make()
     layers = topology.conv_layers(model, shape)
     ids = {l.name: l.layer_id for l in layers}
-    for name, m in zoo.conv_modules(model):
+    for name, m in model.named_modules():
+        if not isinstance(m, nn.Conv2d):
+            continue
         m.forward = (lambda mod, lid: lambda x: mercury.conv2d(x, mod.weight, mod.bias, mod.stride, mod.padding,
                                                                mod.dilation, mod.groups, layer_id=lid,
                                                                mode="observe"))(m, ids[name])
@@ -241,15 +236,10 @@ def test_real_hitlog_matches(make, shape, tmp_path):
         with torch.no_grad():
             model(x)
             model(x[:1])                                  # a second call per layer with another batch size
-        records = mercury.hitlog()
         mercury.hitlog_export(str(tmp_path / "log"))
     finally:
         mercury.hitlog_reset()
-    names = [l.name for l in layers]
-    expected = topology.format_topology(layers)
-    assert topology.format_topology(topology.topology_from_hitlog(records, names)) == expected
-    from_files = topology.topology_from_hitlog(topology.read_hitlog_dir(str(tmp_path / "log")), names)
-    assert topology.format_topology(from_files) == expected
+    assert_sim_builds(topology.write_topology(layers, str(tmp_path / "model.csv")), tmp_path / "log", tmp_path)
 
 
 def test_training_mode_untouched():

@@ -1,4 +1,6 @@
-"""SCALE-Sim topology CSVs from a model (execution order) or from mercury hit-log records.
+"""SCALE-Sim topology CSVs of a model (execution order): the simulator's input format.
+
+CLI: python3 -m mercury.topology MODEL [--size 224] -o topo.csv [--gemm] [--padded-ifmap] [--photos]
 
 Conv format (docs/INTERFACES.md, SCALE-Sim v2's conv topology format, trailing comma on every line):
 
@@ -29,11 +31,10 @@ GEMM format (`gemm=True`, SCALE-Sim's `-i gemm` input): `Layer Name, M, N, K,` p
 M = out_h * out_w (one image; times batch when batch is given), N = Num Filter, K = filter_h * filter_w * Channels.
 """
 import argparse
-import csv
 import os
 import sys
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -247,82 +248,6 @@ def conv_layers(model: nn.Module, example: Union[torch.Tensor, Sequence[int]], c
     return layers
 
 
-# ------------------------------------------------------------------------------------ from the hit log
-
-_RECORD_FIELDS = ("N", "C", "H", "W", "out_channels", "kernel_h", "kernel_w", "out_h", "out_w", "groups",
-                  "stride_h", "stride_w", "pad_h", "pad_w", "dilation_h", "dilation_w", "layer_id")
-_SHAPE_FIELDS = tuple(f for f in _RECORD_FIELDS if f not in ("N", "layer_id"))
-
-
-def topology_from_hitlog(records: Iterable[Mapping], names: Optional[Union[Sequence[str], Mapping[int, str]]] = None
-                         ) -> List[ConvLayer]:
-    """ConvLayer rows from hit-log records (dicts as mercury.hitlog() returns, or rows of exported hitmap CSVs
-    with a layer_id added). A layer called several times gives one row (its first call); later calls must have
-    the same shape apart from N (the batch size), else ValueError. Layer ids must be exactly 0..L-1.
-    names: per-layer qualified names (list indexed by layer id, or dict); default 'conv'."""
-    by_id: Dict[int, ConvLayer] = {}
-    for i, rec in enumerate(records):
-        missing = [f for f in _RECORD_FIELDS if f not in rec]
-        if missing:
-            raise ValueError(f"hit-log record {i} lacks field(s) {', '.join(missing)}")
-        try:
-            vals = {f: int(rec[f]) for f in _RECORD_FIELDS}
-        except (TypeError, ValueError) as e:
-            raise ValueError(f"hit-log record {i}: non-integer field value ({e})") from None
-        lid = vals["layer_id"]
-        if lid < 0:
-            raise ValueError(f"hit-log record {i}: negative layer_id {lid}")
-        if lid in by_id:
-            first = by_id[lid]
-            diff = [f"{f} {getattr(first, f)} vs {vals[f]}" for f in _SHAPE_FIELDS if getattr(first, f) != vals[f]]
-            if diff:
-                raise ValueError(f"layer {lid} was called with different shapes: {', '.join(diff)}; one topology "
-                                 "row cannot describe both (export a hit log of one input size)")
-            continue
-        if names is None:
-            name = "conv"
-        else:
-            try:
-                name = names[lid]
-            except (KeyError, IndexError):
-                raise ValueError(f"no name given for layer {lid}") from None
-        layer = ConvLayer(name=name, **vals)
-        layer.validate()
-        by_id[lid] = layer
-    if not by_id:
-        raise ValueError("no hit-log records: nothing to export")
-    ids = sorted(by_id)
-    if ids != list(range(len(ids))):
-        gaps = sorted(set(range(ids[-1] + 1)) - set(ids))
-        raise ValueError(f"hit-log layer ids are not contiguous from 0: missing {gaps[:10]}"
-                         f"{' ...' if len(gaps) > 10 else ''} (row i must be layer id i)")
-    return [by_id[i] for i in ids]
-
-
-def read_hitlog_dir(directory: str) -> List[Dict]:
-    """Records from an exported hit-log folder (DIR/hitmap-NNN.csv, one row per call; columns found by header
-    name), each with layer_id taken from the file name. Raises FileNotFoundError when there is none."""
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(f"hit-log folder not found: {directory}")
-    files = sorted(f for f in os.listdir(directory) if f.startswith("hitmap-") and f.endswith(".csv"))
-    if not files:
-        raise FileNotFoundError(f"no hitmap-NNN.csv files in {directory}")
-    records = []
-    for f in files:
-        stem = f[len("hitmap-"):-len(".csv")]
-        if not stem.isdigit():
-            raise ValueError(f"{os.path.join(directory, f)}: cannot read a layer id from the file name")
-        with open(os.path.join(directory, f), newline="") as fh:
-            rows = list(csv.DictReader(fh))
-        if not rows:
-            raise ValueError(f"{os.path.join(directory, f)}: no calls recorded (header only)")
-        for row in rows:
-            row = {k.strip(): v for k, v in row.items() if k is not None}
-            row["layer_id"] = int(stem)
-            records.append(row)
-    return records
-
-
 # ------------------------------------------------------------------------------------ writing
 
 def format_topology(layers: Sequence[ConvLayer], gemm: bool = False, exact_ifmap: bool = True,
@@ -348,19 +273,6 @@ def write_topology(layers: Sequence[ConvLayer], path: str, gemm: bool = False, e
     return path
 
 
-def read_topology(path: str) -> List[List]:
-    """Rows of a conv/GEMM topology CSV (name as str, the rest as int), header skipped; for checks."""
-    out = []
-    with open(path) as f:
-        lines = [ln.strip() for ln in f if ln.strip()]
-    for ln in lines[1:]:
-        cells = [c.strip() for c in ln.split(",")]
-        if cells and cells[-1] == "":
-            cells = cells[:-1]
-        out.append([cells[0]] + [int(c) for c in cells[1:]])
-    return out
-
-
 def export_model(model: nn.Module, example: Union[torch.Tensor, Sequence[int]], path: str, gemm: bool = False,
                  exact_ifmap: bool = True, batch: int = 1) -> List[ConvLayer]:
     layers = conv_layers(model, example)
@@ -372,7 +284,7 @@ def export_model(model: nn.Module, example: Union[torch.Tensor, Sequence[int]], 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     from models import zoo
-    p = argparse.ArgumentParser(prog="python3 -m models.export_topology",
+    p = argparse.ArgumentParser(prog="python3 -m mercury.topology",
                                 description="Write the SCALE-Sim topology CSV of a zoo model (convs in execution "
                                             "order, row i = mercury layer id i).")
     p.add_argument("model", help=f"one of: {', '.join(zoo.MODELS)}")
@@ -401,7 +313,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             example = (1, c, h, w)
         layers = export_model(model, example, args.output, args.gemm, not args.padded_ifmap, args.batch)
     except (ValueError, RuntimeError, FileNotFoundError) as e:
-        print(f"export_topology: error: {e}", file=sys.stderr)
+        print(f"mercury.topology: error: {e}", file=sys.stderr)
         return 1
     print(f"wrote {len(layers)} conv rows to {args.output}")
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
