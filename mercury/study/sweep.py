@@ -22,9 +22,9 @@ hit rate, error / accuracy and speedup against the parameter.
 """
 import argparse
 import os
-import sys
 import time
-from typing import Dict, List, Optional
+from dataclasses import asdict, dataclass
+from typing import Dict, List
 
 import torch
 import torch.nn.functional as F
@@ -33,34 +33,32 @@ import mercury
 from mercury.convert import configure_layers
 from mercury.hitlog import layer_totals
 from mercury.study import cli
+from mercury.study.choices import DataChoice, ModelChoice, OutputChoice, SimulatorChoice
+from mercury.study.inputs import model_input
 from mercury.files import markdown_table, write_csv
 from mercury.study.plots import pyplot, save_figure
-from mercury.study.progress import progress
 from mercury.quality import LayerErrors, OutputQuality
 from mercury.simulate import export_hitlog, simulate
+from mercury.study.progress import progress
 
 
-def parse_args(argv=None):
-    p = argparse.ArgumentParser(prog="sweep", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    cli.add_models(p, "resnet18")
-    p.add_argument("--weights", default=None)
-    p.add_argument("--batches", type=int, default=1)
-    p.add_argument("--batch-size", type=int, default=8)
-    p.add_argument("--bits", default="4,8,12,16,20,24,32,48")
-    p.add_argument("--caches", default="16,64,256,1024,4096")
-    p.add_argument("--parts", default="photos,fashion_mnist")
-    p.add_argument("--small-model", default="small_cnn")
-    p.add_argument("--train-epochs", type=int, default=2)
-    p.add_argument("--train-limit", type=int, default=10000)
-    p.add_argument("--test-limit", type=int, default=2000)
-    p.add_argument("--data-seed", type=int, default=0, help="seed of the photo crops and of the small model")
-    cli.add_settings(p, mode="reuse")
-    cli.add_simulator(p)
-    cli.add_output(p, cli.default_out("sweep"))
-    return p.parse_args(argv)
+@dataclass(frozen=True)
+class SweepStudy:
+    model: ModelChoice              # the photos part's model
+    data: DataChoice                # the photos part's inputs; its seed also seeds the small model
+    settings: Dict                  # the MERCURY settings the swept ones replace (mercury.settings)
+    simulator: SimulatorChoice
+    output: OutputChoice
+    bits: List[int]
+    caches: List[int]
+    parts: List[str]                # photos, fashion_mnist
+    small_model: str = "small_cnn"  # the fashion_mnist part's model, trained with exact convs first
+    train_epochs: int = 2
+    train_limit: int = 10000
+    test_limit: int = 2000
 
 
-def measure(model, exact_model, batches, labels, settings, args, out_dir) -> Dict:
+def measure(model, exact_model, batches, labels, settings, simulator: SimulatorChoice, out_dir) -> Dict:
     """One configuration: reuse-mode run over batches; hit rate, errors, accuracy, simulated speedup."""
     configure_layers(model, mode="reuse", **settings)
     mercury.hitlog_reset()
@@ -80,10 +78,10 @@ def measure(model, exact_model, batches, labels, settings, args, out_dir) -> Dic
            "layer_rel_l2_mean": sum(per_layer) / len(per_layer) if per_layer else 0.0,
            "layer_rel_l2_max": max(per_layer) if per_layer else 0.0,
            "accuracy": q.get("accuracy"), "accuracy_exact": q.get("accuracy_exact"), "speedup": None}
-    if not args.no_sim:
+    if simulator.enabled:
         hit_dir = export_hitlog(os.path.join(out_dir, "hitlog"))
         try:
-            report = simulate(hit_dir, os.path.join(out_dir, "sim"), args.config, args.sim)
+            report = simulate(hit_dir, os.path.join(out_dir, "sim"), simulator.config, simulator.binary)
             res["simulator"] = " ".join(report.command)
             res.update({k: report.totals[k] for k in ("baseline_cycles", "mercury_cycles", "speedup")})
         except (FileNotFoundError, RuntimeError) as e:
@@ -91,17 +89,17 @@ def measure(model, exact_model, batches, labels, settings, args, out_dir) -> Dic
     return res
 
 
-def train_small(args):
-    """small_cnn trained with exact convs on Fashion-MNIST (deterministic)."""
+def train_small(study: SweepStudy):
+    """The small model trained with exact convs on Fashion-MNIST (deterministic)."""
     from models import data, zoo
-    xtr, ytr = data.fashion_mnist("train", limit=args.train_limit)
-    torch.manual_seed(args.data_seed)
-    model = zoo.build(args.small_model, seed=args.data_seed).train()
+    xtr, ytr = data.fashion_mnist("train", limit=study.train_limit)
+    torch.manual_seed(study.data.seed)
+    model = zoo.build(study.small_model, seed=study.data.seed).train()
     opt = torch.optim.Adam(model.parameters(), lr=2e-3)
-    gen = torch.Generator().manual_seed(args.data_seed)
+    gen = torch.Generator().manual_seed(study.data.seed)
     dl = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(xtr, ytr), batch_size=64, shuffle=True,
                                      generator=gen, drop_last=True)
-    for _ in range(args.train_epochs):
+    for _ in range(study.train_epochs):
         for x, y in dl:
             opt.zero_grad()
             F.cross_entropy(model(x), y).backward()
@@ -109,39 +107,37 @@ def train_small(args):
     return model.eval()
 
 
-def run_part(part: str, args) -> List[Dict]:
+def run_part(part: str, study: SweepStudy) -> List[Dict]:
     import copy
     from models import data, zoo
-    out = os.path.join(args.out, part)
+    out = os.path.join(study.output.folder, part)
     if part == "photos":
-        name = cli.models_from(args)[0]
-        batches = list(data.image_batches(args.batch_size, args.batches, seed=args.data_seed))
-        labels = None
-        exact = zoo.build(name, weights_path=args.weights).eval()
+        name = study.model.name
+        inputs = model_input(name, study.data)
+        batches, labels = inputs.batches, inputs.labels
+        exact = zoo.build(name, weights_path=study.model.weights).eval()
     elif part == "fashion_mnist":
         t0 = time.perf_counter()
-        exact = train_small(args)
-        print(f"sweep: trained {args.small_model} on {args.train_limit} Fashion-MNIST images, "
-              f"{args.train_epochs} epochs ({time.perf_counter() - t0:.1f} s)")
-        xte, yte = data.fashion_mnist("test", limit=args.test_limit)
+        exact = train_small(study)
+        print(f"sweep: trained {study.small_model} on {study.train_limit} Fashion-MNIST images, "
+              f"{study.train_epochs} epochs ({time.perf_counter() - t0:.1f} s)")
+        xte, yte = data.fashion_mnist("test", limit=study.test_limit)
         bs = 100
         batches = [xte[i:i + bs] for i in range(0, len(xte), bs)]
         labels = [yte[i:i + bs] for i in range(0, len(yte), bs)]
-        name = args.small_model
+        name = study.small_model
     else:
         raise ValueError(f"unknown part {part!r}; use photos, fashion_mnist")
     model = copy.deepcopy(exact)
-    mercury.convert(model, example=batches[0][:1], **dict(args.settings, mode="reuse"))
+    mercury.convert(model, example=batches[0][:1], **dict(study.settings, mode="reuse"))
     model.eval()
     rows = []
-    bits = [int(b) for b in args.bits.split(",") if b.strip()]
-    caches = [int(c) for c in args.caches.split(",") if c.strip()]
-    configs = [("sig_bits", {"sig_bits": b, "cache_entries": args.cache_entries}) for b in bits]
-    configs += [("cache_entries", {"sig_bits": args.sig_bits, "cache_entries": c}) for c in caches]
-    for swept, settings in progress(configs, f"sweep {part} ({name})", "setting", quiet=args.quiet):
+    configs = [("sig_bits", {"sig_bits": b, "cache_entries": study.settings["cache_entries"]}) for b in study.bits]
+    configs += [("cache_entries", {"sig_bits": study.settings["sig_bits"], "cache_entries": c}) for c in study.caches]
+    for swept, settings in progress(configs, f"sweep {part} ({name})", "setting", quiet=study.output.quiet):
         t0 = time.perf_counter()
         tag = f"{swept}_{settings[swept]}"
-        r = measure(model, exact, batches, labels, settings, args, os.path.join(out, tag))
+        r = measure(model, exact, batches, labels, settings, study.simulator, os.path.join(out, tag))
         r.update({"part": part, "model": name, "swept": swept, "time_s": time.perf_counter() - t0})
         rows.append(r)
     return rows
@@ -195,16 +191,14 @@ def plot(rows: List[Dict], out: str) -> List[str]:
     return paths
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    cli.apply_threads(args)
-    args.settings = mercury.settings.from_args(args)
-    os.makedirs(args.out, exist_ok=True)
+def run_sweep(study: SweepStudy) -> None:
+    """Every part; sweep.csv, sweep.md and the figures in the output folder; the table printed."""
+    os.makedirs(study.output.folder, exist_ok=True)
     t0 = time.perf_counter()
     rows = []
-    for part in [p.strip() for p in args.parts.split(",") if p.strip()]:
-        rows += run_part(part, args)
-    write_csv(os.path.join(args.out, "sweep.csv"), COLUMNS, ([r.get(c) for c in COLUMNS] for r in rows))
+    for part in study.parts:
+        rows += run_part(part, study)
+    write_csv(os.path.join(study.output.folder, "sweep.csv"), COLUMNS, ([r.get(c) for c in COLUMNS] for r in rows))
 
     def f(v, pct=False):
         if v is None:
@@ -219,14 +213,50 @@ def main(argv=None) -> int:
                                             (f"{f(r['accuracy'], True)} ({f(r['accuracy_exact'], True)})"
                                              if r.get("accuracy") is not None else "-"),
                                             f"{r['speedup']:.3f}x" if r.get("speedup") else "-"] for r in rows])
-    with open(os.path.join(args.out, "sweep.md"), "w") as fh:
-        fh.write(f"Settings: {vars(args)}\n\n{table}\n")
+    with open(os.path.join(study.output.folder, "sweep.md"), "w") as fh:
+        fh.write(f"Settings: {asdict(study)}\n\n{table}\n")
         errs = {r.get("sim_error") for r in rows if r.get("sim_error")} | {
             "cycles: " + r["simulator"].split(" -o ")[0] for r in rows if r.get("simulator")}
         for e in errs:
             fh.write(f"\nSimulator: {e}\n")
-    plot(rows, args.out)
+    plot(rows, study.output.folder)
     print("\n" + table)
-    print(f"\ntotal {time.perf_counter() - t0:.1f} s; results in {args.out}")
+    print(f"\ntotal {time.perf_counter() - t0:.1f} s; results in {study.output.folder}")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The command line (benchmarks/sweep.py)
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(prog="sweep", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    cli.add_models(p, "resnet18")
+    p.add_argument("--weights", default=None)
+    p.add_argument("--batches", type=int, default=1)
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--bits", default="4,8,12,16,20,24,32,48")
+    p.add_argument("--caches", default="16,64,256,1024,4096")
+    p.add_argument("--parts", default="photos,fashion_mnist")
+    p.add_argument("--small-model", default="small_cnn")
+    p.add_argument("--train-epochs", type=int, default=2)
+    p.add_argument("--train-limit", type=int, default=10000)
+    p.add_argument("--test-limit", type=int, default=2000)
+    p.add_argument("--data-seed", type=int, default=0, help="seed of the photo crops and of the small model")
+    cli.add_settings(p, mode="reuse")
+    cli.add_simulator(p)
+    cli.add_output(p, cli.default_out("sweep"))
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    cli.apply_threads(args)
+    run_sweep(SweepStudy(model=ModelChoice(cli.models_from(args)[0], args.weights), data=cli.data_choice(args),
+                         settings=mercury.settings.from_args(args), simulator=cli.simulator_choice(args),
+                         output=cli.output_choice(args), bits=_numbers(args.bits), caches=_numbers(args.caches),
+                         parts=[p.strip() for p in args.parts.split(",") if p.strip()], small_model=args.small_model,
+                         train_epochs=args.train_epochs, train_limit=args.train_limit, test_limit=args.test_limit))
     return 0
 
+
+def _numbers(csv: str) -> List[int]:
+    return [int(v) for v in csv.split(",") if v.strip()]
