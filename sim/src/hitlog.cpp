@@ -1,15 +1,26 @@
 #include "hitlog.h"
 
+#include "csrc/hitlog/record_schema.h"
 #include "parse_error.h"
 
 #include <dirent.h>
 
+#include <algorithm>
+#include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <vector>
 
 namespace msim {
 namespace {
+
+// The record's column names (csrc/hitlog/record_schema.h): column::vectors is "vectors", column::c is "C", ...
+namespace column {
+#define MSIM_HITLOG_COLUMN(field, name) constexpr const char* field = name;
+MERCURY_HITLOG_FIELDS(MSIM_HITLOG_COLUMN, MSIM_HITLOG_COLUMN, MSIM_HITLOG_COLUMN)
+#undef MSIM_HITLOG_COLUMN
+}  // namespace column
 
 std::vector<std::string> split(const std::string& row) {
   std::vector<std::string> out;
@@ -20,107 +31,184 @@ std::vector<std::string> split(const std::string& row) {
   return out;
 }
 
+// Column name -> index. Older files' names (S0, S1, vector) are read as the current ones.
+std::map<std::string, size_t> parse_header(const std::vector<std::string>& f, const std::string& name, int line) {
+  static const std::map<std::string, std::string> kRenamed = {
+#define MSIM_HITLOG_RENAMED(old, current) {old, current},
+      MERCURY_HITLOG_OLD_COLUMNS(MSIM_HITLOG_RENAMED)
+#undef MSIM_HITLOG_RENAMED
+  };
+  std::map<std::string, size_t> columns;
+  for (size_t i = 0; i < f.size(); ++i) {
+    auto renamed = kRenamed.find(f[i]);
+    if (renamed != kRenamed.end() && std::find(f.begin(), f.end(), renamed->second) != f.end()) {
+      throw ParseError(name, line, "hit log header has both '" + renamed->first + "' and its new name '" +
+                                       renamed->second + "'");
+    }
+    columns[renamed == kRenamed.end() ? f[i] : renamed->second] = i;
+  }
+  for (const char* needed : {column::vectors, column::sig_bits, column::hits, column::misses}) {
+    if (!columns.count(needed)) throw ParseError(name, line, std::string("hit log header lacks column '") + needed + "'");
+  }
+  return columns;
+}
+
+// One call's row, its fields looked up by column name.
+class Row {
+ public:
+  Row(const std::map<std::string, size_t>& columns, const std::string& text, const std::string& name, int line)
+      : columns_(columns), f_(split(text)), name_(name), line_(line) {}
+
+  [[noreturn]] void fail(const std::string& message) const { throw ParseError(name_, line_, message); }
+  int line() const { return line_; }
+  // A required count (>= 0).
+  long long count(const char* key) const {
+    const size_t i = columns_.at(key);
+    if (i >= f_.size()) fail(std::string("row has no '") + key + "' field");
+    const long long v = parse_int(f_[i], key, name_, line_);
+    if (v < 0) fail(std::string(key) + " must be >= 0, got " + std::to_string(v));
+    return v;
+  }
+  // An optional geometry field (<= 2^31): `fallback` when the column or the value is absent.
+  long long geometry(const char* key, long long fallback) const {
+    if (!present(key)) return fallback;
+    const long long v = count(key);
+    if (v > (1LL << 31)) fail(std::string(key) + " must be <= 2^31, got " + std::to_string(v));
+    return v;
+  }
+  std::string text(const char* key, const std::string& fallback) const {
+    auto it = columns_.find(key);
+    return it != columns_.end() && it->second < f_.size() ? f_[it->second] : fallback;
+  }
+
+ private:
+  bool present(const char* key) const {
+    auto it = columns_.find(key);
+    return it != columns_.end() && it->second < f_.size() && !f_[it->second].empty();
+  }
+  const std::map<std::string, size_t>& columns_;
+  const std::vector<std::string> f_;
+  const std::string& name_;
+  const int line_;
+};
+
+// The call's vectors, hits, misses and signature bits, added to the layer's totals.
+void add_counts(const Row& row, LayerHits& total) {
+  const long long vectors = row.count(column::vectors), hits = row.count(column::hits);
+  const long long misses = row.count(column::misses);
+  if (hits > vectors || misses != vectors - hits) {  // no overflow: both are >= 0
+    row.fail("hits (" + std::to_string(hits) + ") + misses (" + std::to_string(misses) + ") != vectors (" +
+             std::to_string(vectors) + ")");
+  }
+  if (vectors > (1LL << 48)) row.fail("vectors must be <= 2^48, got " + std::to_string(vectors));
+  total.calls += 1;
+  if (__builtin_add_overflow(total.vectors, vectors, &total.vectors)) row.fail("the sum of vectors over the calls overflows");
+  total.hits += hits;  // <= vectors: cannot overflow when the vectors sum did not
+  total.misses += misses;
+  total.sig_bits = row.count(column::sig_bits);
+  if (total.sig_bits > 64) {
+    row.fail("sig_bits (signature bits) must be <= 64, got " + std::to_string(total.sig_bits));
+  }
+}
+
+// The call's vector kind and geometry (optional columns): the first call sets them, later calls must agree on the
+// structure.
+void add_geometry(const Row& row, LayerHits& total) {
+  const std::string vector = row.text(column::vector_kind, total.vector);
+  if (vector != "patch" && vector != "channel") {
+    row.fail("vector kind must be 'patch' or 'channel', got '" + vector + "'");
+  }
+  constexpr int kGeometry = 9;
+  static const char* const names[kGeometry] = {column::c,          column::out_channels, column::kernel_h,
+                                               column::kernel_w,   column::dilation_h,   column::dilation_w,
+                                               column::groups,     column::stride_h,     column::stride_w};
+  long long* mine[kGeometry] = {&total.C, &total.out_channels, &total.kernel_h, &total.kernel_w, &total.dilation_h,
+                                &total.dilation_w, &total.groups, &total.stride_h, &total.stride_w};
+  static const long long absent[kGeometry] = {-1, -1, -1, -1, 1, 1, -1, -1, -1};  // no dilation: 1
+  long long geometry[kGeometry];
+  for (int i = 0; i < kGeometry; ++i) geometry[i] = row.geometry(names[i], absent[i]);
+  if (total.calls == 1) {
+    for (int i = 0; i < kGeometry; ++i) *mine[i] = geometry[i];
+    total.vector = vector;
+    total.out_h = row.geometry(column::out_h, -1);
+    total.out_w = row.geometry(column::out_w, -1);
+    total.first_line = row.line();
+  } else {
+    for (int i = 0; i < kGeometry; ++i) {
+      if (geometry[i] != *mine[i]) {
+        row.fail(std::string(names[i]) + " " + std::to_string(geometry[i]) + " differs from the first call's " +
+                 std::to_string(*mine[i]) + " (one file must hold one layer)");
+      }
+    }
+    if (vector != total.vector) {
+      row.fail("vector kind '" + vector + "' differs from the first call's '" + total.vector + "'");
+    }
+  }
+  total.batch_images += row.geometry(column::n, 0);  // <= 2^31 per call; 2^32 calls would be needed to overflow
+}
+
+// The layer id of a hit-log file name (PREFIX NNN .csv, either prefix); none for any other file.
+std::optional<long long> hitlog_file_id(const std::string& n, const std::string& path) {
+  for (const char* prefix : {MERCURY_HITLOG_FILE_PREFIX, MERCURY_HITLOG_OLD_FILE_PREFIX}) {
+    const size_t p = std::strlen(prefix);
+    if (n.rfind(prefix, 0) != 0 || n.size() < p + 5 || n.substr(n.size() - 4) != ".csv") continue;
+    return parse_int(n.substr(p, n.size() - p - 4), "layer id in file name", path, 0);
+  }
+  return std::nullopt;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
 }  // namespace
 
 LayerHits parse_hitlog_text(const std::string& text, const std::string& name) {
   std::istringstream in(text);
   std::string raw;
   int line = 0;
-  std::map<std::string, size_t> column;
+  std::map<std::string, size_t> columns;
   LayerHits total;
   total.file = name;
   while (std::getline(in, raw)) {
     ++line;
     if (trim(raw).empty()) continue;
-    const std::vector<std::string> f = split(trim(raw));
-    if (column.empty()) {
-      for (size_t i = 0; i < f.size(); ++i) column[f[i]] = i;
-      for (const char* needed : {"S0", "S1", "hits", "misses"}) {
-        if (!column.count(needed)) throw ParseError(name, line, std::string("hit log header lacks column '") + needed + "'");
-      }
+    if (columns.empty()) {
+      columns = parse_header(split(trim(raw)), name, line);
       continue;
     }
-    auto get = [&](const char* key) {
-      const size_t i = column.at(key);
-      if (i >= f.size()) throw ParseError(name, line, std::string("row has no '") + key + "' field");
-      const long long v = parse_int(f[i], key, name, line);
-      if (v < 0) throw ParseError(name, line, std::string(key) + " must be >= 0, got " + std::to_string(v));
-      return v;
-    };
-    const long long vectors = get("S0"), hits = get("hits"), misses = get("misses");
-    if (hits > vectors || misses != vectors - hits) {  // no overflow: both are >= 0
-      throw ParseError(name, line, "hits (" + std::to_string(hits) + ") + misses (" + std::to_string(misses) +
-                                       ") != S0 (" + std::to_string(vectors) + ")");
-    }
-    if (vectors > (1LL << 48)) throw ParseError(name, line, "S0 must be <= 2^48, got " + std::to_string(vectors));
-    total.calls += 1;
-    if (__builtin_add_overflow(total.vectors, vectors, &total.vectors)) {
-      throw ParseError(name, line, "the sum of S0 over the calls overflows");
-    }
-    total.hits += hits;  // <= vectors: cannot overflow when the S0 sum did not
-    total.misses += misses;
-    total.sig_bits = get("S1");
-    if (total.sig_bits > 64) throw ParseError(name, line, "S1 (signature bits) must be <= 64, got " + std::to_string(total.sig_bits));
-    std::string vector = total.vector;
-    if (column.count("vector") && column["vector"] < f.size()) vector = f[column["vector"]];
-    if (vector != "patch" && vector != "channel") {
-      throw ParseError(name, line, "vector kind must be 'patch' or 'channel', got '" + vector + "'");
-    }
-    // Geometry columns (optional): the first call sets them, later calls must agree on the structure.
-    auto opt = [&](const char* key, long long fallback) {
-      if (!column.count(key) || column.at(key) >= f.size() || f[column.at(key)].empty()) return fallback;
-      const long long v = get(key);
-      if (v > (1LL << 31)) throw ParseError(name, line, std::string(key) + " must be <= 2^31, got " + std::to_string(v));
-      return v;
-    };
-    static const char* const names[] = {"C", "out_channels", "kernel_h", "kernel_w", "dilation_h", "dilation_w",
-                                        "groups", "stride_h", "stride_w"};
-    constexpr int kGeometry = 9;
-    const long long geometry[kGeometry] = {opt("C", -1), opt("out_channels", -1), opt("kernel_h", -1),
-                                           opt("kernel_w", -1), opt("dilation_h", 1), opt("dilation_w", 1),
-                                           opt("groups", -1), opt("stride_h", -1), opt("stride_w", -1)};
-    long long* mine[kGeometry] = {&total.C, &total.out_channels, &total.kernel_h, &total.kernel_w, &total.dilation_h,
-                                  &total.dilation_w, &total.groups, &total.stride_h, &total.stride_w};
-    if (total.calls == 1) {
-      for (int i = 0; i < kGeometry; ++i) *mine[i] = geometry[i];
-      total.vector = vector;
-      total.out_h = opt("out_h", -1);
-      total.out_w = opt("out_w", -1);
-      total.first_line = line;
-    } else {
-      for (int i = 0; i < kGeometry; ++i) {
-        if (geometry[i] != *mine[i]) {
-          throw ParseError(name, line, std::string(names[i]) + " " + std::to_string(geometry[i]) +
-                                           " differs from the first call's " + std::to_string(*mine[i]) +
-                                           " (one file must hold one layer)");
-        }
-      }
-      if (vector != total.vector) {
-        throw ParseError(name, line, "vector kind '" + vector + "' differs from the first call's '" + total.vector + "'");
-      }
-    }
-    total.batch_images += opt("N", 0);  // <= 2^31 per call; 2^32 calls would be needed to overflow
+    const Row row(columns, trim(raw), name, line);
+    add_counts(row, total);
+    add_geometry(row, total);
   }
-  if (column.empty()) throw ParseError(name, line, "empty hit log file");
+  if (columns.empty()) throw ParseError(name, line, "empty hit log file");
   return total;
 }
 
 std::map<long long, LayerHits> read_hitlog_dir(const std::string& dir, bool allow_empty) {
   DIR* d = opendir(dir.c_str());
   if (!d) throw ParseError(dir, 0, "cannot open hit log directory");
-  std::map<long long, LayerHits> layers;
   std::vector<std::string> names;
   while (dirent* e = readdir(d)) names.push_back(e->d_name);
   closedir(d);
+  std::sort(names.begin(), names.end());  // the same error, whatever the directory's order
+  std::map<long long, std::string> files;  // layer id -> file name
   for (const std::string& n : names) {
-    if (n.rfind("hitmap-", 0) != 0 || n.size() < 12 || n.substr(n.size() - 4) != ".csv") continue;
-    const long long id = parse_int(n.substr(7, n.size() - 11), "layer id in file name", dir + "/" + n, 0);
-    std::ifstream in(dir + "/" + n);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    layers[id] = parse_hitlog_text(buffer.str(), dir + "/" + n);
+    const std::optional<long long> id = hitlog_file_id(n, dir + "/" + n);
+    if (!id) continue;
+    auto [it, added] = files.emplace(*id, n);
+    if (!added) {
+      throw ParseError(dir, 0, "layer id " + std::to_string(*id) + " has two hit logs: " + it->second + " and " + n);
+    }
   }
-  if (layers.empty() && !allow_empty) throw ParseError(dir, 0, "no hitmap-NNN.csv files in the hit log directory");
+  std::map<long long, LayerHits> layers;
+  for (const auto& [id, n] : files) layers[id] = parse_hitlog_text(read_file(dir + "/" + n), dir + "/" + n);
+  if (layers.empty() && !allow_empty) {
+    throw ParseError(dir, 0, "no " MERCURY_HITLOG_FILE_PREFIX "NNN.csv files in the hit log directory");
+  }
   return layers;
 }
 

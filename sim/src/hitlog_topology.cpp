@@ -1,5 +1,6 @@
 #include "hitlog_topology.h"
 
+#include "csrc/hitlog/record_schema.h"
 #include "parse_error.h"
 
 #include <cstdio>
@@ -12,7 +13,7 @@ std::vector<Layer> layers_from_hitlogs(const std::map<long long, LayerHits>& hit
   for (const auto& entry : hitlogs) {  // ordered by id
     if (entry.first != expected) {
       char missing[32];
-      std::snprintf(missing, sizeof(missing), "hitmap-%03lld.csv", expected);
+      std::snprintf(missing, sizeof(missing), MERCURY_HITLOG_FILE_PREFIX "%03lld.csv", expected);
       throw ParseError(dir, 0, "layer id " + std::to_string(expected) + " has no hit log (" + missing + ") but id " +
                                    std::to_string(entry.first) + " has: without -t the ids must be 0 .. L-1");
     }
@@ -55,7 +56,7 @@ std::vector<Layer> layers_from_hitlogs(const std::map<long long, LayerHits>& hit
     check_layer_size(l, h.file, h.first_line);
     layers.push_back(l);
   }
-  if (layers.empty()) throw ParseError(dir, 0, "no hitmap-NNN.csv files in the hit log directory");
+  if (layers.empty()) throw ParseError(dir, 0, "no " MERCURY_HITLOG_FILE_PREFIX "NNN.csv files in the hit log directory");
   return layers;
 }
 

@@ -69,7 +69,7 @@ TEST(HitLogTopology, ErrorsNameTheMissingIdOrColumn) {
   std::map<long long, msim::LayerHits> logs{{0, msim::parse_hitlog_text(header + row, "d/hitmap-000.csv")},
                                             {2, msim::parse_hitlog_text(header + row, "d/hitmap-002.csv")}};
   EXPECT_EQ(error_of([&] { msim::layers_from_hitlogs(logs, "d"); }),
-            "d:0: layer id 1 has no hit log (hitmap-001.csv) but id 2 has: without -t the ids must be 0 .. L-1");
+            "d:0: layer id 1 has no hit log (hitlog-001.csv) but id 2 has: without -t the ids must be 0 .. L-1");
   logs.erase(2);
   const auto built = msim::layers_from_hitlogs(logs, "d");
   ASSERT_EQ(built.size(), 1u);

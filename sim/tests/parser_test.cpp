@@ -177,13 +177,13 @@ TEST(HitLogParser, SumsCallsAndRejectsInconsistentRows) {
   EXPECT_EQ(h.hits, 90);
   EXPECT_EQ(h.sig_bits, 24);
   EXPECT_EQ(error_of([&] { msim::parse_hitlog_text(header + "1,3,8,8,64,20,60,5,0,reuse,patch,\n", "bad.csv"); }),
-            "bad.csv:2: hits (60) + misses (5) != S0 (64)");
-  EXPECT_EQ(error_of([] { msim::parse_hitlog_text("N,C\n", "cols.csv"); }), "cols.csv:1: hit log header lacks column 'S0'");
+            "bad.csv:2: hits (60) + misses (5) != vectors (64)");
+  EXPECT_EQ(error_of([] { msim::parse_hitlog_text("N,C\n", "cols.csv"); }), "cols.csv:1: hit log header lacks column 'vectors'");
   EXPECT_EQ(error_of([&] { msim::parse_hitlog_text(header + "1,3,8,8,64,20,4611686018427387904,4611686018427387904,0,"
                                                             "reuse,patch,\n", "ovf.csv"); }),
-            "ovf.csv:2: hits (4611686018427387904) + misses (4611686018427387904) != S0 (64)");
+            "ovf.csv:2: hits (4611686018427387904) + misses (4611686018427387904) != vectors (64)");
   EXPECT_EQ(error_of([&] { msim::parse_hitlog_text(header + "1,3,8,8,64,65,60,4,0,reuse,patch,\n", "s1.csv"); }),
-            "s1.csv:2: S1 (signature bits) must be <= 64, got 65");
+            "s1.csv:2: sig_bits (signature bits) must be <= 64, got 65");
   EXPECT_EQ(error_of([] { msim::read_hitlog_dir("/nonexistent-dir"); }), "/nonexistent-dir:0: cannot open hit log directory");
 }
 
