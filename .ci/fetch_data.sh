@@ -90,7 +90,7 @@ fi
 
 # --- nsfwjs pretrained models (npm nsfwjs@4.3.0, MIT) --------------------------------------------
 # The TF.js InceptionV3 (299x299) and MobileNetV2 (224x224) layers models of nsfwjs, read by
-# models/tfjs_import.py (zoo: inception_v3_nsfwjs, mobilenet_v2_nsfwjs). `npm pack` (tarball only, no
+# models/tfjs_import/ (zoo: inception_v3_nsfwjs, mobilenet_v2_nsfwjs). `npm pack` (tarball only, no
 # scripts), sha1 pinned, and only dist/models/{inception_v3,mobilenet_v2}/ (model.min.js + base64 weight
 # shards, about 32 MB) plus LICENSE and the package.json files are unpacked into $NSFW_DIR (no package code is run).
 # MERCURY_SKIP_NSFWJS=1 skips it; $MERCURY_NSFWJS overrides the folder (default: DATA_DIR/nsfwjs).

@@ -194,9 +194,9 @@ def _eval_copy_weights(model: nn.Module) -> Optional[List[Tuple[int, ...]]]:
 
 def conv_layers(model: nn.Module, example: Union[torch.Tensor, Sequence[int]], check_script: bool = True
                 ) -> List[ConvLayer]:
-    """Run one forward pass of `model` (no grad, in eval mode; each module's mode is restored) on `example` -- a real input batch,
-    or an input shape (N, C, H, W) / (C, H, W) for which zeros are used -- and return its nn.Conv2d calls in
-    execution order as ConvLayer records (layer_id = call index).
+    """Run one forward pass of `model` (no grad, in eval mode; each module's mode is restored) on `example` -- a
+    real input batch, or an input shape (N, C, H, W) / (C, H, W) for which zeros are used -- and return its
+    nn.Conv2d calls in execution order as ConvLayer records (layer_id = call index).
 
     check_script: also script + freeze the model and check that its graph's convs, in graph order, have the weight
     shapes of the calls seen, in execution order (skipped when the model does not script);

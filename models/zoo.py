@@ -146,7 +146,7 @@ _BUILDERS: Dict[str, Tuple[Callable[..., nn.Module], int, Tuple[int, int, int]]]
     # ResNet-18's widths (64-128-256-512, two BasicBlocks per stage) with a 3x3 stride-1 stem for 28x28: 20 convs.
     "resnet18_28": (lambda num_classes, **kw: SmallResNet(num_classes=num_classes, blocks=2, width=64,
                                                           four_stages=True, **kw), 10, (1, 28, 28)),
-    # Pretrained nsfwjs TF.js models imported by models/tfjs_import.py (need `bash .ci/fetch_data.sh`; input RGB
+    # Pretrained nsfwjs TF.js models imported by models/tfjs_import/ (need `bash .ci/fetch_data.sh`; input RGB
     # in [0, 1] squashed to the square size, see tfjs_import.nsfwjs_preprocess; 5 logits Drawing, Hentai,
     # Neutral, Porn, Sexy). Not in MODELS (which lists the randomly initialised models).
     "inception_v3_nsfwjs": (lambda num_classes, **kw: _nsfwjs("inception_v3_nsfwjs", num_classes, **kw),

@@ -1,4 +1,4 @@
-"""models/tfjs_import.py: TF.js Keras layers import (nsfwjs models) checked against the original TF.js outputs.
+"""models.tfjs_import: TF.js Keras layers import (nsfwjs models) checked against the original TF.js outputs.
 
 The fixture tests/python/fixtures/nsfwjs_reference.json holds the softmax outputs of nsfwjs@4.3.0's own TF.js
 models (tfjs pure-JS CPU backend, nsfwjs' preprocessing done in TF.js) on four python3-skimage photos; see
