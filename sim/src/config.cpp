@@ -51,160 +51,188 @@ const std::map<std::string, std::set<std::string>>& known_keys() {
 
 size_t indent_of(const std::string& raw) { return raw.find_first_not_of(" \t"); }
 
-}  // namespace
-
-Config parse_config_text(const std::string& text, const std::string& name) {
-  std::map<std::string, Entry> keys;  // "section.key" lower-case
-  std::set<std::string> sections;
-  std::istringstream in(text);
-  std::string raw, section;
-  int line = 0, content_lines = 0;
-  size_t key_indent = std::string::npos;  // indentation of the section's last key line (npos: none yet)
-  while (std::getline(in, raw)) {
-    ++line;
-    const std::string s = trim(raw);
-    if (s.empty() || s[0] == '#' || s[0] == ';') continue;
-    ++content_lines;
-    if (key_indent != std::string::npos && indent_of(raw) > key_indent) {
-      throw ParseError(name, line, "continuation lines (multi-line values) are not supported");
+// The file's keys ("section.key", lower case) with their values and lines, in configparser's accepted subset.
+class ConfigKeys {
+ public:
+  ConfigKeys(const std::string& text, const std::string& name) : name_(name) {
+    std::istringstream in(text);
+    std::string raw;
+    int content_lines = 0;
+    while (std::getline(in, raw)) {
+      ++line_;
+      const std::string s = trim(raw);
+      if (s.empty() || s[0] == '#' || s[0] == ';') continue;
+      ++content_lines;
+      if (key_indent_ != std::string::npos && indent_of(raw) > key_indent_) {
+        fail(line_, "continuation lines (multi-line values) are not supported");
+      }
+      if (s.front() == '[') {
+        add_section(s);
+      } else {
+        add_key(s, raw);
+      }
     }
-    if (s.front() == '[') {
-      if (s.back() != ']') throw ParseError(name, line, "unterminated section header '" + s + "'");
-      const std::string header = trim(s.substr(1, s.size() - 2));
-      if (header == "DEFAULT") throw ParseError(name, line, "the [DEFAULT] section is not supported");
-      section = lower(header);
-      if (!known_keys().count(section)) throw ParseError(name, line, "unknown section [" + header + "]");
-      if (!sections.insert(section).second) throw ParseError(name, line, "duplicate section [" + header + "]");
-      key_indent = std::string::npos;
-      continue;
-    }
-    const auto sep = s.find_first_of(":=");
-    if (sep == std::string::npos) throw ParseError(name, line, "expected 'key: value', got '" + s + "'");
-    if (section.empty()) throw ParseError(name, line, "key outside of a [section]");
-    const std::string key = lower(trim(s.substr(0, sep))), value = trim(s.substr(sep + 1));
-    if (!known_keys().at(section).count(key)) {
-      throw ParseError(name, line, "unknown key '" + trim(s.substr(0, sep)) + "' in [" + section + "] (not supported)");
-    }
-    if (value.find('%') != std::string::npos) {
-      throw ParseError(name, line, "'%' in a value (configparser interpolation) is not supported");
-    }
-    if (!keys.emplace(section + "." + key, Entry{value, line}).second) {
-      throw ParseError(name, line, "duplicate key '" + key + "' in [" + section + "]");
-    }
-    key_indent = indent_of(raw);
+    if (content_lines == 0) fail(line_, "empty config file");
   }
-  if (content_lines == 0) throw ParseError(name, line, "empty config file");
 
-  auto need = [&](const std::string& key) -> const Entry& {
-    auto it = keys.find(key);
-    if (it == keys.end()) throw ParseError(name, line, "missing key '" + key.substr(key.find('.') + 1) + "' in [" +
-                                                           key.substr(0, key.find('.')) + "]");
-    return it->second;
-  };
-  auto bounded = [&](const std::string& key, const std::string& value, int at, long long limit) {
-    const long long v = parse_int(value, key, name, at);
-    if (v <= 0) throw ParseError(name, at, key + " must be > 0, got " + std::to_string(v));
-    if (v > limit) {  // keeps every product of the model inside 64 bits
-      throw ParseError(name, at, key + " must be <= " + std::to_string(limit) + ", got " + std::to_string(v));
-    }
+  [[noreturn]] void fail(int line, const std::string& message) const { throw ParseError(name_, line, message); }
+  const std::string& name() const { return name_; }
+  int last_line() const { return line_; }
+  bool has_section(const std::string& section) const { return sections_.count(section) > 0; }
+  const Entry* find(const std::string& key) const {
+    auto it = keys_.find(key);
+    return it == keys_.end() ? nullptr : &it->second;
+  }
+  const Entry& need(const std::string& key) const {
+    if (const Entry* e = find(key)) return *e;
+    fail(line_, "missing key '" + key.substr(key.find('.') + 1) + "' in [" + key.substr(0, key.find('.')) + "]");
+  }
+  // value as an integer in [1, limit] (the limits keep every product of the model inside 64 bits).
+  long long bounded(const std::string& key, const std::string& value, int at, long long limit) const {
+    const long long v = parse_int(value, key, name_, at);
+    if (v <= 0) fail(at, key + " must be > 0, got " + std::to_string(v));
+    if (v > limit) fail(at, key + " must be <= " + std::to_string(limit) + ", got " + std::to_string(v));
     return v;
-  };
-  auto positive = [&](const std::string& key, long long limit) {
+  }
+  long long positive(const std::string& key, long long limit) const {
     const Entry& e = need(key);
     return bounded(key, e.value, e.line, limit);
-  };
+  }
 
-  Config c;
-  if (keys.count("general.run_name")) c.run_name = keys["general.run_name"].value;
-  c.array_height = positive("architecture_presets.arrayheight", kMaxArray);
-  c.array_width = positive("architecture_presets.arraywidth", kMaxArray);
-  c.ifmap_sram_kb = positive("architecture_presets.ifmapsramszkb", kMaxSramKb);
-  c.filter_sram_kb = positive("architecture_presets.filtersramszkb", kMaxSramKb);
-  c.ofmap_sram_kb = positive("architecture_presets.ofmapsramszkb", kMaxSramKb);
+ private:
+  // "[name]"
+  void add_section(const std::string& s) {
+    if (s.back() != ']') fail(line_, "unterminated section header '" + s + "'");
+    const std::string header = trim(s.substr(1, s.size() - 2));
+    if (header == "DEFAULT") fail(line_, "the [DEFAULT] section is not supported");
+    section_ = lower(header);
+    if (!known_keys().count(section_)) fail(line_, "unknown section [" + header + "]");
+    if (!sections_.insert(section_).second) fail(line_, "duplicate section [" + header + "]");
+    key_indent_ = std::string::npos;
+  }
+  // "key: value" or "key = value"
+  void add_key(const std::string& s, const std::string& raw) {
+    const auto sep = s.find_first_of(":=");
+    if (sep == std::string::npos) fail(line_, "expected 'key: value', got '" + s + "'");
+    if (section_.empty()) fail(line_, "key outside of a [section]");
+    const std::string key = lower(trim(s.substr(0, sep))), value = trim(s.substr(sep + 1));
+    if (!known_keys().at(section_).count(key)) {
+      fail(line_, "unknown key '" + trim(s.substr(0, sep)) + "' in [" + section_ + "] (not supported)");
+    }
+    if (value.find('%') != std::string::npos) fail(line_, "'%' in a value (configparser interpolation) is not supported");
+    if (!keys_.emplace(section_ + "." + key, Entry{value, line_}).second) {
+      fail(line_, "duplicate key '" + key + "' in [" + section_ + "]");
+    }
+    key_indent_ = indent_of(raw);
+  }
+
+  const std::string& name_;
+  std::map<std::string, Entry> keys_;
+  std::set<std::string> sections_;
+  std::string section_;
+  int line_ = 0;
+  size_t key_indent_ = std::string::npos;  // indentation of the section's last key line (npos: none yet)
+};
+
+void read_array(const ConfigKeys& keys, Config& c) {
+  if (const Entry* e = keys.find("general.run_name")) c.run_name = e->value;
+  c.array_height = keys.positive("architecture_presets.arrayheight", kMaxArray);
+  c.array_width = keys.positive("architecture_presets.arraywidth", kMaxArray);
+  c.ifmap_sram_kb = keys.positive("architecture_presets.ifmapsramszkb", kMaxSramKb);
+  c.filter_sram_kb = keys.positive("architecture_presets.filtersramszkb", kMaxSramKb);
+  c.ofmap_sram_kb = keys.positive("architecture_presets.ofmapsramszkb", kMaxSramKb);
   // Offsets only shift addresses between SCALE-Sim's separate buffers: no report changes, unless negative (an
   // address of -1 is SCALE-Sim's "no data" marker).
   for (const char* key : {"architecture_presets.ifmapoffset", "architecture_presets.filteroffset",
                           "architecture_presets.ofmapoffset"}) {
-    auto it = keys.find(key);
-    if (it != keys.end() && parse_int(it->second.value, key, name, it->second.line) < 0) {
-      throw ParseError(name, it->second.line, std::string("negative offsets are not supported (") + key + ")");
+    const Entry* e = keys.find(key);
+    if (e && parse_int(e->value, key, keys.name(), e->line) < 0) {
+      keys.fail(e->line, std::string("negative offsets are not supported (") + key + ")");
     }
   }
-  const Entry& df = need("architecture_presets.dataflow");
+  const Entry& df = keys.need("architecture_presets.dataflow");
   const std::string d = lower(df.value);
   if (d == "ws") c.dataflow = Dataflow::WS;
   else if (d == "os") c.dataflow = Dataflow::OS;
   else if (d == "is") c.dataflow = Dataflow::IS;
-  else throw ParseError(name, df.line, "Dataflow must be ws, os or is, got '" + df.value + "'");
-  auto ib = keys.find("run_presets.interfacebandwidth");
-  if (ib != keys.end()) {
-    const std::string mode = lower(ib->second.value);
-    if (mode != "calc" && mode != "user") {
-      throw ParseError(name, ib->second.line, "InterfaceBandwidth must be CALC or USER, got '" + ib->second.value + "'");
-    }
+  else keys.fail(df.line, "Dataflow must be ws, os or is, got '" + df.value + "'");
+}
+
+void read_interface(const ConfigKeys& keys, Config& c) {
+  if (const Entry* ib = keys.find("run_presets.interfacebandwidth")) {
+    const std::string mode = lower(ib->value);
+    if (mode != "calc" && mode != "user") keys.fail(ib->line, "InterfaceBandwidth must be CALC or USER, got '" + ib->value + "'");
     c.bandwidth_calc = mode == "calc";
   }
   // Bandwidth: SCALE-Sim reads it only with USER interfaces, as a comma-separated list whose first value is used
   // (it parses every value). With CALC it is never read, so any value (also an empty one, as its saved configs
   // write) is accepted and changes nothing.
-  if (!c.bandwidth_calc) {
-    const Entry& bw = need("architecture_presets.bandwidth");
-    std::stringstream list(bw.value);
-    std::string item;
-    for (int i = 0; std::getline(list, item, ','); ++i) {
-      if (i == 0) c.bandwidth = bounded("architecture_presets.bandwidth", item, bw.line, kMaxSramKb);
-      else parse_int(item, "architecture_presets.bandwidth value " + std::to_string(i + 1), name, bw.line);
-    }
-    if (bw.value.empty() || bw.value.back() == ',') {
-      throw ParseError(name, bw.line, "architecture_presets.bandwidth must be integers separated by ',', got '" +
-                                          bw.value + "'");
-    }
+  if (c.bandwidth_calc) return;
+  const Entry& bw = keys.need("architecture_presets.bandwidth");
+  std::stringstream list(bw.value);
+  std::string item;
+  for (int i = 0; std::getline(list, item, ','); ++i) {
+    if (i == 0) c.bandwidth = keys.bounded("architecture_presets.bandwidth", item, bw.line, kMaxSramKb);
+    else parse_int(item, "architecture_presets.bandwidth value " + std::to_string(i + 1), keys.name(), bw.line);
   }
-  // TopologyCsvLoc = "path": SCALE-Sim's saved configs carry it in [network_presets]; its reader takes it from
-  // [architecture_presets] once [network_presets] exists, the text between the first two '"'.
-  const bool network = sections.count("network_presets") > 0;
-  auto arch_topo = keys.find("architecture_presets.topologycsvloc");
-  auto net_topo = keys.find("network_presets.topologycsvloc");
-  if (arch_topo != keys.end() && !network) {
-    throw ParseError(name, arch_topo->second.line, "TopologyCsvLoc in [architecture_presets] without a "
-                                                   "[network_presets] section is not supported (SCALE-Sim ignores it)");
+  if (bw.value.empty() || bw.value.back() == ',') {
+    keys.fail(bw.line, "architecture_presets.bandwidth must be integers separated by ',', got '" + bw.value + "'");
   }
-  if (network) {
-    if (arch_topo == keys.end() && net_topo == keys.end()) {
-      throw ParseError(name, line, "missing key 'TopologyCsvLoc' in [network_presets]");
-    }
-    if (arch_topo != keys.end() && net_topo != keys.end() && arch_topo->second.value != net_topo->second.value) {
-      throw ParseError(name, arch_topo->second.line, "TopologyCsvLoc differs from the one in [network_presets] (line " +
-                                                         std::to_string(net_topo->second.line) + ")");
-    }
-    const Entry& e = arch_topo != keys.end() ? arch_topo->second : net_topo->second;
-    const auto q1 = e.value.find('"');
-    const auto q2 = q1 == std::string::npos ? q1 : e.value.find('"', q1 + 1);
-    const std::string path = q1 == std::string::npos ? "" : e.value.substr(q1 + 1, q2 == std::string::npos ? q2 : q2 - q1 - 1);
-    if (path.empty()) throw ParseError(name, e.line, "TopologyCsvLoc must be a path in double quotes, got '" + e.value + "'");
-    c.topology_path = path;
+}
+
+// TopologyCsvLoc = "path": SCALE-Sim's saved configs carry it in [network_presets]; its reader takes it from
+// [architecture_presets] once [network_presets] exists, the text between the first two '"'.
+void read_topology_path(const ConfigKeys& keys, Config& c) {
+  const bool network = keys.has_section("network_presets");
+  const Entry* arch_topo = keys.find("architecture_presets.topologycsvloc");
+  const Entry* net_topo = keys.find("network_presets.topologycsvloc");
+  if (arch_topo && !network) {
+    keys.fail(arch_topo->line, "TopologyCsvLoc in [architecture_presets] without a [network_presets] section is not "
+                               "supported (SCALE-Sim ignores it)");
   }
-  auto sig = keys.find("mercury.signatureunitmacs");
-  if (sig != keys.end()) {
-    c.mercury.signature_unit_macs = parse_int(sig->second.value, "SignatureUnitMacs", name, sig->second.line);
+  if (!network) return;
+  if (!arch_topo && !net_topo) keys.fail(keys.last_line(), "missing key 'TopologyCsvLoc' in [network_presets]");
+  if (arch_topo && net_topo && arch_topo->value != net_topo->value) {
+    keys.fail(arch_topo->line, "TopologyCsvLoc differs from the one in [network_presets] (line " +
+                                   std::to_string(net_topo->line) + ")");
+  }
+  const Entry& e = arch_topo ? *arch_topo : *net_topo;
+  const auto q1 = e.value.find('"');
+  const auto q2 = q1 == std::string::npos ? q1 : e.value.find('"', q1 + 1);
+  const std::string path = q1 == std::string::npos ? "" : e.value.substr(q1 + 1, q2 == std::string::npos ? q2 : q2 - q1 - 1);
+  if (path.empty()) keys.fail(e.line, "TopologyCsvLoc must be a path in double quotes, got '" + e.value + "'");
+  c.topology_path = path;
+}
+
+void read_mercury(const ConfigKeys& keys, Config& c) {
+  if (const Entry* sig = keys.find("mercury.signatureunitmacs")) {
+    c.mercury.signature_unit_macs = parse_int(sig->value, "SignatureUnitMacs", keys.name(), sig->line);
     if (c.mercury.signature_unit_macs < 0 || c.mercury.signature_unit_macs > (1LL << 40)) {
-      throw ParseError(name, sig->second.line, "SignatureUnitMacs must be in [0, 2^40]");
+      keys.fail(sig->line, "SignatureUnitMacs must be in [0, 2^40]");
     }
   }
-  auto look = keys.find("mercury.lookupcyclespervector");
-  if (look != keys.end()) {
-    c.mercury.lookup_cycles_per_vector =
-        parse_double(look->second.value, "LookupCyclesPerVector", name, look->second.line);
+  if (const Entry* look = keys.find("mercury.lookupcyclespervector")) {
+    c.mercury.lookup_cycles_per_vector = parse_double(look->value, "LookupCyclesPerVector", keys.name(), look->line);
     if (!(c.mercury.lookup_cycles_per_vector >= 0 && c.mercury.lookup_cycles_per_vector <= 1e6)) {
-      throw ParseError(name, look->second.line, "LookupCyclesPerVector must be in [0, 1e6]");
+      keys.fail(look->line, "LookupCyclesPerVector must be in [0, 1e6]");
     }
   }
-  auto reads = keys.find("mercury.reusereadsresults");
-  if (reads != keys.end()) {
-    const std::string v = lower(reads->second.value);
-    if (v != "true" && v != "false") throw ParseError(name, reads->second.line, "ReuseReadsResults must be true or false");
+  if (const Entry* reads = keys.find("mercury.reusereadsresults")) {
+    const std::string v = lower(reads->value);
+    if (v != "true" && v != "false") keys.fail(reads->line, "ReuseReadsResults must be true or false");
     c.mercury.reuse_reads_results = v == "true";
   }
+}
+
+}  // namespace
+
+Config parse_config_text(const std::string& text, const std::string& name) {
+  const ConfigKeys keys(text, name);
+  Config c;
+  read_array(keys, c);
+  read_interface(keys, c);
+  read_topology_path(keys, c);
+  read_mercury(keys, c);
   return c;
 }
 

@@ -48,6 +48,85 @@ void check_layer_size(const Layer& l, const std::string& file, int line) {
   }
 }
 
+namespace {
+
+// One data row of a topology file: its fields (split_fields) and where it is, for the errors.
+struct TopologyRow {
+  std::vector<std::string> f;
+  const std::string& file;
+  int line;
+  std::string layer;  // the row's name
+  std::string dropped_note;  // why a field may be missing: the row does not end with ','
+
+  // Field i, an integer in [1, kMaxDim].
+  long long field(size_t i, const char* what) const {
+    const std::string label = std::string(what) + " of layer '" + layer + "'";
+    const long long v = parse_int(f[i], label, file, line);
+    if (v <= 0) throw ParseError(file, line, label + " must be > 0, got " + std::to_string(v));
+    if (v > kMaxDim) {
+      throw ParseError(file, line, label + " must be <= " + std::to_string(kMaxDim) + ", got " + std::to_string(v));
+    }
+    return v;
+  }
+};
+
+// name, M, N, K
+Layer gemm_row(const TopologyRow& r) {
+  if (r.f.size() != 4) {
+    throw ParseError(r.file, r.line, "a GEMM row needs name, M, N, K; got " + std::to_string(r.f.size()) + " fields" +
+                                         (r.f.size() > 4 ? " (extra columns are not supported)" : r.dropped_note));
+  }
+  const long long m = r.field(1, "M"), n = r.field(2, "N"), k = r.field(3, "K");
+  Layer g = gemm_layer(r.layer, m, n, k);
+  check_layer_size(g, r.file, r.line);
+  return g;
+}
+
+// name, IFMAP H, W, filter H, W, channels, filters, stride height[, stride width]
+Layer conv_row(const TopologyRow& r) {
+  if (r.f.size() != 8 && r.f.size() != 9) {
+    throw ParseError(r.file, r.line, "a conv row needs 8 or 9 fields (name, IFMAP H, W, filter H, W, channels, "
+                                     "filters, stride height[, stride width]); got " + std::to_string(r.f.size()) +
+                                     (r.f.size() > 9 ? " (extra columns are not supported)" : r.dropped_note));
+  }
+  Layer l;
+  l.name = r.layer;
+  l.ifmap_h = r.field(1, "IFMAP Height");
+  l.ifmap_w = r.field(2, "IFMAP Width");
+  l.filter_h = r.field(3, "Filter Height");
+  l.filter_w = r.field(4, "Filter Width");
+  l.channels = r.field(5, "Channels");
+  l.filters = r.field(6, "Num Filter");
+  l.stride_h = r.field(7, "Stride height");
+  l.stride_w = r.f.size() == 9 ? r.field(8, "Stride width") : l.stride_h;  // SCALE-Sim repeats the height stride
+  if (l.filter_h > l.ifmap_h || l.filter_w > l.ifmap_w) {
+    throw ParseError(r.file, r.line, "filter " + std::to_string(l.filter_h) + "x" + std::to_string(l.filter_w) +
+                                         " of layer '" + l.name + "' is larger than its ifmap " +
+                                         std::to_string(l.ifmap_h) + "x" + std::to_string(l.ifmap_w));
+  }
+  return l;
+}
+
+// A conv row's layers. SCALE-Sim: a name containing "DP" is a depthwise conv, simulated as one single-channel layer
+// per input channel, named <name>Channel_<i> (each keeps the row's filter count).
+void add_conv_layers(Layer l, const TopologyRow& r, std::vector<Layer>& layers) {
+  const bool depthwise = l.name.find("DP") != std::string::npos;
+  const long long copies = depthwise ? l.channels : 1;
+  if (depthwise) l.channels = 1;
+  check_layer_size(l, r.file, r.line);
+  if (layers.size() + static_cast<unsigned long long>(copies) > kMaxLayers) {
+    throw ParseError(r.file, r.line, "more than " + std::to_string(kMaxLayers) + " layers (after one layer per "
+                                     "channel of the depthwise rows) are not supported");
+  }
+  const std::string base = l.name;
+  for (long long i = 0; i < copies; ++i) {
+    if (depthwise) l.name = base + "Channel_" + std::to_string(i);
+    layers.push_back(l);
+  }
+}
+
+}  // namespace
+
 std::vector<Layer> parse_topology_text(const std::string& text, const std::string& name) {
   std::istringstream in(text);
   std::string raw;
@@ -59,73 +138,21 @@ std::vector<Layer> parse_topology_text(const std::string& text, const std::strin
     ++line;
     const std::string row = trim(raw);
     if (row.empty()) continue;
-    const std::vector<std::string> f = split_fields(row);
+    TopologyRow r{split_fields(row), name, line, "", ""};
     if (!header_seen) {  // the first non-empty row names the columns; "M" second means the GEMM format
       header_seen = true;
-      gemm = f.size() >= 2 && (f[1] == "M" || f[1] == "m");
+      gemm = r.f.size() >= 2 && (r.f[1] == "M" || r.f[1] == "m");
       continue;
     }
-    Layer l;
-    l.name = f.empty() ? "" : f[0];
+    r.layer = r.f.empty() ? "" : r.f[0];
+    if (row.back() != ',') r.dropped_note = " (SCALE-Sim drops the field after the last comma: end rows with ',')";
+    Layer l = gemm ? gemm_row(r) : conv_row(r);
     l.line = line;
     l.row = rows++;
-    auto field = [&](size_t i, const char* what) {
-      const long long v = parse_int(f[i], std::string(what) + " of layer '" + l.name + "'", name, line);
-      if (v <= 0) throw ParseError(name, line, std::string(what) + " of layer '" + l.name + "' must be > 0, got " +
-                                                   std::to_string(v));
-      if (v > kMaxDim) {
-        throw ParseError(name, line, std::string(what) + " of layer '" + l.name + "' must be <= " +
-                                         std::to_string(kMaxDim) + ", got " + std::to_string(v));
-      }
-      return v;
-    };
-    const std::string dropped = row.back() == ',' ? "" : " (SCALE-Sim drops the field after the last comma: end "
-                                                         "rows with ',')";
     if (gemm) {
-      if (f.size() != 4) {
-        throw ParseError(name, line, "a GEMM row needs name, M, N, K; got " + std::to_string(f.size()) + " fields" +
-                                         (f.size() > 4 ? " (extra columns are not supported)" : dropped));
-      }
-      const long long m = field(1, "M"), n = field(2, "N"), k = field(3, "K");
-      Layer g = gemm_layer(l.name, m, n, k);
-      g.line = l.line;
-      g.row = l.row;
-      check_layer_size(g, name, line);
-      layers.push_back(g);
-      continue;
-    }
-    if (f.size() != 8 && f.size() != 9) {
-      throw ParseError(name, line, "a conv row needs 8 or 9 fields (name, IFMAP H, W, filter H, W, channels, filters, "
-                                   "stride height[, stride width]); got " + std::to_string(f.size()) +
-                                   (f.size() > 9 ? " (extra columns are not supported)" : dropped));
-    }
-    l.ifmap_h = field(1, "IFMAP Height");
-    l.ifmap_w = field(2, "IFMAP Width");
-    l.filter_h = field(3, "Filter Height");
-    l.filter_w = field(4, "Filter Width");
-    l.channels = field(5, "Channels");
-    l.filters = field(6, "Num Filter");
-    l.stride_h = field(7, "Stride height");
-    l.stride_w = f.size() == 9 ? field(8, "Stride width") : l.stride_h;  // SCALE-Sim repeats the height stride
-    if (l.filter_h > l.ifmap_h || l.filter_w > l.ifmap_w) {
-      throw ParseError(name, line, "filter " + std::to_string(l.filter_h) + "x" + std::to_string(l.filter_w) +
-                                       " of layer '" + l.name + "' is larger than its ifmap " +
-                                       std::to_string(l.ifmap_h) + "x" + std::to_string(l.ifmap_w));
-    }
-    // SCALE-Sim: a name containing "DP" is a depthwise conv, simulated as one single-channel layer per input
-    // channel, named <name>Channel_<i> (each keeps the row's filter count).
-    const bool depthwise = l.name.find("DP") != std::string::npos;
-    const long long copies = depthwise ? l.channels : 1;
-    if (depthwise) l.channels = 1;
-    check_layer_size(l, name, line);
-    if (layers.size() + static_cast<unsigned long long>(copies) > kMaxLayers) {
-      throw ParseError(name, line, "more than " + std::to_string(kMaxLayers) + " layers (after one layer per channel "
-                                   "of the depthwise rows) are not supported");
-    }
-    const std::string base = l.name;
-    for (long long i = 0; i < copies; ++i) {
-      if (depthwise) l.name = base + "Channel_" + std::to_string(i);
       layers.push_back(l);
+    } else {
+      add_conv_layers(l, r, layers);
     }
   }
   if (layers.empty()) throw ParseError(name, line, header_seen ? "no layers after the header" : "empty topology file");
