@@ -36,7 +36,8 @@ padding=0 nn.Conv2d. A model built for one input size therefore keeps that paddi
 excludes the padding from the count.
 
 Modules: js_literal (the *.min.js literals), weights (manifest -> arrays), keras_layers (the PyTorch modules),
-builder (model.json -> KerasGraph), nsfwjs (the two models' files), preprocess (nsfwjs' input pipeline, photos).
+layer_builders (one Keras layer config -> its module), builder (model.json -> KerasGraph), nsfwjs (the two
+models' files), preprocess (nsfwjs' input pipeline, photos).
 """
 from models.tfjs_import.builder import load_tfjs_layers_model
 from models.tfjs_import.js_literal import parse_js_literal, read_browserify_export
