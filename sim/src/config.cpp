@@ -3,7 +3,6 @@
 #include "parse_error.h"
 
 #include <algorithm>
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -237,11 +236,7 @@ Config parse_config_text(const std::string& text, const std::string& name) {
 }
 
 Config parse_config(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ParseError(path, 0, "cannot open config file");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return parse_config_text(buffer.str(), path);
+  return parse_config_text(read_input_file(path, "config file"), path);
 }
 
 }  // namespace msim

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
 #include <optional>
 #include <sstream>
 #include <vector>
@@ -21,15 +20,6 @@ namespace column {
 MERCURY_HITLOG_FIELDS(MSIM_HITLOG_COLUMN, MSIM_HITLOG_COLUMN, MSIM_HITLOG_COLUMN)
 #undef MSIM_HITLOG_COLUMN
 }  // namespace column
-
-std::vector<std::string> split(const std::string& row) {
-  std::vector<std::string> out;
-  std::stringstream s(row);
-  std::string f;
-  while (std::getline(s, f, ',')) out.push_back(trim(f));
-  if (!row.empty() && row.back() == ',') out.push_back("");
-  return out;
-}
 
 // Column name -> index. Older files' names (S0, S1, vector) are read as the current ones.
 std::map<std::string, size_t> parse_header(const std::vector<std::string>& f, const std::string& name, int line) {
@@ -57,7 +47,7 @@ std::map<std::string, size_t> parse_header(const std::vector<std::string>& f, co
 class Row {
  public:
   Row(const std::map<std::string, size_t>& columns, const std::string& text, const std::string& name, int line)
-      : columns_(columns), f_(split(text)), name_(name), line_(line) {}
+      : columns_(columns), f_(split_csv_row(text)), name_(name), line_(line) {}
 
   [[noreturn]] void fail(const std::string& message) const { throw ParseError(name_, line_, message); }
   int line() const { return line_; }
@@ -157,13 +147,6 @@ std::optional<long long> hitlog_file_id(const std::string& n, const std::string&
   return std::nullopt;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 }  // namespace
 
 LayerHits parse_hitlog_text(const std::string& text, const std::string& name) {
@@ -177,7 +160,7 @@ LayerHits parse_hitlog_text(const std::string& text, const std::string& name) {
     ++line;
     if (trim(raw).empty()) continue;
     if (columns.empty()) {
-      columns = parse_header(split(trim(raw)), name, line);
+      columns = parse_header(split_csv_row(trim(raw)), name, line);
       continue;
     }
     const Row row(columns, trim(raw), name, line);
@@ -205,7 +188,10 @@ std::map<long long, LayerHits> read_hitlog_dir(const std::string& dir, bool allo
     }
   }
   std::map<long long, LayerHits> layers;
-  for (const auto& [id, n] : files) layers[id] = parse_hitlog_text(read_file(dir + "/" + n), dir + "/" + n);
+  for (const auto& [id, n] : files) {
+    const std::string path = dir + "/" + n;
+    layers[id] = parse_hitlog_text(read_input_file(path, "hit log file"), path);
+  }
   if (layers.empty() && !allow_empty) {
     throw ParseError(dir, 0, "no " MERCURY_HITLOG_FILE_PREFIX "NNN.csv files in the hit log directory");
   }

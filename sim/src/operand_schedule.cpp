@@ -10,30 +10,16 @@ OperandSchedule::OperandSchedule(const Layer& l, const Config& c, Operand operan
   const Mapping m = map_layer(l, c.dataflow);
   row_folds_ = ceil_div(m.sr, R_);
   col_folds_ = ceil_div(m.sc, C);
+  // The table in operand_schedule.h as rules: ws holds the filter stationary, is the ifmap, os neither; the ifmap's
+  // lanes are the array rows (R, row folds) except in is, the filter's the columns except in is; a lane holds an
+  // operand-matrix row (a pixel or a filter) exactly when the operand is stationary or the dataflow is os, else a
+  // window index.
   const bool ifmap = operand == Operand::Ifmap;
-  switch (c.dataflow) {
-    case Dataflow::WS:
-      stationary_ = !ifmap;
-      lane_is_row_ = !ifmap;
-      lane_by_row_fold_ = ifmap;
-      lanes_ = ifmap ? R_ : C;
-      lane_extent_ = ifmap ? K_ : N;
-      break;
-    case Dataflow::OS:
-      stationary_ = false;
-      lane_is_row_ = true;
-      lane_by_row_fold_ = ifmap;
-      lanes_ = ifmap ? R_ : C;
-      lane_extent_ = ifmap ? P : N;
-      break;
-    case Dataflow::IS:
-      stationary_ = ifmap;
-      lane_is_row_ = ifmap;
-      lane_by_row_fold_ = !ifmap;
-      lanes_ = ifmap ? C : R_;
-      lane_extent_ = ifmap ? P : K_;
-      break;
-  }
+  stationary_ = (c.dataflow == Dataflow::WS && !ifmap) || (c.dataflow == Dataflow::IS && ifmap);
+  lane_by_row_fold_ = c.dataflow == Dataflow::IS ? !ifmap : ifmap;
+  lane_is_row_ = stationary_ || c.dataflow == Dataflow::OS;
+  lanes_ = lane_by_row_fold_ ? R_ : C;
+  lane_extent_ = lane_is_row_ ? (ifmap ? P : N) : K_;
   // Streamed operands pass T elements per lane after R fill rows (ws, is) or at once (os); a stationary one is
   // K deep (its prefetch matrix holds every window index of the lane block).
   time_extent_ = stationary_ ? K_ : m.t;

@@ -2,6 +2,8 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 
 namespace msim {
 
@@ -32,6 +34,23 @@ double parse_double(const std::string& field, const std::string& what, const std
     throw ParseError(file, line, what + " must be a number, got '" + t + "'");
   }
   return v;
+}
+
+std::vector<std::string> split_csv_row(const std::string& row) {
+  std::vector<std::string> out;
+  std::stringstream s(row);
+  std::string f;
+  while (std::getline(s, f, ',')) out.push_back(trim(f));
+  if (!row.empty() && row.back() == ',') out.push_back("");
+  return out;
+}
+
+std::string read_input_file(const std::string& path, const std::string& what) {
+  std::ifstream in(path);
+  if (!in) throw ParseError(path, 0, "cannot open " + what);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
 }
 
 }  // namespace msim

@@ -2,7 +2,6 @@
 
 #include "parse_error.h"
 
-#include <fstream>
 #include <sstream>
 
 namespace msim {
@@ -16,11 +15,7 @@ constexpr size_t kMaxLayers = 1 << 20;          // after depthwise expansion (on
 // SCALE-Sim splits a row at commas and drops the text after the last comma (`row.split(',')[:-1]`): rows end with
 // ',' and a row without it loses its last field. Done the same way here.
 std::vector<std::string> split_fields(const std::string& row) {
-  std::vector<std::string> fields;
-  std::stringstream s(row);
-  std::string f;
-  while (std::getline(s, f, ',')) fields.push_back(trim(f));
-  if (!row.empty() && row.back() == ',') fields.push_back("");
+  std::vector<std::string> fields = split_csv_row(row);
   if (!fields.empty()) fields.pop_back();
   return fields;
 }
@@ -160,11 +155,7 @@ std::vector<Layer> parse_topology_text(const std::string& text, const std::strin
 }
 
 std::vector<Layer> parse_topology(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ParseError(path, 0, "cannot open topology file");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return parse_topology_text(buffer.str(), path);
+  return parse_topology_text(read_input_file(path, "topology file"), path);
 }
 
 }  // namespace msim
