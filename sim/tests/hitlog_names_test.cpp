@@ -1,10 +1,11 @@
 // Hit logs written with the current names (hitlog-NNN.csv; columns vectors, sig_bits, vector_kind) read the same as
 // older ones (hitmap-NNN.csv; S0, S1, vector); a layer with one file of each name is an error.
 #include "hitlog.h"
+#include "hitlog_topology.h"
 #include "layer_totals.h"
+#include "report.h"
 #include "simulate.h"
 #include "test_util.h"
-#include "topology.h"
 
 #include <gtest/gtest.h>
 
@@ -37,30 +38,25 @@ std::string renamed_copy(const std::string& tag) {
   return dir;
 }
 
-TEST(HitLogNames, NewNamesReadTheSameAsTheOldOnes) {
-  const auto old_logs = msim::read_hitlog_dir(kFixtures + "/hitlog_net");
-  const auto new_logs = msim::read_hitlog_dir(renamed_copy("same"));
-  ASSERT_EQ(new_logs.size(), old_logs.size());
-  for (const auto& [id, h] : old_logs) {
-    const msim::LayerHits& n = new_logs.at(id);
-    EXPECT_EQ(n.calls, h.calls);
-    EXPECT_EQ(n.vectors, h.vectors);
-    EXPECT_EQ(n.hits, h.hits);
-    EXPECT_EQ(n.sig_bits, h.sig_bits);
-    EXPECT_EQ(n.vector, h.vector);
-    EXPECT_EQ(n.groups, h.groups);
-  }
+// Each directory's layers built from its logs' geometry (as mercury-sim -m without -t), simulated and reported.
+std::string reports_of(const std::string& hitlog_dir, const std::string& tag) {
   const msim::Config c = msim::parse_config(kConfigs + "/eyeriss_ws.cfg");
-  const auto layers = msim::parse_topology(kFixtures + "/hitlog_net.csv");
-  const msim::LayerTotals a = msim::sum_layers(msim::simulate(layers, c, &old_logs));
-  const msim::LayerTotals b = msim::sum_layers(msim::simulate(layers, c, &new_logs));
-  EXPECT_EQ(a.with_hitlog, 4);
-  EXPECT_EQ(b.with_hitlog, a.with_hitlog);
-  EXPECT_EQ(b.vectors, a.vectors);
-  EXPECT_EQ(b.hits, a.hits);
-  EXPECT_EQ(b.baseline_cycles, a.baseline_cycles);
-  EXPECT_EQ(b.mercury_cycles, a.mercury_cycles);
-  EXPECT_EQ(b.overhead_cycles, a.overhead_cycles);
+  const auto logs = msim::read_hitlog_dir(hitlog_dir);
+  const auto results = msim::simulate(msim::layers_from_hitlogs(logs, hitlog_dir), c, &logs);
+  EXPECT_EQ(msim::sum_layers(results).with_hitlog, 4);
+  const std::string out = ::testing::TempDir() + "msim_hitlog_names_reports_" + tag;
+  msim::write_reports(results, c, true, out);
+  return out;
+}
+
+TEST(HitLogNames, NewNamesReadTheSameAsTheOldOnes) {
+  const std::string old_reports = reports_of(kFixtures + "/hitlog_net", "old");
+  const std::string new_reports = reports_of(renamed_copy("same"), "new");
+  for (const char* f : {"COMPUTE_REPORT.csv", "MERCURY_REPORT.csv", "MERCURY_TOTAL.csv"}) {
+    const std::string text = read_text(old_reports + "/" + f);
+    EXPECT_FALSE(text.empty()) << f;
+    EXPECT_EQ(read_text(new_reports + "/" + f), text) << f;
+  }
 }
 
 TEST(HitLogNames, OneLayerInTwoFilesOrOneColumnTwiceIsAnError) {
