@@ -16,7 +16,7 @@ namespace {
 
 // The record's column names (csrc/hitlog/record_schema.h): column::vectors is "vectors", column::c is "C", ...
 namespace column {
-#define MSIM_HITLOG_COLUMN(field, name) constexpr const char* field = name;
+#define MSIM_HITLOG_COLUMN(field, name) [[maybe_unused]] constexpr const char* field = name;
 MERCURY_HITLOG_FIELDS(MSIM_HITLOG_COLUMN, MSIM_HITLOG_COLUMN, MSIM_HITLOG_COLUMN)
 #undef MSIM_HITLOG_COLUMN
 }  // namespace column
@@ -59,8 +59,8 @@ class Row {
     if (v < 0) fail(std::string(key) + " must be >= 0, got " + std::to_string(v));
     return v;
   }
-  // An optional geometry field (<= 2^31): `fallback` when the column or the value is absent.
-  long long geometry(const char* key, long long fallback) const {
+  // An optional field (geometry, N; <= 2^31): `fallback` when the column or the value is absent.
+  long long optional_count(const char* key, long long fallback) const {
     if (!present(key)) return fallback;
     const long long v = count(key);
     if (v > (1LL << 31)) fail(std::string(key) + " must be <= 2^31, got " + std::to_string(v));
@@ -116,12 +116,12 @@ void add_geometry(const Row& row, LayerHits& total) {
                                 &total.dilation_w, &total.groups, &total.stride_h, &total.stride_w};
   static const long long absent[kGeometry] = {-1, -1, -1, -1, 1, 1, -1, -1, -1};  // no dilation: 1
   long long geometry[kGeometry];
-  for (int i = 0; i < kGeometry; ++i) geometry[i] = row.geometry(names[i], absent[i]);
+  for (int i = 0; i < kGeometry; ++i) geometry[i] = row.optional_count(names[i], absent[i]);
   if (total.calls == 1) {
     for (int i = 0; i < kGeometry; ++i) *mine[i] = geometry[i];
     total.vector = vector;
-    total.out_h = row.geometry(column::out_h, -1);
-    total.out_w = row.geometry(column::out_w, -1);
+    total.out_h = row.optional_count(column::out_h, -1);
+    total.out_w = row.optional_count(column::out_w, -1);
     total.first_line = row.line();
   } else {
     for (int i = 0; i < kGeometry; ++i) {
@@ -134,7 +134,7 @@ void add_geometry(const Row& row, LayerHits& total) {
       row.fail("vector kind '" + vector + "' differs from the first call's '" + total.vector + "'");
     }
   }
-  total.batch_images += row.geometry(column::n, 0);  // <= 2^31 per call; 2^32 calls would be needed to overflow
+  total.batch_images += row.optional_count(column::n, 0);  // <= 2^31 per call; 2^32 calls would be needed to overflow
 }
 
 // The layer id of a hit-log file name (PREFIX NNN .csv, either prefix); none for any other file.
