@@ -6,7 +6,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 # libclang-rt-dev (clang's sanitizer and libFuzzer runtimes) is the versionless name on both Debian 12 and 13.
 PACKAGES=(
   build-essential cmake libgtest-dev clang libclang-rt-dev python3-venv python3-dev
-  dataset-fashion-mnist python3-skimage
+  dataset-fashion-mnist python3-skimage universal-ctags
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
