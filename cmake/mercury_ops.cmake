@@ -1,13 +1,22 @@
-# The op library: schema, kernels per dispatch key, and the hit log.
+# The core both the kernels and the rewrite pass build on: the settings (one list) and the hit log. An object
+# library, linked into the one shared op library, so the process has one hit log.
+file(GLOB MERCURY_CORE_SOURCES CONFIGURE_DEPENDS
+  ${PROJECT_SOURCE_DIR}/csrc/settings/*.cpp
+  ${PROJECT_SOURCE_DIR}/csrc/hitlog/*.cpp)
+add_library(mercury_core OBJECT ${MERCURY_CORE_SOURCES})
+target_include_directories(mercury_core PUBLIC ${PROJECT_SOURCE_DIR})
+target_link_libraries(mercury_core PUBLIC ${TORCH_LIBRARIES})
+target_compile_options(mercury_core PRIVATE -Wall -Wextra -Wno-unused-parameter)
+
+# The op library: schema and kernels per dispatch key, with the core.
 file(GLOB MERCURY_OP_SOURCES CONFIGURE_DEPENDS
   ${PROJECT_SOURCE_DIR}/ops/*.cpp
   ${PROJECT_SOURCE_DIR}/ops/cpu/*.cpp
   ${PROJECT_SOURCE_DIR}/ops/autograd/*.cpp
   ${PROJECT_SOURCE_DIR}/ops/autocast/*.cpp
-  ${PROJECT_SOURCE_DIR}/ops/meta/*.cpp
-  ${PROJECT_SOURCE_DIR}/csrc/hitlog/*.cpp)
+  ${PROJECT_SOURCE_DIR}/ops/meta/*.cpp)
 
-add_library(mercury_ops SHARED ${MERCURY_OP_SOURCES})
+add_library(mercury_ops SHARED ${MERCURY_OP_SOURCES} $<TARGET_OBJECTS:mercury_core>)
 target_include_directories(mercury_ops PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(mercury_ops PUBLIC ${TORCH_LIBRARIES})
 target_compile_options(mercury_ops PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wno-unused-parameter>)

@@ -15,14 +15,14 @@ _torch_support.load_library(LIBRARY_PATH)
 _torch_support.register_effects()
 
 from mercury import settings  # noqa: E402
-from mercury.hitlog import (hitlog, hitlog_export, hitlog_hitmap, hitlog_overflow,  # noqa: E402
-                            hitlog_reset, hitlog_set_capacity, hitlog_stats)
+from mercury.hitlog import (hitlog, hitlog_columns, hitlog_export, hitlog_hitmap, hitlog_overflow,  # noqa: E402
+                            hitlog_reset, hitlog_schema, hitlog_set_capacity, hitlog_stats)
 from mercury.functional import conv2d  # noqa: E402
 from mercury.convert import MercuryConv2d, convert  # noqa: E402
 from mercury.rewrite import rewrite  # noqa: E402
 
 defaults = settings.defaults
 
-__all__ = ["conv2d", "convert", "MercuryConv2d", "rewrite", "defaults", "settings", "hitlog", "hitlog_export",
-           "hitlog_hitmap", "hitlog_overflow", "hitlog_reset", "hitlog_set_capacity", "hitlog_stats",
+__all__ = ["conv2d", "convert", "MercuryConv2d", "rewrite", "defaults", "settings", "hitlog", "hitlog_columns", "hitlog_export",
+           "hitlog_hitmap", "hitlog_overflow", "hitlog_reset", "hitlog_schema", "hitlog_set_capacity", "hitlog_stats",
            "LIBRARY_PATH", "BUILD_HINT"]

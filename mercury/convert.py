@@ -50,7 +50,7 @@ class MercuryConv2d(nn.Conv2d):
             x, self.weight, self.bias, [self.stride[0], self.stride[1]], [self.padding[0], self.padding[1]],
             [self.dilation[0], self.dilation[1]], self.groups, self.layer_id, mode=self.mode,
             sig_bits=self.sig_bits, cache_entries=self.cache_entries, cache_ways=self.cache_ways,
-            vector=self.vector, seed=self.seed, signature=self.signature, bucket_width=self.bucket_width,
+            vector_kind=self.vector_kind, seed=self.seed, signature=self.signature, bucket_width=self.bucket_width,
             record_hitmap=self.record_hitmap)
 
     def extra_repr(self) -> str:

@@ -1,18 +1,18 @@
 """mercury::conv2d under torch.distributed (DDP, gloo): one hit log per rank, and a merge for mercury-sim.
 
 Every process has its own process-wide hit log. The C++ export (``torch.ops.mercury.hitlog_export``) writes
-fixed names (``hitmap-NNN.csv``, ``overflow.csv``), so ranks exporting into one folder would overwrite each
+fixed names (``hitlog-NNN.csv``, ``overflow.csv``), so ranks exporting into one folder would overwrite each
 other; ``mercury.hitlog_export(dir)`` therefore delegates to ``export_rank_hitlog`` below whenever a process
 group with more than one rank is initialised. Here:
 
-- ``export_rank_hitlog(dir, rank)`` writes ``dir/hitmap-NNN.rank<R>.csv`` and ``dir/overflow.rank<R>.csv``
+- ``export_rank_hitlog(dir, rank)`` writes ``dir/hitlog-NNN.rank<R>.csv`` and ``dir/overflow.rank<R>.csv``
   (exported into a private temporary folder inside ``dir``, then renamed; no C++ change);
 - ``merge_rank_hitlogs(dir, out)`` turns those files into the single-process format ``mercury-sim -m out``
-  reads: one ``hitmap-NNN.csv`` per layer holding every rank's calls (``call`` renumbered 0..k-1 in
+  reads: one ``hitlog-NNN.csv`` per layer holding every rank's calls (``call`` renumbered 0..k-1 in
   (rank, call) order) and one ``overflow.csv`` with the ranks' dropped counts summed per layer. The ranks must
   agree on each layer's geometry (everything but the per-rank batch N and the per-call counts); otherwise
   ValueError names the file and line. A folder of per-rank files is not itself a ``mercury-sim`` input (its
-  ``hitmap-NNN.rank<R>.csv`` names do not parse as layer ids): merge first.
+  ``hitlog-NNN.rank<R>.csv`` names do not parse as layer ids): merge first.
 
 Gradients need nothing: DDP all-reduces the weight gradients mercury::conv2d's autograd kernel returns, so the
 weights stay identical across ranks in every mode (reuse included).
@@ -45,19 +45,28 @@ import shutil
 import socket
 import tempfile
 import time
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import torch
 
 import mercury  # noqa: F401  (loads the op library: torch.ops.mercury.*)
+from mercury.hitlog import hitlog_schema, layer_totals
 from mercury.study.files import read_csv_rows
 
-HITMAP_PREFIX = "hitmap-"
 OVERFLOW_COLUMNS = ("layer_id", "dropped_calls", "dropped_hits", "dropped_misses", "dropped_vectors")
-# Columns every rank must agree on for one layer (N, the per-rank batch, may differ; S0/hits/misses/call/hitmap
-# are per-call counts; S1 and mode may change from call to call, as in one process).
-GEOMETRY_COLUMNS = ("C", "H", "W", "out_channels", "kernel_h", "kernel_w", "out_h", "out_w", "groups",
-                    "stride_h", "stride_w", "pad_h", "pad_w", "dilation_h", "dilation_w", "vector")
+SPATIAL_COLUMNS = ("H", "W", "out_h", "out_w")  # may differ from call to call (input sizes)
+
+
+def geometry_columns() -> Tuple[str, ...]:
+    """Columns every rank must agree on for one layer: the record's geometry but the per-rank batch N, and the
+    vector kind (the per-call counts, sig_bits and mode may change from call to call, as in one process)."""
+    schema = hitlog_schema()
+    return tuple(c["name"] for c in schema["columns"] if c["geometry"] and c["name"] != "N") + ("vector_kind",)
+
+
+def _layer_file_prefixes() -> Tuple[str, ...]:
+    schema = hitlog_schema()
+    return schema["file_prefix"], schema["old_file_prefix"]
 
 
 def _default_rank(rank: Optional[int]) -> int:
@@ -69,9 +78,9 @@ def _default_rank(rank: Optional[int]) -> int:
 
 
 def rank_file_name(kind: str, rank: int, layer_id: Optional[int] = None) -> str:
-    """'hitmap-NNN.rank<R>.csv' (kind 'hitmap') or 'overflow.rank<R>.csv' (kind 'overflow')."""
-    if kind == "hitmap":
-        return f"{HITMAP_PREFIX}{int(layer_id):03d}.rank{int(rank)}.csv"
+    """'hitlog-NNN.rank<R>.csv' (kind 'hitlog') or 'overflow.rank<R>.csv' (kind 'overflow')."""
+    if kind == "hitlog":
+        return f"{hitlog_schema()['file_prefix']}{int(layer_id):03d}.rank{int(rank)}.csv"
     if kind == "overflow":
         return f"overflow.rank{int(rank)}.csv"
     raise ValueError(f"unknown kind {kind!r}")
@@ -87,8 +96,15 @@ def _parse_rank_file(name: str) -> Optional[Tuple[str, Optional[int], int]]:
     rank = int(rank_part[4:])
     if stem == "overflow":
         return "overflow", None, rank
-    if stem.startswith(HITMAP_PREFIX) and stem[len(HITMAP_PREFIX):].isdigit():
-        return "hitmap", int(stem[len(HITMAP_PREFIX):]), rank
+    layer_id = _layer_id_of(stem)
+    return None if layer_id is None else ("hitlog", layer_id, rank)
+
+
+def _layer_id_of(stem: str) -> Optional[int]:
+    """NNN of 'hitlog-NNN' (or the older 'hitmap-NNN'), else None."""
+    for prefix in _layer_file_prefixes():
+        if stem.startswith(prefix) and stem[len(prefix):].isdigit():
+            return int(stem[len(prefix):])
     return None
 
 
@@ -111,8 +127,8 @@ def export_rank_hitlog(directory: str, rank: Optional[int] = None) -> List[str]:
         for name in sorted(os.listdir(tmp)):
             if name == "overflow.csv":
                 target = rank_file_name("overflow", rank)
-            elif name.startswith(HITMAP_PREFIX) and name.endswith(".csv") and name[7:-4].isdigit():
-                target = rank_file_name("hitmap", rank, int(name[7:-4]))
+            elif name.endswith(".csv") and _layer_id_of(name[:-4]) is not None:
+                target = rank_file_name("hitlog", rank, _layer_id_of(name[:-4]))
             else:
                 continue
             dest = os.path.join(directory, target)
@@ -124,10 +140,14 @@ def export_rank_hitlog(directory: str, rank: Optional[int] = None) -> List[str]:
 
 
 def _read_rows(path: str) -> Tuple[List[str], List[Tuple[int, Dict[str, str]]]]:
-    """read_csv_rows, refusing a file without a header."""
+    """read_csv_rows, refusing a file without a header; older column names read as the current ones."""
     header, rows = read_csv_rows(path)
     if not header:
         raise ValueError(f"{path}: empty file (no header)")
+    old = hitlog_schema()["old_columns"]
+    if any(c in old for c in header):
+        header = [old.get(c, c) for c in header]
+        rows = [(line, {old.get(k, k): v for k, v in row.items()}) for line, row in rows]
     return header, rows
 
 
@@ -141,8 +161,8 @@ def _int(row: Dict[str, str], column: str, path: str, line: int) -> int:
 
 
 def rank_files(directory: str) -> Dict[str, Dict]:
-    """{'hitmap': {layer_id: {rank: path}}, 'overflow': {rank: path}} of the per-rank files in `directory`."""
-    found: Dict[str, Dict] = {"hitmap": {}, "overflow": {}}
+    """{'hitlog': {layer_id: {rank: path}}, 'overflow': {rank: path}} of the per-rank files in `directory`."""
+    found: Dict[str, Dict] = {"hitlog": {}, "overflow": {}}
     for name in sorted(os.listdir(directory)):
         parsed = _parse_rank_file(name)
         if parsed is None:
@@ -152,99 +172,109 @@ def rank_files(directory: str) -> Dict[str, Dict]:
         if kind == "overflow":
             found["overflow"][rank] = path
         else:
-            found["hitmap"].setdefault(layer_id, {})[rank] = path
+            found["hitlog"].setdefault(layer_id, {})[rank] = path
     return found
 
 
 def merge_rank_hitlogs(directory: str, out_directory: str, world_size: Optional[int] = None) -> Dict[int, Dict]:
     """Merge the per-rank files of `directory` into `out_directory` in the single-process export format.
 
-    Writes out_directory/hitmap-NNN.csv per layer (the first rank's header; every rank's rows in (rank, call)
+    Writes out_directory/hitlog-NNN.csv per layer (the first rank's columns; every rank's rows in (rank, call)
     order, `call` renumbered 0..k-1) and out_directory/overflow.csv (dropped counts summed over the ranks).
     world_size: when given, every rank 0..world_size-1 must have exported (its overflow.rank<R>.csv exists).
-    Raises ValueError (naming file and line) when ranks disagree on a layer's geometry (GEOMETRY_COLUMNS),
-    or when a file lacks a column. Returns {layer_id: {calls, hits, misses, vectors, ranks}} of the merged logs.
+    Raises ValueError (naming file and line) when ranks disagree on a layer's geometry (geometry_columns()),
+    or when a file lacks a column. Returns {layer_id: {calls, hits, misses, vectors, sig_bits, ranks}} of the
+    merged logs.
     """
     if os.path.abspath(directory) == os.path.abspath(out_directory):
         raise ValueError("merge_rank_hitlogs: out_directory must differ from the per-rank directory")
     files = rank_files(directory)
-    ranks = sorted(set(files["overflow"]) | {r for per in files["hitmap"].values() for r in per})
+    ranks = sorted(set(files["overflow"]) | {r for per in files["hitlog"].values() for r in per})
     if not ranks:
-        raise ValueError(f"{directory}: no per-rank hit log files (hitmap-NNN.rank<R>.csv, overflow.rank<R>.csv)")
+        raise ValueError(f"{directory}: no per-rank hit log files (hitlog-NNN.rank<R>.csv, overflow.rank<R>.csv)")
     if world_size is not None:
         missing = [r for r in range(world_size) if r not in files["overflow"]]
         if missing:
             raise ValueError(f"{directory}: rank(s) {missing} exported nothing (no overflow.rank<R>.csv)")
     os.makedirs(out_directory, exist_ok=True)
     for name in os.listdir(out_directory):  # a clean single-process export: stale layers would be simulated too
-        if (name.startswith(HITMAP_PREFIX) and name.endswith(".csv")) or name == "overflow.csv":
+        if (name.endswith(".csv") and _layer_id_of(name[:-4]) is not None) or name == "overflow.csv":
             os.remove(os.path.join(out_directory, name))
-
     summary: Dict[int, Dict] = {}
-    for layer_id in sorted(files["hitmap"]):
-        per_rank = files["hitmap"][layer_id]
-        header: Optional[List[str]] = None
-        reference: Optional[Tuple[str, int, Dict[str, str]]] = None  # (path, line, row) that set the geometry
-        ref_spatial = set()  # (H, W, out_h, out_w) seen by the reference rank (input sizes may vary per call)
-        merged: List[Dict[str, str]] = []
-        totals = {"calls": 0, "hits": 0, "misses": 0, "vectors": 0, "ranks": []}
-        for rank in sorted(per_rank):
-            path = per_rank[rank]
-            file_header, rows = _read_rows(path)
-            if header is None:
-                header = file_header
-                for needed in ("call",) + tuple(c for c in GEOMETRY_COLUMNS):
-                    if needed not in header:
-                        raise ValueError(f"{path}:1: no '{needed}' column in the header")
-            else:
-                missing = [c for c in header if c not in file_header]
-                if missing:
-                    raise ValueError(f"{path}:1: columns {missing} missing (the rank files come from different "
-                                     "mercury versions?)")
-            ordered = sorted(rows, key=lambda item: _int(item[1], "call", path, item[0]))
-            for line, row in ordered:
-                if reference is None:
-                    reference = (path, line, row)
-                ref_path, ref_line, ref_row = reference
-                if ref_path == path:
-                    ref_spatial.add(tuple(row[c] for c in ("H", "W", "out_h", "out_w")))
-                else:
-                    for column in GEOMETRY_COLUMNS:
-                        if column in ("H", "W", "out_h", "out_w"):
-                            continue
-                        if row[column] != ref_row[column]:
-                            raise ValueError(
-                                f"{path}:{line}: layer {layer_id}: {column} {row[column]} differs from "
-                                f"{ref_row[column]} in {ref_path}:{ref_line} (the ranks must run the same model)")
-                    spatial = tuple(row[c] for c in ("H", "W", "out_h", "out_w"))
-                    if spatial not in ref_spatial:
-                        raise ValueError(
-                            f"{path}:{line}: layer {layer_id}: input/output size H,W,out_h,out_w = "
-                            f"{','.join(spatial)} matches no call of {ref_path} (first: "
-                            f"{','.join(ref_row[c] for c in ('H', 'W', 'out_h', 'out_w'))}, line {ref_line})")
-                for column in ("hits", "misses", "S0"):
-                    if column in row:
-                        _int(row, column, path, line)
-                totals["calls"] += 1
-                totals["hits"] += _int(row, "hits", path, line) if "hits" in row else 0
-                totals["misses"] += _int(row, "misses", path, line) if "misses" in row else 0
-                totals["vectors"] += _int(row, "S0", path, line) if "S0" in row else 0
-                merged.append(row)
-            totals["ranks"].append(rank)
-        assert header is not None
+    for layer_id in sorted(files["hitlog"]):
+        per_rank = files["hitlog"][layer_id]
+        header, merged = _merge_layer(layer_id, per_rank)
         for call, row in enumerate(merged):
             row["call"] = str(call)
-        out_path = os.path.join(out_directory, f"{HITMAP_PREFIX}{layer_id:03d}.csv")
-        with open(out_path, "w", newline="") as f:
-            w = csv.writer(f, lineterminator="\n")
-            w.writerow(header)
-            for row in merged:
-                w.writerow([row[c] for c in header])
-        summary[layer_id] = totals
+            row["layer_id"] = str(layer_id)  # files of older versions have no layer_id column
+        _write_rows(os.path.join(out_directory, f"{hitlog_schema()['file_prefix']}{layer_id:03d}.csv"),
+                    header + [c for c in ("layer_id",) if c not in header], merged)
+        summary[layer_id] = {**layer_totals(merged)[layer_id], "ranks": sorted(per_rank)}
+    _merge_overflow(files["overflow"], os.path.join(out_directory, "overflow.csv"))
+    return summary
 
+
+def _merge_layer(layer_id: int, per_rank: Dict[int, str]) -> Tuple[List[str], List[Dict[str, str]]]:
+    """The columns and the rows, in (rank, call) order, of one layer's rank files; checks that the ranks agree
+    on the layer's geometry and that the counts are integers."""
+    header: Optional[List[str]] = None
+    geometry = _LayerGeometry(layer_id)
+    merged: List[Dict[str, str]] = []
+    for rank in sorted(per_rank):
+        path = per_rank[rank]
+        file_header, rows = _read_rows(path)
+        if header is None:
+            header = file_header
+            for needed in ("call",) + geometry_columns():
+                if needed not in header:
+                    raise ValueError(f"{path}:1: no '{needed}' column in the header")
+        else:
+            missing = [c for c in header if c not in file_header]
+            if missing:
+                raise ValueError(f"{path}:1: columns {missing} missing (the rank files come from different "
+                                 "mercury versions?)")
+        for line, row in sorted(rows, key=lambda item: _int(item[1], "call", path, item[0])):
+            geometry.check(path, line, row)
+            for column in ("hits", "misses", "vectors", "sig_bits"):
+                _int(row, column, path, line)
+            merged.append(row)
+    assert header is not None
+    return header, merged
+
+
+class _LayerGeometry:
+    """The geometry of one layer's first call, and the check that every other rank's calls match it."""
+
+    def __init__(self, layer_id: int):
+        self.layer_id = layer_id
+        self.reference: Optional[Tuple[str, int, Dict[str, str]]] = None  # (path, line, row) that set it
+        self.spatial = set()  # (H, W, out_h, out_w) seen by the reference rank (input sizes may vary per call)
+
+    def check(self, path: str, line: int, row: Dict[str, str]) -> None:
+        if self.reference is None:
+            self.reference = (path, line, row)
+        ref_path, ref_line, ref_row = self.reference
+        spatial = tuple(row[c] for c in SPATIAL_COLUMNS)
+        if ref_path == path:
+            self.spatial.add(spatial)
+            return
+        for column in geometry_columns():
+            if column not in SPATIAL_COLUMNS and row[column] != ref_row[column]:
+                raise ValueError(
+                    f"{path}:{line}: layer {self.layer_id}: {column} {row[column]} differs from "
+                    f"{ref_row[column]} in {ref_path}:{ref_line} (the ranks must run the same model)")
+        if spatial not in self.spatial:
+            raise ValueError(
+                f"{path}:{line}: layer {self.layer_id}: input/output size H,W,out_h,out_w = "
+                f"{','.join(spatial)} matches no call of {ref_path} (first: "
+                f"{','.join(ref_row[c] for c in SPATIAL_COLUMNS)}, line {ref_line})")
+
+
+def _merge_overflow(per_rank: Dict[int, str], out_path: str) -> None:
+    """overflow.csv with the ranks' dropped counts summed per layer."""
     dropped: Dict[int, List[int]] = {}
-    for rank in sorted(files["overflow"]):
-        path = files["overflow"][rank]
+    for rank in sorted(per_rank):
+        path = per_rank[rank]
         header, rows = _read_rows(path)
         missing = [c for c in OVERFLOW_COLUMNS if c not in header]
         if missing:
@@ -253,12 +283,16 @@ def merge_rank_hitlogs(directory: str, out_directory: str, world_size: Optional[
             sums = dropped.setdefault(_int(row, "layer_id", path, line), [0] * (len(OVERFLOW_COLUMNS) - 1))
             for i, column in enumerate(OVERFLOW_COLUMNS[1:]):
                 sums[i] += _int(row, column, path, line)
-    with open(os.path.join(out_directory, "overflow.csv"), "w", newline="") as f:
+    _write_rows(out_path, list(OVERFLOW_COLUMNS),
+                [dict(zip(OVERFLOW_COLUMNS, [layer_id, *dropped[layer_id]])) for layer_id in sorted(dropped)])
+
+
+def _write_rows(path: str, header: Sequence[str], rows: Sequence[Mapping]) -> None:
+    with open(path, "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(OVERFLOW_COLUMNS)
-        for layer_id in sorted(dropped):
-            w.writerow([layer_id, *dropped[layer_id]])
-    return summary
+        w.writerow(header)
+        for row in rows:
+            w.writerow([row[c] for c in header])
 
 
 # ---------------------------------------------------------------------------------------------------------------

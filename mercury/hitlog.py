@@ -1,37 +1,56 @@
 """Reading the process-wide hit log from Python (the same ops C++ and TorchScript use)."""
+import functools
+import json
 import os
 import warnings
-from typing import Dict, Iterable, List, Mapping
+from typing import Callable, Dict, Iterable, List, Mapping
 
 import torch
 
-# Column order of mercury::hitlog_table (csrc/hitlog/hitlog_ops.cpp).
-TABLE_COLUMNS = ("seq", "layer_id", "call", "N", "C", "H", "W", "out_channels", "kernel_h", "kernel_w",
-                 "out_h", "out_w", "groups", "stride_h", "stride_w", "pad_h", "pad_w", "dilation_h",
-                 "dilation_w", "vectors", "sig_bits", "hits", "misses", "mode", "vector", "signature", "has_hitmap")
-_MODES = ("observe", "reuse")
-_VECTORS = ("patch", "channel")
-_SIGNATURES = ("sign", "e2lsh", "svd")
+from mercury import settings as mercury_settings
+
+
+
+@functools.lru_cache(maxsize=None)
+def hitlog_schema() -> Dict:
+    """The hit-log record schema of the op library (csrc/hitlog/record_schema.h): {"columns": [{"name", "kind":
+    "int"|"text"|"hitmap", "geometry"}], "old_columns": {old name: name}, "file_prefix", "old_file_prefix"}."""
+    return json.loads(torch.ops.mercury.hitlog_schema())
+
+
+def hitlog_columns() -> List[str]:
+    """The record's columns, in the order of hitlog_table, the exported files and hitlog()'s dicts."""
+    return [c["name"] for c in hitlog_schema()["columns"]]
+
+
+def _decoders() -> Dict[str, Callable[[int], object]]:
+    """Per table column: its value from the table's integer (a choice's index, a has-a-hit-map flag)."""
+    choices = {row["name"]: row.get("choices") for row in mercury_settings.table()}
+    out: Dict[str, Callable[[int], object]] = {}
+    for column in hitlog_schema()["columns"]:
+        if column["kind"] == "text":
+            out[column["name"]] = choices[column["name"]].__getitem__
+        elif column["kind"] == "hitmap":
+            out[column["name"]] = bool
+    return out
 
 
 def hitlog(with_hitmaps: bool = False, start: int = 0) -> List[Dict]:
-    """Stored records from index `start` on (default: all), oldest first, as dicts (keys: TABLE_COLUMNS, plus
-    'hitmap' on request). A reader polling every step passes the count it has already seen, so each call
-    copies only the new records.
+    """Stored records from index `start` on (default: all), oldest first, as dicts keyed by hitlog_columns(); the
+    'hitmap' column says whether the record kept its hit map (True/False), or with with_hitmaps=True holds the
+    map itself (a bool tensor, None when not kept). A reader polling every step passes the count it has already
+    seen, so each call copies only the new records.
 
     Warns when calls were dropped because the log was full (hitlog_overflow() has their per-layer totals)
     or hit maps were dropped for the byte budget. The C++ side also warns once, on stderr, when it happens.
     """
     table = torch.ops.mercury.hitlog_table(start).tolist()
+    names, decoders = hitlog_columns(), _decoders()
     records = []
     for index, row in enumerate(table, start):
-        record = dict(zip(TABLE_COLUMNS, row))
-        record["mode"] = _MODES[record["mode"]]
-        record["vector"] = _VECTORS[record["vector"]]
-        record["signature"] = _SIGNATURES[record["signature"]]
-        record["has_hitmap"] = bool(record["has_hitmap"])
+        record = {name: decoders[name](value) if name in decoders else value for name, value in zip(names, row)}
         if with_hitmaps:
-            record["hitmap"] = hitlog_hitmap(index) if record["has_hitmap"] else None
+            record["hitmap"] = hitlog_hitmap(index) if record["hitmap"] else None
         records.append(record)
     stats = hitlog_stats()
     if stats["dropped_calls"]:
@@ -77,11 +96,11 @@ def _process_group_world_size() -> int:
 
 
 def hitlog_export(directory: str) -> int:
-    """Write DIR/hitmap-NNN.csv per layer and DIR/overflow.csv; returns the number of layer files.
+    """Write DIR/hitlog-NNN.csv per layer and DIR/overflow.csv; returns the number of layer files.
 
     Under an initialised torch.distributed process group with more than one rank, every rank has its own hit
     log and the fixed names would make the ranks overwrite each other; so there this writes rank-named files
-    instead, through mercury.distributed.export_rank_hitlog(DIR): DIR/hitmap-NNN.rank<R>.csv and
+    instead, through mercury.distributed.export_rank_hitlog(DIR): DIR/hitlog-NNN.rank<R>.csv and
     DIR/overflow.rank<R>.csv (R = torch.distributed.get_rank(); this rank's older rank-named files in DIR are
     removed first, other ranks' files are never touched), and returns the number of this rank's layer files.
     mercury.distributed.merge_rank_hitlogs(DIR, OUT) merges them into the single-process format above (what
@@ -90,18 +109,18 @@ def hitlog_export(directory: str) -> int:
     if _process_group_world_size() > 1:
         from mercury import distributed  # imported here: mercury.distributed imports mercury
         written = distributed.export_rank_hitlog(directory)
-        return sum(1 for path in written if os.path.basename(path).startswith(distributed.HITMAP_PREFIX))
+        return sum(1 for path in written if os.path.basename(path).startswith(hitlog_schema()["file_prefix"]))
     return torch.ops.mercury.hitlog_export(directory)
 
 
 def layer_totals(records: Iterable[Mapping]) -> Dict[int, Dict[str, int]]:
-    """{layer_id: {calls, hits, misses, vectors, sig_bits (of the last call)}} summed over the records' calls."""
+    """{layer_id: {calls, hits, misses, vectors, sig_bits (of the last call)}} summed over the records' calls: the
+    one place totals are made, for hitlog()'s dicts and for rows read from exported files alike."""
     out: Dict[int, Dict[str, int]] = {}
     for r in records:
         s = out.setdefault(int(r["layer_id"]), {"calls": 0, "hits": 0, "misses": 0, "vectors": 0})
         s["calls"] += 1
-        s["hits"] += int(r["hits"])
-        s["misses"] += int(r["misses"])
-        s["vectors"] += int(r["vectors"])
+        for key in ("hits", "misses", "vectors"):
+            s[key] += int(r[key])
         s["sig_bits"] = int(r["sig_bits"])
     return out

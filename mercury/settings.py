@@ -1,4 +1,4 @@
-"""The MERCURY settings of mercury::conv2d, read from the op library's settings table (ops/settings.h).
+"""The MERCURY settings of mercury::conv2d, read from the op library's settings table (csrc/settings/settings_list.h).
 
 Names, types, defaults and allowed values are defined once, in C++; this module only reads them
 (``torch.ops.mercury.settings_table``), so Python, the schema, the kernels and the rewrite pass cannot disagree.
@@ -54,7 +54,7 @@ def _as_text(value: Any) -> str:
 def check(settings: Mapping[str, Any], where: str = "settings") -> Dict[str, Any]:
     """Validated, typed copy of `settings` (a subset of the names). ValueError naming the key or value.
 
-    The checks are the op library's own (mercury::check_settings, the settings table in ops/settings.h)."""
+    The checks are the op library's own (mercury::check_settings, the settings table in csrc/settings/settings_list.h)."""
     rows = {row["name"]: row for row in _table()}
     unknown = sorted(set(settings) - set(rows))
     if unknown:

@@ -1,8 +1,8 @@
 // Every schema of the mercury::conv2d operator, in one place. The MERCURY settings part of the schema (names,
-// types, defaults) comes from the settings table (ops/settings.h). Kernels are registered per dispatch key in
+// types, defaults) comes from the settings table (csrc/settings/settings.h). Kernels are registered per dispatch key in
 // ops/cpu, ops/meta, ops/autograd, ops/autocast; every kernel reads the arguments with read_conv2d_call
 // (ops/conv2d_options.h). The hit-log ops live in csrc/hitlog.
-#include "ops/settings.h"
+#include "csrc/settings/settings.h"
 
 #include <torch/library.h>
 

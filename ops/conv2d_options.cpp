@@ -1,6 +1,5 @@
 #include "ops/conv2d_options.h"
 
-#include "ops/settings.h"
 
 #include <stdexcept>
 
@@ -20,33 +19,24 @@ auto checked(Check&& check) {
 
 constexpr size_t kFixedArgs = 8;  // input, weight, bias, stride, padding, dilation, groups, layer_id
 
-// The settings part of the argument list (table order), checked against the table and parsed into Options.
+// The settings part of the argument list (list order), each value checked where it enters and stored in Options.
 Options read_options(int64_t layer_id, c10::ArrayRef<c10::IValue> settings) {
   TORCH_CHECK(layer_id >= 0, "mercury::conv2d: layer_id must be >= 0, got ", layer_id);
-  const auto& table = settings_table();
-  Options o{};
+  Options o;
   o.layer_id = layer_id;
-  for (size_t i = 0; i < table.size(); ++i) {
-    const SettingSpec& spec = table[i];
-    const c10::IValue& v = settings[i];
-    const std::string& name = spec.name;
-    if (spec.type == SettingType::Int) checked([&] { check_setting_value(name, v.toInt()); });
-    if (spec.type == SettingType::Float) checked([&] { check_setting_value(name, v.toDouble()); });
-    const std::string text = spec.type == SettingType::Str ? checked([&] { return check_setting(name, v.toStringRef()); })
-                                                           : std::string();
-    if (name == "mode") o.mode = text == "off" ? Mode::Off : text == "observe" ? Mode::Observe : Mode::Reuse;
-    else if (name == "sig_bits") o.sig_bits = v.toInt();
-    else if (name == "cache_entries") o.cache_entries = v.toInt();
-    else if (name == "cache_ways") o.cache_ways = v.toInt();
-    else if (name == "vector") o.vector = text == "patch" ? VectorKind::Patch : VectorKind::Channel;
-    else if (name == "seed") o.seed = v.toInt();
-    else if (name == "signature")
-      o.signature = text == "sign" ? SignatureScheme::Sign : text == "e2lsh" ? SignatureScheme::E2lsh
-                                                                             : SignatureScheme::Svd;
-    else if (name == "bucket_width") o.bucket_width = v.toDouble();
-    else if (name == "record_hitmap") o.record_hitmap = v.toBool();
-    else TORCH_INTERNAL_ASSERT(false, "mercury: setting ", name, " has no field in Options");
-  }
+  size_t i = 0;
+#define MERCURY_READ_INT(name, default_value, min, max, help) \
+  o.name = checked([&] { return check_setting_value(#name, settings[i++].toInt()); });
+#define MERCURY_READ_FLOAT(name, default_value, min, max, help) \
+  o.name = checked([&] { return check_setting_value(#name, settings[i++].toDouble()); });
+#define MERCURY_READ_CHOICE(name, Enum, CHOICES, default_value, help) \
+  checked([&] { parse_choice(#name, settings[i++].toStringRef(), o.name); });
+#define MERCURY_READ_BOOL(name, default_value, help) o.name = settings[i++].toBool();
+  MERCURY_SETTINGS(MERCURY_READ_INT, MERCURY_READ_FLOAT, MERCURY_READ_CHOICE, MERCURY_READ_BOOL)
+#undef MERCURY_READ_INT
+#undef MERCURY_READ_FLOAT
+#undef MERCURY_READ_CHOICE
+#undef MERCURY_READ_BOOL
   checked([&] { check_setting_combination(o.cache_entries, o.cache_ways); });
   return o;
 }
@@ -58,26 +48,6 @@ std::array<int64_t, 2> read_pair(const c10::IValue& value, const char* name) {
 }
 
 }  // namespace
-
-const char* mode_name(Mode mode) {
-  switch (mode) {
-    case Mode::Off: return "off";
-    case Mode::Observe: return "observe";
-    case Mode::Reuse: return "reuse";
-  }
-  return "?";
-}
-
-const char* vector_name(VectorKind vector) { return vector == VectorKind::Patch ? "patch" : "channel"; }
-
-const char* signature_name(SignatureScheme scheme) {
-  switch (scheme) {
-    case SignatureScheme::Sign: return "sign";
-    case SignatureScheme::E2lsh: return "e2lsh";
-    case SignatureScheme::Svd: return "svd";
-  }
-  return "?";
-}
 
 size_t conv2d_arg_count() { return kFixedArgs + settings_table().size(); }
 

@@ -2,6 +2,8 @@
 // convolution arguments, read from the dispatcher's argument list in one place (read_conv2d_call).
 #pragma once
 
+#include "csrc/settings/settings.h"
+
 #include <ATen/ATen.h>
 #include <ATen/core/ivalue.h>
 
@@ -10,31 +12,6 @@
 #include <string>
 
 namespace mercury {
-
-enum class Mode { Off, Observe, Reuse };
-// Patch: the im2col patch of one output position (and group); Channel: one input channel's kh x kw window.
-enum class VectorKind { Patch, Channel };
-// Sign: the paper's RPQ (sign of each random projection); E2lsh: each projection quantized into buckets;
-// Svd: E2lsh's buckets on the weight's top singular directions scaled by the singular values (output space).
-enum class SignatureScheme { Sign, E2lsh, Svd };
-
-// Built only by read_conv2d_call, which checks every value against the settings table (ops/settings.h).
-struct Options {
-  int64_t layer_id;
-  Mode mode;
-  int64_t sig_bits;
-  int64_t cache_entries;
-  int64_t cache_ways;  // 0: fully associative
-  VectorKind vector;
-  int64_t seed;
-  SignatureScheme signature;
-  double bucket_width;  // e2lsh: relative to the RMS of the call's projections
-  bool record_hitmap;
-};
-
-const char* mode_name(Mode mode);
-const char* vector_name(VectorKind vector);
-const char* signature_name(SignatureScheme scheme);
 
 // The arguments of mercury::conv2d, in schema order (ops/conv2d.cpp): input, weight, bias, stride, padding,
 // dilation, groups, layer_id, then the settings in table order.

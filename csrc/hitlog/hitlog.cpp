@@ -10,9 +10,18 @@
 #include <cstring>
 #include <fstream>
 #include <sys/stat.h>
+#include <utility>
 
 namespace mercury {
 namespace hitlog {
+
+const std::vector<std::string>& record_columns() {
+#define MERCURY_COLUMN_NAME(field, column) column,
+  static const std::vector<std::string> columns = {
+      MERCURY_HITLOG_FIELDS(MERCURY_COLUMN_NAME, MERCURY_COLUMN_NAME, MERCURY_COLUMN_NAME)};
+#undef MERCURY_COLUMN_NAME
+  return columns;
+}
 
 HitLog& HitLog::instance() {
   static HitLog log;
@@ -109,15 +118,26 @@ std::ofstream open_for_write(const std::string& path) {
   return out;
 }
 
+void write_header(std::ofstream& out) {
+  const std::vector<std::string>& columns = record_columns();
+  for (size_t i = 0; i < columns.size(); ++i) out << (i ? "," : "") << columns[i];
+  out << '\n';
+}
+
+void write_hitmap(std::ofstream& out, const std::vector<uint8_t>& hitmap) {
+  for (uint8_t flag : hitmap) out << (flag ? '1' : '0');
+}
+
+// One row: the fields in schema order, comma-separated.
 void write_record(std::ofstream& out, const Record& r) {
-  out << r.n << ',' << r.c << ',' << r.h << ',' << r.w << ',' << r.vectors << ',' << r.sig_bits << ','
-      << r.hits << ',' << r.misses << ',' << r.call << ',' << r.mode << ',' << r.vector << ','
-      << r.out_channels << ',' << r.kernel_h << ',' << r.kernel_w << ',' << r.out_h << ',' << r.out_w << ','
-      << r.groups << ',' << r.stride_h << ',' << r.stride_w << ',' << r.pad_h << ',' << r.pad_w << ','
-      << r.dilation_h << ',' << r.dilation_w << ',' << r.signature << ',';
-  for (uint8_t flag : r.hitmap) {
-    out << (flag ? '1' : '0');
-  }
+  const char* sep = "";
+#define MERCURY_WRITE_VALUE(field, column) out << std::exchange(sep, ",") << r.field;
+#define MERCURY_WRITE_HITMAP(field, column) \
+  out << std::exchange(sep, ",");           \
+  write_hitmap(out, r.field);
+  MERCURY_HITLOG_FIELDS(MERCURY_WRITE_VALUE, MERCURY_WRITE_VALUE, MERCURY_WRITE_HITMAP)
+#undef MERCURY_WRITE_VALUE
+#undef MERCURY_WRITE_HITMAP
   out << '\n';
 }
 
@@ -134,10 +154,9 @@ int64_t HitLog::export_csv(const std::string& dir) const {
   }
   for (const auto& kv : by_layer) {
     char name[32];
-    std::snprintf(name, sizeof(name), "/hitmap-%03lld.csv", static_cast<long long>(kv.first));
+    std::snprintf(name, sizeof(name), "/" MERCURY_HITLOG_FILE_PREFIX "%03lld.csv", static_cast<long long>(kv.first));
     std::ofstream out = open_for_write(dir + name);
-    out << "N,C,H,W,S0,S1,hits,misses,call,mode,vector,out_channels,kernel_h,kernel_w,out_h,out_w,"
-           "groups,stride_h,stride_w,pad_h,pad_w,dilation_h,dilation_w,signature,hitmap\n";
+    write_header(out);
     for (const Record* r : kv.second) {
       write_record(out, *r);
     }

@@ -3,6 +3,8 @@
 // nothing more is stored, but every dropped call is still counted per layer, so totals stay exact.
 #pragma once
 
+#include "csrc/hitlog/record_schema.h"
+
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -12,21 +14,19 @@
 namespace mercury {
 namespace hitlog {
 
+// One call, with the fields of csrc/hitlog/record_schema.h (seq and call are filled in by HitLog::append).
 struct Record {
-  int64_t seq = 0;       // global order of arrival
-  int64_t layer_id = 0;
-  int64_t call = 0;      // per-layer call index, counted even for dropped calls
-  int64_t n = 0, c = 0, h = 0, w = 0;  // input shape
-  int64_t out_channels = 0, kernel_h = 0, kernel_w = 0, out_h = 0, out_w = 0, groups = 1;
-  int64_t stride_h = 1, stride_w = 1, pad_h = 0, pad_w = 0, dilation_h = 1, dilation_w = 1;
-  int64_t vectors = 0;   // S0: vectors looked up in this call
-  int64_t sig_bits = 0;  // S1
-  int64_t hits = 0, misses = 0;
-  std::string mode;      // "observe" or "reuse"
-  std::string vector;    // "patch" or "channel"
-  std::string signature;  // "sign" or "e2lsh"
-  std::vector<uint8_t> hitmap;  // one 0/1 per vector in lookup order; empty when not recorded
+#define MERCURY_RECORD_INT(field, column) int64_t field = 0;
+#define MERCURY_RECORD_TEXT(field, column) std::string field;
+#define MERCURY_RECORD_HITMAP(field, column) std::vector<uint8_t> field;  // 0/1 per vector in lookup order
+  MERCURY_HITLOG_FIELDS(MERCURY_RECORD_INT, MERCURY_RECORD_TEXT, MERCURY_RECORD_HITMAP)
+#undef MERCURY_RECORD_INT
+#undef MERCURY_RECORD_TEXT
+#undef MERCURY_RECORD_HITMAP
 };
+
+// The column names, in schema order.
+const std::vector<std::string>& record_columns();
 
 // What could not be stored, per layer.
 struct Overflow {
@@ -54,7 +54,7 @@ class HitLog {
   Stats stats() const;
   void reset();
   void set_capacity(int64_t records, int64_t hitmap_bytes);
-  // Writes DIR/hitmap-NNN.csv per layer and DIR/overflow.csv (format in docs/INTERFACES.md).
+  // Writes DIR/hitlog-NNN.csv per layer and DIR/overflow.csv (format in docs/INTERFACES.md).
   // Returns the number of layer files written.
   int64_t export_csv(const std::string& dir) const;
 

@@ -1,6 +1,9 @@
 // The hit log as registered ops, so Python, TorchScript and C++ read it the same way.
 // CONSERVATIVE alias analysis keeps TorchScript from removing calls whose outputs are unused.
 #include "csrc/hitlog/hitlog.h"
+#include "csrc/settings/settings.h"
+
+#include <algorithm>
 
 #include <torch/library.h>
 #include <ATen/ATen.h>
@@ -9,24 +12,60 @@ namespace mercury {
 namespace hitlog {
 namespace {
 
-// Column order of hitlog_table(); mercury/hitlog.py names them. Rows from record index `start` on.
+// A setting's value as its index among the setting's choices (the column is named after the setting).
+int64_t choice_index(const char* setting, const std::string& value) {
+  const std::vector<std::string>& choices = setting_spec(setting).choices;
+  const auto it = std::find(choices.begin(), choices.end(), value);
+  TORCH_INTERNAL_ASSERT(it != choices.end(), "hit log: ", setting, " '", value, "' is not a known choice");
+  return it - choices.begin();
+}
+
+// The records from index `start` on, one row each, columns in record_columns() order (record_schema.h).
 at::Tensor table(int64_t start) {
   TORCH_CHECK(start >= 0, "hitlog_table: start must be >= 0, got ", start);
   const std::vector<Record> records = HitLog::instance().snapshot(start);
-  constexpr int64_t kColumns = 27;
-  at::Tensor t = at::empty({static_cast<int64_t>(records.size()), kColumns}, at::kLong);
+  const auto columns = static_cast<int64_t>(record_columns().size());
+  at::Tensor t = at::empty({static_cast<int64_t>(records.size()), columns}, at::kLong);
   int64_t* p = t.data_ptr<int64_t>();
   for (const Record& r : records) {
-    const int64_t row[kColumns] = {r.seq, r.layer_id, r.call, r.n, r.c, r.h, r.w, r.out_channels,
-                                   r.kernel_h, r.kernel_w, r.out_h, r.out_w, r.groups, r.stride_h,
-                                   r.stride_w, r.pad_h, r.pad_w, r.dilation_h, r.dilation_w, r.vectors,
-                                   r.sig_bits, r.hits, r.misses, r.mode == "reuse" ? 1 : 0,
-                                   r.vector == "channel" ? 1 : 0, r.signature == "e2lsh" ? 1 : r.signature == "svd" ? 2 : 0,
-                                   r.hitmap.empty() ? 0 : 1};
-    std::copy(row, row + kColumns, p);
-    p += kColumns;
+#define MERCURY_TABLE_INT(field, column) *p++ = r.field;
+#define MERCURY_TABLE_TEXT(field, column) *p++ = choice_index(column, r.field);
+#define MERCURY_TABLE_HITMAP(field, column) *p++ = r.field.empty() ? 0 : 1;
+    MERCURY_HITLOG_FIELDS(MERCURY_TABLE_INT, MERCURY_TABLE_TEXT, MERCURY_TABLE_HITMAP)
+#undef MERCURY_TABLE_INT
+#undef MERCURY_TABLE_TEXT
+#undef MERCURY_TABLE_HITMAP
   }
   return t;
+}
+
+// The record schema (record_schema.h) as JSON, for Python: {"columns": [{"name", "kind": "int"|"text"|"hitmap",
+// "geometry": bool}], "old_columns": {old: new}, "file_prefix", "old_file_prefix"}.
+std::string schema_json() {
+  std::string columns;
+  auto add = [&](const char* name, const char* kind, bool geometry) {
+    columns += std::string(columns.empty() ? "" : ", ") + "{\"name\": \"" + name + "\", \"kind\": \"" + kind +
+               "\", \"geometry\": " + (geometry ? "true" : "false") + "}";
+  };
+  std::vector<std::string> geometry;
+#define MERCURY_GEOMETRY_NAME(field, column) geometry.push_back(column);
+  MERCURY_HITLOG_GEOMETRY(MERCURY_GEOMETRY_NAME)
+#undef MERCURY_GEOMETRY_NAME
+  auto is_geometry = [&](const char* name) { return std::find(geometry.begin(), geometry.end(), name) != geometry.end(); };
+#define MERCURY_SCHEMA_INT(field, column) add(column, "int", is_geometry(column));
+#define MERCURY_SCHEMA_TEXT(field, column) add(column, "text", false);
+#define MERCURY_SCHEMA_HITMAP(field, column) add(column, "hitmap", false);
+  MERCURY_HITLOG_FIELDS(MERCURY_SCHEMA_INT, MERCURY_SCHEMA_TEXT, MERCURY_SCHEMA_HITMAP)
+#undef MERCURY_SCHEMA_INT
+#undef MERCURY_SCHEMA_TEXT
+#undef MERCURY_SCHEMA_HITMAP
+  std::string old_columns;
+#define MERCURY_SCHEMA_OLD(old_name, name) \
+  old_columns += std::string(old_columns.empty() ? "" : ", ") + "\"" + old_name + "\": \"" + name + "\"";
+  MERCURY_HITLOG_OLD_COLUMNS(MERCURY_SCHEMA_OLD)
+#undef MERCURY_SCHEMA_OLD
+  return "{\"columns\": [" + columns + "], \"old_columns\": {" + old_columns + "}, \"file_prefix\": \"" +
+         MERCURY_HITLOG_FILE_PREFIX + "\", \"old_file_prefix\": \"" + MERCURY_HITLOG_OLD_FILE_PREFIX + "\"}";
 }
 
 at::Tensor hitmap(int64_t index) {
@@ -72,6 +111,7 @@ int64_t export_csv(std::string dir) { return HitLog::instance().export_csv(dir);
 TORCH_LIBRARY_FRAGMENT(mercury, m) {
   const auto conservative = c10::AliasAnalysisKind::CONSERVATIVE;
   m.def(torch::schema("mercury::hitlog_table(int start=0) -> Tensor", conservative), &table);
+  m.def("mercury::hitlog_schema() -> str", &schema_json);
   m.def(torch::schema("mercury::hitlog_hitmap(int index) -> Tensor", conservative), &hitmap);
   m.def(torch::schema("mercury::hitlog_overflow() -> Tensor", conservative), &overflow_table);
   m.def(torch::schema("mercury::hitlog_stats() -> int[]", conservative), &stats);

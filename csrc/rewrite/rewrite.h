@@ -1,7 +1,7 @@
 // The TorchScript pass that swaps every 2-D convolution of a module for mercury::conv2d.
 #pragma once
 
-#include "ops/settings.h"
+#include "csrc/settings/settings.h"
 
 #include <torch/script.h>
 

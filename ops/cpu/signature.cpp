@@ -154,4 +154,21 @@ std::vector<std::vector<uint64_t>> pack_signatures(const at::Tensor& projections
   return sig;
 }
 
+at::Tensor project(const at::Tensor& x, const at::Tensor& projection, const ConvGeometry& g, VectorKind vector) {
+  const int64_t bits = projection.size(-1);
+  const bool patch = vector == VectorKind::Patch;
+  const int64_t units = patch ? g.groups : g.c;
+  const int64_t in_per_filter = patch ? g.c / g.groups : 1;
+  at::Tensor filters;
+  if (projection.dim() == 3) {
+    filters = projection.transpose(1, 2).contiguous().view({units * bits, in_per_filter, g.kernel_h, g.kernel_w});
+  } else {
+    filters = projection.t().contiguous().view({bits, in_per_filter, g.kernel_h, g.kernel_w});
+    if (units > 1) filters = filters.repeat({units, 1, 1, 1});
+  }
+  const at::Tensor p = at::conv2d(x, filters, {}, {g.stride_h, g.stride_w}, {g.pad_h, g.pad_w},
+                                  {g.dilation_h, g.dilation_w}, units);
+  return p.reshape({g.n, units * bits, g.out_h * g.out_w});
+}
+
 }  // namespace mercury

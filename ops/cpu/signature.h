@@ -36,6 +36,12 @@ inline uint64_t e2lsh_fold(uint64_t hash, int64_t b, double projection, double i
   return z ^ (z >> 31);
 }
 
+// Projections of every streamed vector, computed as one convolution: filter b of unit u is direction b laid out
+// like that unit's weights, so output channel u * bits + b at (n, oh, ow) is <vector(u, n, oh, ow), r_b>.
+// Returns [N, units * bits, L].
+// `projection` is [k, bits] (one for every unit) or [units, k, bits] (svd: one per unit).
+at::Tensor project(const at::Tensor& x, const at::Tensor& projection, const ConvGeometry& g, VectorKind vector);
+
 // [k, bits] matrix of N(0, 1) entries drawn from a private splitmix64 stream seeded by
 // (seed, layer_id, k, bits): reproducible, and torch's global RNG is never touched.
 at::Tensor projection_matrix(int64_t seed, int64_t layer_id, int64_t k, int64_t bits, at::ScalarType dtype);

@@ -12,7 +12,7 @@ std::tuple<at::Tensor, at::Tensor> forward_meta(const Conv2dCall& call) {
   const SymConvGeometry g = check_conv2d_symbolic(call);
   const auto& o = call.options;
   at::Tensor out = at::empty_symint({g.n, g.out_channels, g.out_h, g.out_w}, call.input.options());
-  const c10::SymInt units = o.vector == VectorKind::Patch ? c10::SymInt(g.groups) : g.c;
+  const c10::SymInt units = o.vector_kind == VectorKind::Patch ? c10::SymInt(g.groups) : g.c;
   at::Tensor sources = o.mode == Mode::Reuse
                            ? at::empty_symint({units, g.positions()}, call.input.options().dtype(at::kLong))
                            : at::empty({0}, call.input.options().dtype(at::kLong));

@@ -16,7 +16,7 @@ Record make_record(int64_t layer, int64_t hits, int64_t vectors) {
   r.misses = vectors - hits;
   r.vectors = vectors;
   r.mode = "observe";
-  r.vector = "patch";
+  r.vector_kind = "patch";
   return r;
 }
 

@@ -83,11 +83,11 @@ def vector_rows(x, weight, stride, padding, dilation):
 
 
 def reference_conv2d(x, weight, bias, stride, padding, dilation, groups, *, layer_id=0, sig_bits=20,
-                     cache_entries=1024, cache_ways=0, vector="patch", seed=0):
+                     cache_entries=1024, cache_ways=0, vector_kind="patch", seed=0):
     """(approximate output, hits, hitmap list in lookup order, sources per unit)."""
     rows = vector_rows(x, weight, stride, padding, dilation)
     window = weight.shape[2] * weight.shape[3]
-    width = weight.shape[1] * window if vector == "patch" else window
+    width = weight.shape[1] * window if vector_kind == "patch" else window
     units = rows.shape[1] // width
     proj = projection(seed, layer_id, width, sig_bits, x.dtype)
     reused = torch.empty_like(rows)

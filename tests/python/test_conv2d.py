@@ -44,7 +44,7 @@ def test_repeated_patches_reuse_is_exact_and_hits_as_counted(vector):
     x = tile.repeat(2, 1, 6, 6)  # 2 identical images, 12x12
     weight = torch.randn(5, 3, 3, 3, dtype=torch.float64)
     mercury.hitlog_reset()
-    got = mercury.conv2d(x, weight, None, mode="reuse", vector=vector, sig_bits=32, layer_id=4)
+    got = mercury.conv2d(x, weight, None, mode="reuse", vector_kind=vector, sig_bits=32, layer_id=4)
     torch.testing.assert_close(got, F.conv2d(x, weight))
     record = mercury.hitlog()[-1]
     units = 1 if vector == "patch" else 3
@@ -79,7 +79,7 @@ def test_matches_reference_semantics(sig_bits, entries, ways, vector, groups):
     x = torch.relu(torch.randn(2, 2 * groups, 9, 8, dtype=torch.float64))
     weight = torch.randn(3 * groups, 2, 3, 3, dtype=torch.float64)
     bias = torch.randn(3 * groups, dtype=torch.float64)
-    settings = dict(layer_id=7, sig_bits=sig_bits, cache_entries=entries, cache_ways=ways, vector=vector, seed=11)
+    settings = dict(layer_id=7, sig_bits=sig_bits, cache_entries=entries, cache_ways=ways, vector_kind=vector, seed=11)
     mercury.hitlog_reset()
     got = mercury.conv2d(x, weight, bias, [1, 2], [1, 0], [1, 1], groups, mode="reuse", record_hitmap=True,
                          **settings)

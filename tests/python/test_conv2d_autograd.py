@@ -30,7 +30,7 @@ def test_reuse_gradient_is_gradient_of_approximate_forward(vector):
     # as a gather of reused vectors, and autograd through it is the gradient we promise.
     x, weight, bias = double_inputs(1)
     x_relu = torch.relu(x.detach()).requires_grad_(True)
-    settings = dict(sig_bits=4, cache_entries=8, vector=vector, layer_id=3)
+    settings = dict(sig_bits=4, cache_entries=8, vector_kind=vector, layer_id=3)
     got = mercury.conv2d(x_relu, weight, bias, 1, 1, 1, 2, mode="reuse", **settings)
     ref_x = x_relu.detach().clone().requires_grad_(True)
     ref_w = weight.detach().clone().requires_grad_(True)

@@ -23,7 +23,7 @@ W = torch.randn(6, 4, 3, 3)
     (dict(sig_bits=0), "sig_bits must be in [1, 64], got 0"),
     (dict(sig_bits=65), "sig_bits must be in [1, 64], got 65"),
     (dict(mode="fast"), "unknown mode 'fast'"),
-    (dict(vector="row"), "unknown vector 'row'"),
+    (dict(vector_kind="row"), "unknown vector_kind 'row'"),
     (dict(cache_entries=0), "cache_entries must be in [1, "),
     (dict(cache_entries=10, cache_ways=4), "must be 0 or divide cache_entries (10)"),
 ])

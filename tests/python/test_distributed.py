@@ -92,7 +92,7 @@ def _file_totals(path):
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f))
     return {"calls": len(rows), "hits": sum(int(r["hits"]) for r in rows),
-            "misses": sum(int(r["misses"]) for r in rows), "vectors": sum(int(r["S0"]) for r in rows),
+            "misses": sum(int(r["misses"]) for r in rows), "vectors": sum(int(r["vectors"]) for r in rows),
             "N": [int(r["N"]) for r in rows], "call": [int(r["call"]) for r in rows]}
 
 
@@ -112,12 +112,12 @@ def test_each_rank_exports_its_own_files(ddp_run):
     names = sorted(os.listdir(os.path.join(out, "ranks")))
     layers = sorted(totals[0])
     assert layers == [0, 1] and sorted(totals[1]) == layers
-    expected = sorted([f"hitmap-{l:03d}.rank{r}.csv" for l in layers for r in range(WORLD_SIZE)]
+    expected = sorted([f"hitlog-{l:03d}.rank{r}.csv" for l in layers for r in range(WORLD_SIZE)]
                       + [f"overflow.rank{r}.csv" for r in range(WORLD_SIZE)])
-    assert names == expected  # no shared hitmap-NNN.csv, no leftover temporary folder
+    assert names == expected  # no shared hitlog-NNN.csv, no leftover temporary folder
     for rank in range(WORLD_SIZE):
         for layer in layers:
-            got = _file_totals(os.path.join(out, "ranks", f"hitmap-{layer:03d}.rank{rank}.csv"))
+            got = _file_totals(os.path.join(out, "ranks", f"hitlog-{layer:03d}.rank{rank}.csv"))
             mine = totals[rank][layer]
             assert got["calls"] == mine["calls"] == STEPS
             assert (got["hits"], got["misses"], got["vectors"]) == (mine["hits"], mine["misses"], mine["vectors"])
@@ -128,16 +128,16 @@ def test_each_rank_exports_its_own_files(ddp_run):
 def test_merged_log_holds_both_ranks(ddp_run):
     out, totals = ddp_run
     merged = os.path.join(out, "merged")
-    assert sorted(os.listdir(merged)) == ["hitmap-000.csv", "hitmap-001.csv", "overflow.csv"]
+    assert sorted(os.listdir(merged)) == ["hitlog-000.csv", "hitlog-001.csv", "overflow.csv"]
     for layer in (0, 1):
-        got = _file_totals(os.path.join(merged, f"hitmap-{layer:03d}.csv"))
+        got = _file_totals(os.path.join(merged, f"hitlog-{layer:03d}.csv"))
         for key in ("calls", "hits", "misses", "vectors"):
             assert got[key] == sum(totals[r][layer][key] for r in range(WORLD_SIZE)), (layer, key)
         assert got["call"] == list(range(WORLD_SIZE * STEPS))
         assert got["N"] == [BATCH[0]] * STEPS + [BATCH[1]] * STEPS  # (rank, call) order
-        with open(os.path.join(merged, f"hitmap-{layer:03d}.csv")) as f:
+        with open(os.path.join(merged, f"hitlog-{layer:03d}.csv")) as f:
             header = f.readline()
-        assert header.startswith("N,C,H,W,") and header.rstrip("\n").endswith(",hitmap")
+        assert header.rstrip("\n") == ",".join(mercury.hitlog_columns())  # the single-process format
     with open(os.path.join(merged, "overflow.csv")) as f:
         assert f.read().strip() == ",".join(distributed.OVERFLOW_COLUMNS)
 
@@ -153,7 +153,7 @@ def test_simulator_runs_on_merged_log(ddp_run, tmp_path):
     assert int(report.totals["hits"]) == sum(t[l]["hits"] for t in totals.values() for l in t)
 
 
-# --- merge on hand-written files --------------------------------------------------------------------------------
+# --- merge on hand-written files (in the format before: hitmap-NNN names, S0/S1/vector columns) -----------------
 
 HEADER = ("N,C,H,W,S0,S1,hits,misses,call,mode,vector,out_channels,kernel_h,kernel_w,out_h,out_w,groups,"
           "stride_h,stride_w,pad_h,pad_w,dilation_h,dilation_w,hitmap")
@@ -182,7 +182,7 @@ def test_merge_renumbers_calls_and_sums_overflow(tmp_path):
     _overflow(ranks / "overflow.rank1.csv", ["0,2,1,1,2", "4,1,0,9,9"])
     summary = distributed.merge_rank_hitlogs(str(ranks), str(tmp_path / "merged"), world_size=2)
     assert summary[0]["calls"] == 4 and summary[0]["hits"] == 36 and summary[0]["ranks"] == [0, 1]
-    with open(tmp_path / "merged" / "hitmap-000.csv", newline="") as f:
+    with open(tmp_path / "merged" / "hitlog-000.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [r["call"] for r in rows] == ["0", "1", "2", "3"]
     assert [r["hits"] for r in rows] == ["5", "7", "13", "11"]
@@ -223,10 +223,10 @@ def test_export_rank_hitlog_without_process_group(tmp_path):
     (tmp_path / "hitmap-000.rank3.csv").write_text("stale\n")  # another rank's file: untouched
     (tmp_path / "hitmap-007.rank0.csv").write_text("stale\n")  # this rank's old file: removed
     written = distributed.export_rank_hitlog(str(tmp_path))
-    assert sorted(os.path.basename(p) for p in written) == ["hitmap-000.rank0.csv", "overflow.rank0.csv"]
-    assert sorted(os.listdir(tmp_path)) == ["hitmap-000.rank0.csv", "hitmap-000.rank3.csv", "overflow.rank0.csv"]
+    assert sorted(os.path.basename(p) for p in written) == ["hitlog-000.rank0.csv", "overflow.rank0.csv"]
+    assert sorted(os.listdir(tmp_path)) == ["hitlog-000.rank0.csv", "hitmap-000.rank3.csv", "overflow.rank0.csv"]
     assert (tmp_path / "hitmap-000.rank3.csv").read_text() == "stale\n"
-    got = _file_totals(str(tmp_path / "hitmap-000.rank0.csv"))
+    got = _file_totals(str(tmp_path / "hitlog-000.rank0.csv"))
     assert got["calls"] == 1 and got["vectors"] == 9
     mercury.hitlog_reset()
 
@@ -260,17 +260,17 @@ def test_plain_hitlog_export_under_process_group_keeps_every_rank(tmp_path):
     layers = [0, 1]
     assert all(sorted(totals[r]) == layers for r in range(WORLD_SIZE))
     names = sorted(os.listdir(os.path.join(out, "log")))
-    assert names == sorted([f"hitmap-{l:03d}.rank{r}.csv" for l in layers for r in range(WORLD_SIZE)]
-                           + [f"overflow.rank{r}.csv" for r in range(WORLD_SIZE)])  # no shared hitmap-NNN.csv
+    assert names == sorted([f"hitlog-{l:03d}.rank{r}.csv" for l in layers for r in range(WORLD_SIZE)]
+                           + [f"overflow.rank{r}.csv" for r in range(WORLD_SIZE)])  # no shared hitlog-NNN.csv
     for rank in range(WORLD_SIZE):
         for layer in layers:
-            got = _file_totals(os.path.join(out, "log", f"hitmap-{layer:03d}.rank{rank}.csv"))
+            got = _file_totals(os.path.join(out, "log", f"hitlog-{layer:03d}.rank{rank}.csv"))
             mine = totals[rank][layer]
             assert (got["calls"], got["hits"], got["misses"], got["vectors"]) == (
                 mine["calls"], mine["hits"], mine["misses"], mine["vectors"])
             assert got["N"] == [BATCH[rank]] * STEPS  # this rank's own calls, not overwritten by the other's
     for layer in layers:
-        got = _file_totals(os.path.join(out, "merged", f"hitmap-{layer:03d}.csv"))
+        got = _file_totals(os.path.join(out, "merged", f"hitlog-{layer:03d}.csv"))
         for key in ("calls", "hits", "misses", "vectors"):
             assert got[key] == sum(totals[r][layer][key] for r in range(WORLD_SIZE)), (layer, key)
     assert sum(totals[r][l]["hits"] for r in totals for l in layers) > 0

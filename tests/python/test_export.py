@@ -8,7 +8,7 @@ import torch
 import mercury
 from models import data, zoo
 
-SETTINGS_KEYS = ("mode", "sig_bits", "signature", "vector", "cache_entries")
+SETTINGS_KEYS = ("mode", "sig_bits", "signature", "vector_kind", "cache_entries")
 
 
 @pytest.fixture(scope="module")

@@ -29,11 +29,11 @@ def test_counts_are_per_call_not_cumulative(tmp_path):
     assert [r["call"] for r in records] == [0, 1, 2]
     assert [r["hits"] for r in records] == [64 - 4] * 3
     assert mercury.hitlog_export(str(tmp_path)) == 1
-    with open(tmp_path / "hitmap-002.csv") as f:
+    with open(tmp_path / "hitlog-002.csv") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 3
-    assert all(int(r["hits"]) == 60 and int(r["misses"]) == 4 and int(r["S0"]) == 64 for r in rows)
-    assert rows[0]["N"] == "1" and rows[0]["C"] == "2" and rows[0]["S1"] == "20"
+    assert all(int(r["hits"]) == 60 and int(r["misses"]) == 4 and int(r["vectors"]) == 64 for r in rows)
+    assert rows[0]["N"] == "1" and rows[0]["C"] == "2" and rows[0]["sig_bits"] == "20"
     assert rows[0]["hitmap"] == "".join("1" if v else "0" for v in mercury.hitlog_hitmap(0).tolist())
 
 
@@ -82,7 +82,7 @@ def test_hitmap_budget_keeps_counts():
         mercury.conv2d(x, w, mode="observe", record_hitmap=True)
     with pytest.warns(UserWarning, match="hit maps"):
         records = mercury.hitlog()
-    assert [r["has_hitmap"] for r in records] == [True, False, False]
+    assert [r["hitmap"] for r in records] == [True, False, False]
     assert all(r["hits"] == 60 for r in records)
     assert mercury.hitlog_stats()["dropped_hitmaps"] == 2
 

@@ -65,5 +65,5 @@ def test_opcheck(case):
     w = torch.randn(c_out, c_in // groups, k, k, generator=g, dtype=dtype, requires_grad=grad)
     b = torch.randn(c_out, generator=g, dtype=dtype, requires_grad=grad) if bias else None
     args = (x, w, b, [stride, stride], [padding, padding], [dilation, dilation], groups, 3)
-    kwargs = dict(mode=mode, signature=scheme, vector=vector, sig_bits=8, bucket_width=2.0)
+    kwargs = dict(mode=mode, signature=scheme, vector_kind=vector, sig_bits=8, bucket_width=2.0)
     torch.library.opcheck(OP, args, kwargs)

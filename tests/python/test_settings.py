@@ -1,4 +1,4 @@
-"""The settings table (ops/settings.h) is the one source: schema, Python defaults, validation, CLI flags."""
+"""The settings table (csrc/settings/settings_list.h) is the one source: schema, Python defaults, validation, CLI flags."""
 import argparse
 
 import pytest
@@ -56,3 +56,12 @@ def test_convert_and_rewrite_refuse_bad_values_when_given():
     with pytest.raises(ValueError, match="per_layer names layer"):
         mercury.convert(torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3)), example=torch.randn(1, 3, 8, 8),
                         per_layer={"nosuch": {"mode": "off"}})
+
+
+def test_mercury_conv2d_passes_every_setting_of_the_table():
+    """MercuryConv2d.forward names each setting (TorchScript needs plain attribute reads): a setting added to the
+    list must be passed on here too, in schema order."""
+    scripted = torch.jit.script(mercury.MercuryConv2d(3, 4, 3))
+    node = next(n for n in scripted.graph.nodes() if n.kind() == "mercury::conv2d")
+    passed = [i.node().s("name") if i.node().kind() == "prim::GetAttr" else None for i in node.inputs()][8:]
+    assert passed == mercury.settings.names()

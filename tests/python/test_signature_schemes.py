@@ -100,7 +100,7 @@ def test_svd_runs_on_every_layout_and_repeats_hit(groups, vector):
     x = torch.randn(1, 4, 6, 6, generator=g).repeat(2, 1, 1, 1)   # image 2 repeats image 1
     w = torch.randn(8, 4 // groups, 3, 3, generator=g)
     mercury.hitlog_reset()
-    out = mercury.conv2d(x, w, None, 1, 1, 1, groups, mode="reuse", signature="svd", vector=vector)
+    out = mercury.conv2d(x, w, None, 1, 1, 1, groups, mode="reuse", signature="svd", vector_kind=vector)
     record = mercury.hitlog()[-1]
     assert record["hits"] >= record["vectors"] // 2               # at least the repeated image
     torch.testing.assert_close(out[1], out[0])

@@ -1,4 +1,4 @@
-#include "ops/settings.h"
+#include "csrc/settings/settings.h"
 
 #include <cmath>
 #include <limits>
@@ -9,32 +9,17 @@ namespace mercury {
 
 namespace {
 
-constexpr int64_t kIntMin = std::numeric_limits<int64_t>::min();
-constexpr int64_t kIntMax = std::numeric_limits<int64_t>::max();
-// Bounds that keep the op's arithmetic and allocations sane (the cache index is int32).
-constexpr int64_t kMaxCacheEntries = int64_t{1} << 30;
+#define MERCURY_TABLE_INT(name, default_value, min, max, help) \
+  {#name, SettingType::Int, #default_value, min, max, {}, help},
+#define MERCURY_TABLE_FLOAT(name, default_value, min, max, help) \
+  {#name, SettingType::Float, #default_value, 0, 0, {}, help, min, max},
+#define MERCURY_CHOICE_TEXT(value, text) text,
+#define MERCURY_TABLE_CHOICE(name, Enum, CHOICES, default_value, help) \
+  {#name, SettingType::Str, choice_name(Enum::default_value), 0, 0, {CHOICES(MERCURY_CHOICE_TEXT)}, help},
+#define MERCURY_TABLE_BOOL(name, default_value, help) {#name, SettingType::Bool, #default_value, 0, 0, {}, help},
 
 std::vector<SettingSpec> make_table() {
-  return {
-      {"mode", SettingType::Str, "observe", 0, 0, {"off", "observe", "reuse"},
-       "off: plain conv; observe: exact output, hits counted; reuse: hits reuse cached results"},
-      {"sig_bits", SettingType::Int, "20", 1, 64, {}, "signature length in bits (random projections)"},
-      {"cache_entries", SettingType::Int, "1024", 1, kMaxCacheEntries, {}, "MCACHE entries"},
-      {"cache_ways", SettingType::Int, "0", 0, kMaxCacheEntries, {},
-       "MCACHE associativity (0: fully associative; else must divide cache_entries)"},
-      {"vector", SettingType::Str, "patch", 0, 0, {"patch", "channel"},
-       "patch: one im2col row per output position and group; channel: one kh x kw window per input channel"},
-      {"seed", SettingType::Int, "0", kIntMin, kIntMax, {}, "seed of the projection directions"},
-      {"signature", SettingType::Str, "sign", 0, 0, {"sign", "e2lsh", "svd"},
-       "sign: the paper's RPQ, the sign of each random projection (sees only a vector's direction); e2lsh: each "
-       "random projection quantized into buckets of width bucket_width (scaled copies and far-apart vectors "
-       "differ); svd: e2lsh on the layer's own top singular directions, weighted by the singular values (vectors "
-       "collide when their output rows are close)"},
-      {"bucket_width", SettingType::Float, "1.0", 0, 0, {},
-       "e2lsh bucket width, relative to the RMS of the call's projections (smaller: fewer, closer hits)", 1e-6,
-       1e6},
-      {"record_hitmap", SettingType::Bool, "false", 0, 0, {}, "store the per-vector hit map in the hit log"},
-  };
+  return {MERCURY_SETTINGS(MERCURY_TABLE_INT, MERCURY_TABLE_FLOAT, MERCURY_TABLE_CHOICE, MERCURY_TABLE_BOOL)};
 }
 
 bool parse_float(const std::string& text, double& out) {
@@ -98,6 +83,29 @@ const char* type_name(SettingType t) {
 }
 
 }  // namespace
+
+#define MERCURY_CASE_TEXT(value, text) \
+  case Choice::value:                   \
+    return text;
+#define MERCURY_IF_TEXT(value, text) \
+  if (canonical == text) {           \
+    out = Choice::value;             \
+    return;                          \
+  }
+#define MERCURY_CHOICE_FUNCTIONS(name, Enum, CHOICES, default_value, help)               \
+  const char* choice_name(Enum value) {                                                  \
+    using Choice = Enum;                                                                 \
+    switch (value) { CHOICES(MERCURY_CASE_TEXT) }                                        \
+    return "?";                                                                          \
+  }                                                                                      \
+  int64_t choice_index(Enum value) { return static_cast<int64_t>(value); }               \
+  void parse_choice(const std::string& setting, const std::string& text, Enum& out) {   \
+    using Choice = Enum;                                                                 \
+    const std::string canonical = check_setting(setting, text);                          \
+    CHOICES(MERCURY_IF_TEXT)                                                             \
+  }
+#define MERCURY_NO_FUNCTIONS(...)
+MERCURY_SETTINGS(MERCURY_NO_FUNCTIONS, MERCURY_NO_FUNCTIONS, MERCURY_CHOICE_FUNCTIONS, MERCURY_NO_FUNCTIONS)
 
 const std::vector<SettingSpec>& settings_table() {
   static const std::vector<SettingSpec> table = make_table();
@@ -184,12 +192,14 @@ std::string check_setting(const std::string& name, const std::string& value) {
   throw std::invalid_argument("setting " + name + ": unknown type");
 }
 
-void check_setting_value(const std::string& name, int64_t value) {
+int64_t check_setting_value(const std::string& name, int64_t value) {
   check_int_range(spec_of_type(name, SettingType::Int), value, std::to_string(value));
+  return value;
 }
 
-void check_setting_value(const std::string& name, double value) {
+double check_setting_value(const std::string& name, double value) {
   check_float_range(spec_of_type(name, SettingType::Float), value, float_text(value));
+  return value;
 }
 
 void check_setting_combination(int64_t cache_entries, int64_t cache_ways) {
