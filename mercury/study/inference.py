@@ -24,6 +24,7 @@ from typing import Dict, List, Optional, Sequence
 import torch
 
 import mercury
+from mercury.calibrate import Calibration
 from mercury.files import write_csv, write_json
 from mercury.hitlog import layer_totals
 from mercury.quality import OutputQuality
@@ -55,8 +56,8 @@ class _Evaluation:
     batches: List[torch.Tensor]
     labels: Optional[List[torch.Tensor]]
     source: str
-    calibrated: Optional[object] = None     # mercury.calibrate.Calibration
-    topology: Optional[str] = None          # models' topology.csv, where calibration left layers without a log
+    calibrated: Optional[Calibration] = None
+    topology: Optional[str] = None          # topology.csv (mercury.topology), where calibration left layers without a log
 
 
 def run_model(model: ModelChoice, study: InferenceStudy) -> Dict:
