@@ -51,7 +51,7 @@ import torch
 
 import mercury  # noqa: F401  (loads the op library: torch.ops.mercury.*)
 from mercury.hitlog import hitlog_schema, layer_totals
-from mercury.study.files import read_csv_rows
+from mercury.files import read_csv_rows
 
 OVERFLOW_COLUMNS = ("layer_id", "dropped_calls", "dropped_hits", "dropped_misses", "dropped_vectors")
 SPATIAL_COLUMNS = ("H", "W", "out_h", "out_w")  # may differ from call to call (input sizes)

@@ -11,7 +11,7 @@ from mercury.files import read_csv
 
 
 def export_hitlog(directory: str) -> str:
-    """mercury.hitlog_export into a clean `directory` (old hitmap-*.csv files removed first)."""
+    """mercury.hitlog_export into a clean `directory` (every .csv file in it removed first)."""
     os.makedirs(directory, exist_ok=True)
     for name in os.listdir(directory):
         if name.endswith(".csv"):

@@ -1,4 +1,4 @@
-// Signatures of per-channel kh x kw windows (vector="channel", or patch vectors of a depthwise layer where a
+// Signatures of per-channel kh x kw windows (vector_kind="channel", or patch vectors of a depthwise layer where a
 // patch is one channel's window), computed directly from the NCHW input without materialising projections:
 // the projections of a block of output positions stay in registers and only their sign bits (or, for e2lsh, the
 // projections of one channel) leave them. Same definition as the convolution-based path: projection b of the

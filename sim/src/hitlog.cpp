@@ -104,7 +104,7 @@ void add_counts(const Row& row, LayerHits& total) {
 // The call's vector kind and geometry (optional columns): the first call sets them, later calls must agree on the
 // structure.
 void add_geometry(const Row& row, LayerHits& total) {
-  const std::string vector = row.text(column::vector_kind, total.vector);
+  const std::string vector = row.text(column::vector_kind, total.vector_kind);
   if (vector != "patch" && vector != "channel") {
     row.fail("vector kind must be 'patch' or 'channel', got '" + vector + "'");
   }
@@ -119,7 +119,7 @@ void add_geometry(const Row& row, LayerHits& total) {
   for (int i = 0; i < kGeometry; ++i) geometry[i] = row.optional_count(names[i], absent[i]);
   if (total.calls == 1) {
     for (int i = 0; i < kGeometry; ++i) *mine[i] = geometry[i];
-    total.vector = vector;
+    total.vector_kind = vector;
     total.out_h = row.optional_count(column::out_h, -1);
     total.out_w = row.optional_count(column::out_w, -1);
     total.first_line = row.line();
@@ -130,8 +130,8 @@ void add_geometry(const Row& row, LayerHits& total) {
                  std::to_string(*mine[i]) + " (one file must hold one layer)");
       }
     }
-    if (vector != total.vector) {
-      row.fail("vector kind '" + vector + "' differs from the first call's '" + total.vector + "'");
+    if (vector != total.vector_kind) {
+      row.fail("vector kind '" + vector + "' differs from the first call's '" + total.vector_kind + "'");
     }
   }
   total.batch_images += row.optional_count(column::n, 0);  // <= 2^31 per call; 2^32 calls would be needed to overflow

@@ -38,8 +38,8 @@ MercuryResult mercury_layer(const Layer& l, const Config& c, const LayerHits* hi
   r.has_hitlog = true;
   r.hit_rate = hits->hit_rate();
   // Vectors of one image (one group): a patch vector per output position (K = Fh Fw C entries), or with
-  // vector=channel one Fh x Fw window per output position and input channel.
-  const bool channel = hits->vector == "channel";
+  // vector_kind=channel one Fh x Fw window per output position and input channel.
+  const bool channel = hits->vector_kind == "channel";
   const long long taps = l.filter_h * l.filter_w;
   const long long vectors = channel ? px * l.channels : px;
   // Streamed work. patch: a hit is one output position whose vector is not streamed: in WS a row of the ifmap

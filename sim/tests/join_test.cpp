@@ -113,14 +113,14 @@ TEST(Overlay, ChannelVectorsCountPerChannelWindow) {
   h.hits = 64;
   h.misses = 64;
   h.sig_bits = 6;
-  h.vector = "channel";
+  h.vector_kind = "channel";
   const auto r = msim::mercury_layer(l, c, &h);
   EXPECT_EQ(r.lookup_cycles, 128);                                                              // one per window
   EXPECT_EQ(r.signature_cycles, msim::compute_mapping(msim::map_layer(128, 9, 6, c.dataflow), c).cycles);
   EXPECT_EQ(r.result_read_cycles, 64 * 8 / 4);  // 64 hit windows x 8 partial sums at 4 words/cycle
   EXPECT_EQ(r.streamed_cycles, msim::compute_mapping(msim::map_layer(32, 18, 8, c.dataflow), c).cycles);
   auto patch = h;
-  patch.vector = "patch";
+  patch.vector_kind = "patch";
   patch.vectors = 64;
   patch.hits = 32;
   patch.misses = 32;

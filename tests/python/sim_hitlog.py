@@ -5,26 +5,27 @@ import subprocess
 
 import pytest
 
+import mercury
 from mercury import tools
 
-HITLOG_HEADER = ("N,C,H,W,S0,S1,hits,misses,call,mode,vector,out_channels,kernel_h,kernel_w,out_h,out_w,groups,"
-          "stride_h,stride_w,pad_h,pad_w,dilation_h,dilation_w,hitmap")
+HITLOG_HEADER = ",".join(mercury.hitlog_columns())
 REPORTS = ("COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv", "DETAILED_ACCESS_REPORT.csv", "MERCURY_REPORT.csv")
 
 
 def hitlog_row(layer: dict) -> str:
     """One call of a conv (a dict with the hit log's geometry columns and N) in which every vector missed."""
     vectors = layer["N"] * layer["out_h"] * layer["out_w"]
-    values = dict(layer, S0=vectors, S1=20, hits=0, misses=vectors, call=0, mode="observe", vector="patch", hitmap="")
+    values = dict(layer, vectors=vectors, sig_bits=20, hits=0, misses=vectors, call=0, mode="observe",
+                  vector_kind="patch", hitmap="")
     return ",".join(str(values.get(column, "")) for column in HITLOG_HEADER.split(","))
 
 
 def write_hitlog(directory, calls_by_id: dict):
-    """DIR/hitmap-NNN.csv per layer id, one row per call (calls_by_id: id -> list of hitlog_row dicts)."""
+    """DIR/hitlog-NNN.csv per layer id, one row per call (calls_by_id: id -> list of hitlog_row dicts)."""
     directory.mkdir()
     for layer_id, calls in calls_by_id.items():
         rows = [HITLOG_HEADER] + [hitlog_row(call) for call in calls]
-        (directory / f"hitmap-{layer_id:03d}.csv").write_text("\n".join(rows) + "\n")
+        (directory / f"hitlog-{layer_id:03d}.csv").write_text("\n".join(rows) + "\n")
     return directory
 
 

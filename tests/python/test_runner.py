@@ -44,7 +44,7 @@ def test_runner_hit_log_outputs(tmp_path):
         assert (out / name).is_file(), name
     assert _is_png(out / "hit_rate.png")
     files = sorted(os.listdir(out / "hitlog"))
-    assert [f for f in files if f.startswith("hitmap-")] == ["hitmap-000.csv", "hitmap-001.csv", "hitmap-002.csv"]
+    assert [f for f in files if f.startswith("hitlog-")] == ["hitlog-000.csv", "hitlog-001.csv", "hitlog-002.csv"]
     rows = s["layers"]
     assert len(rows) == 3 and [r["layer_id"] for r in rows] == [0, 1, 2]
     assert all(r["calls"] == 2 for r in rows)

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 import mercury
 from mercury import topology
 from models import zoo
-from sim_hitlog import HITLOG_HEADER, assert_sim_builds, sim_error, write_hitlog
+from sim_hitlog import assert_sim_builds, sim_error, write_hitlog
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HEADER = "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,"
@@ -158,18 +158,23 @@ DW = dict(N=1, C=32, H=112, W=112, out_channels=32, kernel_h=3, kernel_w=3, out_
 def test_hitlog_hand_records_grouped_and_errors(tmp_path):
     (tmp_path / "dw.csv").write_text(HEADER + "\nL000_conv,114,114,3,3,1,1,1,\n")
     assert_sim_builds(tmp_path / "dw.csv", write_hitlog(tmp_path / "dw", {0: [DW]}), tmp_path)
-    cases = {"gap": ({1: [DW]}, "layer id 0 has no hit log \\(hitmap-000.csv\\)"),
+    cases = {"gap": ({1: [DW]}, "layer id 0 has no hit log \\(hitlog-000.csv\\)"),
              "reshaped": ({0: [DW, DW | {"stride_h": 2, "stride_w": 2, "out_h": 56, "out_w": 56}]},
                           "stride_h 2 differs from the first call's 1"),
              "no_groups": ({0: [{k: v for k, v in DW.items() if k != "groups"}]}, "column 'groups' must be present"),
              "groups": ({0: [DW | {"groups": 5}]}, "must be multiples of groups \\(5\\)"),
-             "empty": ({}, "no hitmap-NNN.csv files")}
+             "empty": ({}, "no hitlog-NNN.csv files")}
     for name, (calls, message) in cases.items():
         assert re.search(message, sim_error(write_hitlog(tmp_path / name, calls), tmp_path)), name
 
 
+# The format of hit logs written before the record schema (hitmap-NNN.csv, columns S0/S1/vector): still read.
+OLD_HITLOG_HEADER = ("N,C,H,W,S0,S1,hits,misses,call,mode,vector,out_channels,kernel_h,kernel_w,out_h,out_w,groups,"
+                     "stride_h,stride_w,pad_h,pad_w,dilation_h,dilation_w,hitmap")
+
+
 def test_sim_reads_hitlog_files(tmp_path):
-    header = HITLOG_HEADER + "\n"
+    header = OLD_HITLOG_HEADER + "\n"
     log = tmp_path / "log"
     log.mkdir()
     (log / "hitmap-000.csv").write_text(header + "8,3,224,224,100352,20,5,100347,0,observe,patch,64,7,7,"
@@ -182,7 +187,7 @@ def test_sim_reads_hitlog_files(tmp_path):
     (log / "hitmap-002.csv").write_text(header)
     assert "hitmap-002.csv:0: column 'C' must be present" in sim_error(log, tmp_path)
     (tmp_path / "empty").mkdir()
-    assert "no hitmap-NNN.csv files" in sim_error(tmp_path / "empty", tmp_path)
+    assert "no hitlog-NNN.csv files" in sim_error(tmp_path / "empty", tmp_path)
     assert "cannot open hit log directory" in sim_error(tmp_path / "missing", tmp_path)
 
 
