@@ -201,6 +201,62 @@ int simd_level() {
 }
 #endif
 
+// Output columns whose tap column j lies inside the input: [first[j], last[j]).
+inline void tap_column_bounds(const ConvGeometry& g, int64_t* first, int64_t* last) {
+  for (int64_t j = 0; j < g.kernel_w; ++j) {
+    int64_t lo = 0;
+    while (lo < g.out_w && lo * g.stride_w - g.pad_w + j * g.dilation_w < 0) ++lo;
+    int64_t hi = lo;
+    while (hi < g.out_w && hi * g.stride_w - g.pad_w + j * g.dilation_w < g.w) ++hi;
+    first[j] = lo;
+    last[j] = hi;
+  }
+}
+
+// One image's rows of one channel: tap k = (i, j) gets cols[k * row_len + l] = the input under tap k at position l
+// (0 in the padding and past the image's positions).
+template <typename T>
+void fill_tap_rows(const T* plane, const ConvGeometry& g, const int64_t* first, const int64_t* last, int64_t row_len,
+                   T* cols) {
+  const int64_t per_image = g.out_h * g.out_w;
+  for (int64_t i = 0; i < g.kernel_h; ++i) {
+    for (int64_t j = 0; j < g.kernel_w; ++j) {
+      T* col = cols + (i * g.kernel_w + j) * row_len;
+      const int64_t offset = j * g.dilation_w - g.pad_w;
+      for (int64_t oh = 0; oh < g.out_h; ++oh) {
+        T* dst = col + oh * g.out_w;
+        const int64_t ih = oh * g.stride_h - g.pad_h + i * g.dilation_h;
+        if (ih < 0 || ih >= g.h) {
+          std::fill(dst, dst + g.out_w, T(0));
+          continue;
+        }
+        const T* src = plane + ih * g.w;
+        std::fill(dst, dst + first[j], T(0));
+        if (g.stride_w == 1) {
+          std::copy(src + first[j] + offset, src + last[j] + offset, dst + first[j]);
+        } else {
+          for (int64_t ow = first[j]; ow < last[j]; ++ow) dst[ow] = src[ow * g.stride_w + offset];
+        }
+        std::fill(dst + last[j], dst + g.out_w, T(0));
+      }
+      std::fill(col + per_image, col + row_len, T(0));
+    }
+  }
+}
+
+// The projections of a block of positions on every direction: proj[w * bits + b] for the `valid` first ones.
+template <typename T>
+void project_block(const T* const* tap, const T* rt, int64_t taps, int64_t bits, int valid, double* proj) {
+  for (int64_t b = 0; b < bits; ++b) {
+    T acc[kBlock] = {};
+    const T* r = rt + b * taps;
+    for (int64_t k = 0; k < taps; ++k) {
+      for (int w = 0; w < kBlock; ++w) acc[w] += r[k] * tap[k][w];
+    }
+    for (int w = 0; w < valid; ++w) proj[w * bits + b] = static_cast<double>(acc[w]);
+  }
+}
+
 // kSign: sign bits into sigs; else the projections into proj[pos * bits + b].
 // Per image, tap k = (i, j) gets a row cols_k[l] = x[n, c, oh*sh - ph + i*dh, ow*sw - pw + j*dw] over the image's
 // positions l = oh * out_w + ow (0 in the padding; zero-filled up to whole blocks); a block of kBlock consecutive
@@ -219,45 +275,14 @@ void channel_kernel(const T* x, const T* rt, const ConvGeometry& g, int64_t bits
   bounds_buffer.resize(static_cast<size_t>(2 * g.kernel_w));
   T* cols = cols_buffer.data();
   const T** tap = tap_buffer.data();
-  // Output columns whose tap column j lies inside the input: [first[j], last[j]).
   int64_t* first = bounds_buffer.data();
   int64_t* last = first + g.kernel_w;
-  for (int64_t j = 0; j < g.kernel_w; ++j) {
-    int64_t lo = 0;
-    while (lo < g.out_w && lo * g.stride_w - g.pad_w + j * g.dilation_w < 0) ++lo;
-    int64_t hi = lo;
-    while (hi < g.out_w && hi * g.stride_w - g.pad_w + j * g.dilation_w < g.w) ++hi;
-    first[j] = lo;
-    last[j] = hi;
-  }
+  tap_column_bounds(g, first, last);
 #ifdef MERCURY_HAVE_AVX2_PATH
   const int simd = simd_level();
 #endif
   for (int64_t n = 0; n < g.n; ++n) {
-    const T* plane = x + (n * g.c + c) * g.h * g.w;
-    for (int64_t i = 0; i < g.kernel_h; ++i) {
-      for (int64_t j = 0; j < g.kernel_w; ++j) {
-        T* col = cols + (i * g.kernel_w + j) * row_len;
-        const int64_t offset = j * g.dilation_w - g.pad_w;
-        for (int64_t oh = 0; oh < g.out_h; ++oh) {
-          T* dst = col + oh * g.out_w;
-          const int64_t ih = oh * g.stride_h - g.pad_h + i * g.dilation_h;
-          if (ih < 0 || ih >= g.h) {
-            std::fill(dst, dst + g.out_w, T(0));
-            continue;
-          }
-          const T* src = plane + ih * g.w;
-          std::fill(dst, dst + first[j], T(0));
-          if (g.stride_w == 1) {
-            std::copy(src + first[j] + offset, src + last[j] + offset, dst + first[j]);
-          } else {
-            for (int64_t ow = first[j]; ow < last[j]; ++ow) dst[ow] = src[ow * g.stride_w + offset];
-          }
-          std::fill(dst + last[j], dst + g.out_w, T(0));
-        }
-        std::fill(col + per_image, col + row_len, T(0));
-      }
-    }
+    fill_tap_rows(x + (n * g.c + c) * g.h * g.w, g, first, last, row_len, cols);
 #ifdef MERCURY_HAVE_AVX2_PATH
     if (kSign && simd == 2 && taps == 9 && std::is_same<T, float>::value) {
       thread_local std::vector<uint32_t> words;
@@ -284,14 +309,7 @@ void channel_kernel(const T* x, const T* rt, const ConvGeometry& g, int64_t bits
         for (int w = 0; w < valid; ++w) sigs[pos + w] = s[w];
         continue;
       }
-      for (int64_t b = 0; b < bits; ++b) {
-        T acc[kBlock] = {};
-        const T* r = rt + b * taps;
-        for (int64_t k = 0; k < taps; ++k) {
-          for (int w = 0; w < kBlock; ++w) acc[w] += r[k] * tap[k][w];
-        }
-        for (int w = 0; w < valid; ++w) proj[(pos + w) * bits + b] = static_cast<double>(acc[w]);
-      }
+      project_block(tap, rt, taps, bits, valid, proj + pos * bits);
     }
   }
 }
