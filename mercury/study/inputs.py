@@ -22,7 +22,7 @@ def model_input(name: str, data: DataChoice) -> ModelInput:
     n = data.batch_size
     if name in zoo.PRETRAINED_MODELS:
         from models import tfjs_import
-        return ModelInput(tfjs_import.nsfwjs_batches(n, data.batches, size), None,
+        return ModelInput(tfjs_import.nsfwjs_batches(datasets.photo_paths(), n, data.batches, size), None,
                           "photos (skimage/opencv, pixels/255 squashed as nsfwjs does)")
     if c == 3:
         return ModelInput(list(datasets.image_batches(n, data.batches, size=size, seed=data.seed)), None,

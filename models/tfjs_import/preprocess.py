@@ -31,12 +31,11 @@ def nsfwjs_preprocess(images: Union[ImageLike, Sequence[ImageLike]], size: int) 
     return torch.cat(out, 0).contiguous()
 
 
-def nsfwjs_batches(batch_size: int, num_batches: int, size: int, start: int = 0) -> List[torch.Tensor]:
-    """Batches of the project's photos (models.data.photo_paths) as nsfwjs sees them (pixels / 255, squashed to
-    size x size); stream position i is photo i mod n, mirrored left-right on odd rounds, so a stream longer than
-    the photo set repeats no image exactly. Deterministic."""
-    from models import data
-    paths = data.photo_paths()
+def nsfwjs_batches(paths: Sequence[str], batch_size: int, num_batches: int, size: int,
+                   start: int = 0) -> List[torch.Tensor]:
+    """Batches of the photos `paths` (the project's: models.data.photo_paths()) as nsfwjs sees them (pixels / 255,
+    squashed to size x size); stream position i is photo i mod n, mirrored left-right on odd rounds, so a stream
+    longer than the photo set repeats no image exactly. Deterministic."""
     out = []
     for b in range(num_batches):
         idx = range(start + b * batch_size, start + (b + 1) * batch_size)

@@ -283,7 +283,7 @@ def test_plain_hitlog_export_without_process_group_keeps_fixed_names(tmp_path):
     mercury.hitlog_reset()
     model(torch.zeros(1, 1, 5, 5))
     assert mercury.hitlog_export(str(tmp_path)) == 1
-    assert sorted(os.listdir(tmp_path)) == ["hitmap-000.csv", "overflow.csv"]
+    assert sorted(os.listdir(tmp_path)) == ["hitlog-000.csv", "overflow.csv"]
     mercury.hitlog_reset()
 
 
@@ -314,13 +314,13 @@ def test_torchrun_train_ddp(tmp_path):
     assert f"merged 3 layers from {WORLD_SIZE} ranks" in proc.stdout, log
     ranks, merged = out / "ranks", out / "hitlog"
     layers = [0, 1, 2]  # small_cnn's convs
-    assert sorted(os.listdir(ranks)) == sorted([f"hitmap-{l:03d}.rank{r}.csv" for l in layers
+    assert sorted(os.listdir(ranks)) == sorted([f"hitlog-{l:03d}.rank{r}.csv" for l in layers
                                                 for r in range(WORLD_SIZE)]
                                                + [f"overflow.rank{r}.csv" for r in range(WORLD_SIZE)]), log
     for layer in layers:
-        per_rank = [_file_totals(str(ranks / f"hitmap-{layer:03d}.rank{r}.csv")) for r in range(WORLD_SIZE)]
+        per_rank = [_file_totals(str(ranks / f"hitlog-{layer:03d}.rank{r}.csv")) for r in range(WORLD_SIZE)]
         assert all(t["calls"] == 2 and t["N"] == [4, 4] for t in per_rank)
-        got = _file_totals(str(merged / f"hitmap-{layer:03d}.csv"))
+        got = _file_totals(str(merged / f"hitlog-{layer:03d}.csv"))
         for key in ("calls", "hits", "misses", "vectors"):
             assert got[key] == sum(t[key] for t in per_rank), (layer, key)
     with open(out / "summary.json") as f:
