@@ -7,7 +7,7 @@ merged log.
 
 Under torchrun (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT in the environment) each process is one rank and joins
 the group with init_process_group("gloo", init_method="env://"); run plainly, it starts --world-size ranks itself
-with torch.multiprocessing.spawn (mercury.distributed.launch). Output: OUT/ranks/ (hitmap-NNN.rank<R>.csv,
+with torch.multiprocessing.spawn (mercury.distributed.launch). Output: OUT/ranks/ (hitlog-NNN.rank<R>.csv,
 overflow.rank<R>.csv), OUT/hitlog/ (merged by rank 0, mercury-sim's input), OUT/sim/ (mercury-sim's reports),
 OUT/summary.json.
 """
