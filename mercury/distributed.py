@@ -127,8 +127,8 @@ def export_rank_hitlog(directory: str, rank: Optional[int] = None) -> List[str]:
         for name in sorted(os.listdir(tmp)):
             if name == "overflow.csv":
                 target = rank_file_name("overflow", rank)
-            elif name.endswith(".csv") and _layer_id_of(name[:-4]) is not None:
-                target = rank_file_name("hitlog", rank, _layer_id_of(name[:-4]))
+            elif name.endswith(".csv") and (layer_id := _layer_id_of(name[:-4])) is not None:
+                target = rank_file_name("hitlog", rank, layer_id)
             else:
                 continue
             dest = os.path.join(directory, target)
@@ -247,6 +247,7 @@ class _LayerGeometry:
 
     def __init__(self, layer_id: int):
         self.layer_id = layer_id
+        self.columns = [c for c in geometry_columns() if c not in SPATIAL_COLUMNS]  # must equal the reference's
         self.reference: Optional[Tuple[str, int, Dict[str, str]]] = None  # (path, line, row) that set it
         self.spatial = set()  # (H, W, out_h, out_w) seen by the reference rank (input sizes may vary per call)
 
@@ -258,8 +259,8 @@ class _LayerGeometry:
         if ref_path == path:
             self.spatial.add(spatial)
             return
-        for column in geometry_columns():
-            if column not in SPATIAL_COLUMNS and row[column] != ref_row[column]:
+        for column in self.columns:
+            if row[column] != ref_row[column]:
                 raise ValueError(
                     f"{path}:{line}: layer {self.layer_id}: {column} {row[column]} differs from "
                     f"{ref_row[column]} in {ref_path}:{ref_line} (the ranks must run the same model)")

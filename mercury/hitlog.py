@@ -10,7 +10,6 @@ import torch
 from mercury import settings as mercury_settings
 
 
-
 @functools.lru_cache(maxsize=None)
 def hitlog_schema() -> Dict:
     """The hit-log record schema of the op library (csrc/hitlog/record_schema.h): {"columns": [{"name", "kind":
@@ -23,6 +22,7 @@ def hitlog_columns() -> List[str]:
     return [c["name"] for c in hitlog_schema()["columns"]]
 
 
+@functools.lru_cache(maxsize=None)
 def _decoders() -> Dict[str, Callable[[int], object]]:
     """Per table column: its value from the table's integer (a choice's index, a has-a-hit-map flag)."""
     choices = {row["name"]: row.get("choices") for row in mercury_settings.table()}

@@ -6,6 +6,7 @@
 #include "ops/cpu/call_lookups.h"
 #include "ops/cpu/reuse_backward.h"
 #include "ops/cpu/reuse_forward.h"
+#include "ops/cpu/reuse_support.h"
 #include "csrc/hitlog/hitlog.h"
 
 #include <torch/library.h>
@@ -60,7 +61,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_cpu(const at::Ten
                                           {true, true, bias_defined});
     return {std::get<0>(grads), std::get<1>(grads), bias_defined ? std::get<2>(grads) : no_bias};
   }
-  const int64_t units = call.options.vector_kind == VectorKind::Patch ? g.groups : g.c;
+  const int64_t units = unit_layout(g, call.options.vector_kind).units;
   TORCH_CHECK(sources.dim() == 2 && sources.size(0) == units && sources.size(1) == g.positions(),
               "mercury::_conv2d_backward: sources must have shape [", units, ", ", g.positions(), "], got ",
               sources.sizes());
