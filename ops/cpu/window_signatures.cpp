@@ -17,15 +17,21 @@ constexpr int kBlock = 16;  // output positions per block (one row of registers 
 
 // Sign bits of kBlock positions: bit b of position w is set when sum_k rt[b * taps + k] * xk[k * kBlock + w] > 0
 // (sum in tap order, products and sums rounded separately: no FMA, the same result on every target).
+// acc[w] = sum_k r[k] * xk[k][w] over kBlock positions, in tap order.
+template <typename T>
+void block_projection(const T* const* xk, const T* r, int64_t taps, T* acc) {
+  for (int w = 0; w < kBlock; ++w) acc[w] = T(0);
+  for (int64_t k = 0; k < taps; ++k) {
+    for (int w = 0; w < kBlock; ++w) acc[w] += r[k] * xk[k][w];
+  }
+}
+
 template <typename T>
 void sign_block_generic(const T* const* xk, const T* rt, int64_t taps, int64_t bits, uint64_t* s) {
   for (int w = 0; w < kBlock; ++w) s[w] = 0;
   for (int64_t b = 0; b < bits; ++b) {
-    T acc[kBlock] = {};
-    const T* r = rt + b * taps;
-    for (int64_t k = 0; k < taps; ++k) {
-      for (int w = 0; w < kBlock; ++w) acc[w] += r[k] * xk[k][w];
-    }
+    T acc[kBlock];
+    block_projection(xk, rt + b * taps, taps, acc);
     for (int w = 0; w < kBlock; ++w) {
       if (acc[w] > T(0)) s[w] |= uint64_t(1) << b;
     }
@@ -248,11 +254,8 @@ void fill_tap_rows(const T* plane, const ConvGeometry& g, const int64_t* first, 
 template <typename T>
 void project_block(const T* const* tap, const T* rt, int64_t taps, int64_t bits, int valid, double* proj) {
   for (int64_t b = 0; b < bits; ++b) {
-    T acc[kBlock] = {};
-    const T* r = rt + b * taps;
-    for (int64_t k = 0; k < taps; ++k) {
-      for (int w = 0; w < kBlock; ++w) acc[w] += r[k] * tap[k][w];
-    }
+    T acc[kBlock];
+    block_projection(tap, rt + b * taps, taps, acc);
     for (int w = 0; w < valid; ++w) proj[w * bits + b] = static_cast<double>(acc[w]);
   }
 }
