@@ -7,13 +7,13 @@ from typing import Callable, Dict, Iterable, List, Mapping
 
 import torch
 
-from mercury import settings as mercury_settings
 
 
 @functools.lru_cache(maxsize=None)
 def hitlog_schema() -> Dict:
     """The hit-log record schema of the op library (csrc/hitlog/record_schema.h): {"columns": [{"name", "kind":
-    "int"|"text"|"hitmap", "geometry"}], "old_columns": {old name: name}, "file_prefix", "old_file_prefix"}."""
+    "int"|"text"|"hitmap", "geometry", and "choices" for text columns}], "old_columns": {old name: name},
+    "file_prefix", "old_file_prefix"}."""
     return json.loads(torch.ops.mercury.hitlog_schema())
 
 
@@ -25,11 +25,10 @@ def hitlog_columns() -> List[str]:
 @functools.lru_cache(maxsize=None)
 def _decoders() -> Dict[str, Callable[[int], object]]:
     """Per table column: its value from the table's integer (a choice's index, a has-a-hit-map flag)."""
-    choices = {row["name"]: row.get("choices") for row in mercury_settings.table()}
     out: Dict[str, Callable[[int], object]] = {}
     for column in hitlog_schema()["columns"]:
         if column["kind"] == "text":
-            out[column["name"]] = choices[column["name"]].__getitem__
+            out[column["name"]] = column["choices"].__getitem__
         elif column["kind"] == "hitmap":
             out[column["name"]] = bool
     return out

@@ -1,45 +1,12 @@
 #include "ops/conv2d_options.h"
 
-
-#include <stdexcept>
+#include "ops/settings_args.h"
 
 namespace mercury {
 
 namespace {
 
-// Runs a settings-table check; its std::invalid_argument becomes a TORCH_CHECK error naming the op.
-template <typename Check>
-auto checked(Check&& check) {
-  try {
-    return check();
-  } catch (const std::invalid_argument& e) {
-    TORCH_CHECK(false, "mercury::conv2d: ", e.what());
-  }
-}
-
 constexpr size_t kFixedArgs = 8;  // input, weight, bias, stride, padding, dilation, groups, layer_id
-
-// The settings part of the argument list (list order), each value checked where it enters and stored in Options.
-Options read_options(int64_t layer_id, c10::ArrayRef<c10::IValue> settings) {
-  TORCH_CHECK(layer_id >= 0, "mercury::conv2d: layer_id must be >= 0, got ", layer_id);
-  Options o;
-  o.layer_id = layer_id;
-  size_t i = 0;
-#define MERCURY_READ_INT(name, default_value, min, max, help) \
-  o.name = checked([&] { return check_setting_value(#name, settings[i++].toInt()); });
-#define MERCURY_READ_FLOAT(name, default_value, min, max, help) \
-  o.name = checked([&] { return check_setting_value(#name, settings[i++].toDouble()); });
-#define MERCURY_READ_CHOICE(name, Enum, CHOICES, default_value, help) \
-  checked([&] { parse_choice(#name, settings[i++].toStringRef(), o.name); });
-#define MERCURY_READ_BOOL(name, default_value, help) o.name = settings[i++].toBool();
-  MERCURY_SETTINGS(MERCURY_READ_INT, MERCURY_READ_FLOAT, MERCURY_READ_CHOICE, MERCURY_READ_BOOL)
-#undef MERCURY_READ_INT
-#undef MERCURY_READ_FLOAT
-#undef MERCURY_READ_CHOICE
-#undef MERCURY_READ_BOOL
-  checked([&] { check_setting_combination(o.cache_entries, o.cache_ways); });
-  return o;
-}
 
 std::array<int64_t, 2> read_pair(const c10::IValue& value, const char* name) {
   const std::vector<int64_t> v = value.toIntVector();
@@ -49,11 +16,11 @@ std::array<int64_t, 2> read_pair(const c10::IValue& value, const char* name) {
 
 }  // namespace
 
-size_t conv2d_arg_count() { return kFixedArgs + settings_table().size(); }
+size_t Conv2dCall::arg_count() { return kFixedArgs + settings_arg_count(); }
 
-Conv2dCall read_conv2d_call(c10::ArrayRef<c10::IValue> args) {
-  TORCH_INTERNAL_ASSERT(args.size() == conv2d_arg_count(), "mercury::conv2d: ", args.size(), " arguments, expected ",
-                        conv2d_arg_count());
+Conv2dCall Conv2dCall::read(c10::ArrayRef<c10::IValue> args) {
+  TORCH_INTERNAL_ASSERT(args.size() == arg_count(), "mercury::conv2d: ", args.size(), " arguments, expected ",
+                        arg_count());
   Conv2dCall call;
   call.input = args[0].toTensor();
   call.weight = args[1].toTensor();
@@ -63,7 +30,7 @@ Conv2dCall read_conv2d_call(c10::ArrayRef<c10::IValue> args) {
   call.padding = read_pair(args[4], "padding");
   call.dilation = read_pair(args[5], "dilation");
   call.groups = args[6].toInt();
-  call.options = read_options(args[7].toInt(), args.slice(kFixedArgs));
+  call.options = read_options("mercury::conv2d", args[7].toInt(), args.slice(kFixedArgs));
   return call;
 }
 

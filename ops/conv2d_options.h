@@ -21,13 +21,17 @@ struct Conv2dCall {
   std::array<int64_t, 2> stride, padding, dilation;
   int64_t groups;
   Options options;
-};
 
-// Number of arguments of the conv2d schema (8 + the settings).
-size_t conv2d_arg_count();
-// Reads (and checks) one call from `args`, the conv2d arguments in schema order. Reads no tensor sizes, so it also
-// serves tensors with symbolic shapes.
-Conv2dCall read_conv2d_call(c10::ArrayRef<c10::IValue> args);
+  // The op's names and argument list, for the kernels every op shares (ops/boxed.h, autograd, autocast).
+  static constexpr const char* kOp = "conv2d";
+  static constexpr const char* kForwardOp = "_conv2d_forward";
+  static constexpr const char* kBackwardOp = "_conv2d_backward";
+  // Number of arguments of the conv2d schema (8 + the settings).
+  static size_t arg_count();
+  // Reads (and checks) one call from `args`, the conv2d arguments in schema order. Reads no tensor sizes, so it
+  // also serves tensors with symbolic shapes.
+  static Conv2dCall read(c10::ArrayRef<c10::IValue> args);
+};
 
 // Shape of one conv call, after validating every argument (TORCH_CHECK with the offending value). Int is int64_t
 // for real tensors and c10::SymInt for the Meta kernel under symbolic shapes.

@@ -12,12 +12,26 @@ namespace mercury {
 namespace hitlog {
 namespace {
 
-// A setting's value as its index among the setting's choices (the column is named after the setting).
-int64_t choice_index(const char* setting, const std::string& value) {
-  const std::vector<std::string>& choices = setting_spec(setting).choices;
+// The texts a TEXT column may hold: the op's list for "op", else the choices of the setting it is named after.
+const std::vector<std::string>& text_choices(const std::string& column) {
+#define MERCURY_OP_TEXT(text) text,
+  static const std::vector<std::string> ops{MERCURY_HITLOG_OP_CHOICES(MERCURY_OP_TEXT)};
+#undef MERCURY_OP_TEXT
+  return column == "op" ? ops : setting_spec(column).choices;
+}
+
+// A text column's value as its index in text_choices.
+int64_t choice_index(const char* column, const std::string& value) {
+  const std::vector<std::string>& choices = text_choices(column);
   const auto it = std::find(choices.begin(), choices.end(), value);
-  TORCH_INTERNAL_ASSERT(it != choices.end(), "hit log: ", setting, " '", value, "' is not a known choice");
+  TORCH_INTERNAL_ASSERT(it != choices.end(), "hit log: ", column, " '", value, "' is not a known choice");
   return it - choices.begin();
+}
+
+std::string json_list(const std::vector<std::string>& texts) {
+  std::string out;
+  for (const std::string& t : texts) out += std::string(out.empty() ? "" : ", ") + "\"" + t + "\"";
+  return "[" + out + "]";
 }
 
 // The records from index `start` on, one row each, columns in record_columns() order (record_schema.h).
@@ -40,12 +54,15 @@ at::Tensor table(int64_t start) {
 }
 
 // The record schema (record_schema.h) as JSON, for Python: {"columns": [{"name", "kind": "int"|"text"|"hitmap",
-// "geometry": bool}], "old_columns": {old: new}, "file_prefix", "old_file_prefix"}.
+// "geometry": bool, and for text columns "choices": [...]}], "old_columns": {old: new}, "file_prefix",
+// "old_file_prefix"}.
 std::string schema_json() {
   std::string columns;
   auto add = [&](const char* name, const char* kind, bool geometry) {
+    const std::string choices =
+        std::string(kind) == "text" ? ", \"choices\": " + json_list(text_choices(name)) : std::string();
     columns += std::string(columns.empty() ? "" : ", ") + "{\"name\": \"" + name + "\", \"kind\": \"" + kind +
-               "\", \"geometry\": " + (geometry ? "true" : "false") + "}";
+               "\", \"geometry\": " + (geometry ? "true" : "false") + choices + "}";
   };
   std::vector<std::string> geometry;
 #define MERCURY_GEOMETRY_NAME(field, column) geometry.push_back(column);

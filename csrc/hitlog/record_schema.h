@@ -5,8 +5,9 @@
 //
 // MERCURY_HITLOG_FIELDS(INT, TEXT, HITMAP) calls
 //   INT(field, "column")     an integer
-//   TEXT(field, "column")    a setting's value as text ("reuse", "channel", "e2lsh"); in hitlog_table its index
-//                            among the setting's choices (mercury.settings)
+//   TEXT(field, "column")    one of a fixed list of texts: a setting's value ("reuse", "channel", "e2lsh"; the
+//                            setting's choices, mercury.settings) or the op (MERCURY_HITLOG_OP_CHOICES); in
+//                            hitlog_table its index in that list
 //   HITMAP(field, "column")  the per-vector hit map: '0'/'1' per vector in the CSV files, a has-a-map flag (0/1)
 //                            in hitlog_table, read one record at a time with mercury::hitlog_hitmap
 #pragma once
@@ -15,12 +16,20 @@
   INT(seq, "seq")                   /* global order of arrival */                                       \
   INT(layer_id, "layer_id")                                                                             \
   INT(call, "call")                 /* per-layer call index, counted even for calls the log dropped */ \
+  TEXT(op, "op")                    /* the layer's op: MERCURY_HITLOG_OP_CHOICES */                     \
   MERCURY_HITLOG_GEOMETRY(INT)                                                                          \
   INT(vectors, "vectors")           /* vectors looked up in this call */                                \
   INT(sig_bits, "sig_bits")         /* signature length */                                              \
   INT(hits, "hits") INT(misses, "misses")                                                               \
   TEXT(mode, "mode") TEXT(vector_kind, "vector_kind") TEXT(signature, "signature")                      \
   HITMAP(hitmap, "hitmap")
+
+// The op a record comes from. A linear layer's geometry is the 1 x 1 convolution it equals (ops/linear_options.h:
+// N = samples, C = in_features, H = out_h = rows per sample, W = out_w = 1, out_channels = out_features), which is
+// SCALE-Sim's GEMM mapping; a matmul (activation x activation, e.g. attention scores) is logged by the study for
+// the simulator's baseline only, in the same form, its heads as groups (no vectors: MERCURY does not touch it).
+// Files without the column are conv2d logs.
+#define MERCURY_HITLOG_OP_CHOICES(C) C("conv2d") C("linear") C("matmul")
 
 // The call's geometry: its fields carry the names of the op's ConvGeometry (ops/conv2d_options.h).
 #define MERCURY_HITLOG_GEOMETRY(INT)                                                              \

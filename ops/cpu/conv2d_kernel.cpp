@@ -1,36 +1,18 @@
 // CPU kernels of mercury::conv2d: the MCACHE lookups of a call (call_lookups.h), logged, then either the exact
 // convolution (observe) or MERCURY's approximate one (reuse_forward.h); backward: the exact gradient, or the
 // gradient of the approximate output (reuse_backward.h).
-#include "ops/conv2d_boxed.h"
+#include "ops/boxed.h"
 #include "ops/conv2d_options.h"
 #include "ops/cpu/call_lookups.h"
+#include "ops/cpu/log_call.h"
 #include "ops/cpu/reuse_backward.h"
 #include "ops/cpu/reuse_forward.h"
 #include "ops/cpu/reuse_support.h"
-#include "csrc/hitlog/hitlog.h"
 
 #include <torch/library.h>
 
 namespace mercury {
 namespace {
-
-void log_call(const ConvGeometry& g, const Options& o, int64_t vectors, int64_t hits,
-              std::vector<uint8_t> hitmap) {
-  hitlog::Record r;
-#define MERCURY_COPY_GEOMETRY(field, column) r.field = g.field;
-  MERCURY_HITLOG_GEOMETRY(MERCURY_COPY_GEOMETRY)
-#undef MERCURY_COPY_GEOMETRY
-  r.layer_id = o.layer_id;
-  r.vectors = vectors;
-  r.sig_bits = o.sig_bits;
-  r.hits = hits;
-  r.misses = vectors - hits;
-  r.mode = choice_name(o.mode);
-  r.vector_kind = choice_name(o.vector_kind);
-  r.signature = choice_name(o.signature);
-  r.hitmap = std::move(hitmap);
-  hitlog::HitLog::instance().append(std::move(r));
-}
 
 std::tuple<at::Tensor, at::Tensor> conv2d_forward_cpu(const Conv2dCall& call) {
   const Options& o = call.options;
@@ -41,7 +23,7 @@ std::tuple<at::Tensor, at::Tensor> conv2d_forward_cpu(const Conv2dCall& call) {
   };
   if (o.mode == Mode::Off) return {exact(), no_sources};
   CallLookups lookups = look_up_call(call, g);
-  log_call(g, o, lookups.vectors, lookups.hits, std::move(lookups.hitmap));
+  log_call("conv2d", g, o, lookups.vectors, lookups.hits, std::move(lookups.hitmap));
   if (o.mode == Mode::Observe) return {exact(), no_sources};
   return {reuse_forward(call, g, lookups), lookups.sources};
 }
@@ -72,10 +54,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_cpu(const at::Ten
 }  // namespace
 
 TORCH_LIBRARY_IMPL(mercury, CPU, m) {
-  m.impl("conv2d", torch::CppFunction::makeFromBoxedFunction<&boxed_conv2d<&conv2d_forward_cpu>>());
-  m.impl("_conv2d_forward", torch::CppFunction::makeFromBoxedFunction<&boxed_conv2d_forward<&conv2d_forward_cpu>>());
-  m.impl("_conv2d_backward",
-         torch::CppFunction::makeFromBoxedFunction<&boxed_conv2d_backward<&conv2d_backward_cpu>>());
+  register_kernels<Conv2dCall, &conv2d_forward_cpu, &conv2d_backward_cpu>(m);
 }
 
 }  // namespace mercury

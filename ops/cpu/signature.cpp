@@ -135,7 +135,7 @@ std::vector<std::vector<uint64_t>> pack_signatures(const at::Tensor& projections
         double squares = 0;
         for (int64_t i = 0; i < n; ++i) {
           const scalar_t* rows = data + (i * units * bits + u * bits) * l;
-          for (int64_t e = 0; e < bits * l; ++e) squares += static_cast<double>(rows[e]) * rows[e];
+          for (int64_t e = 0; e < bits * l; ++e) squares += finite_square(static_cast<double>(rows[e]));
         }
         const double inverse_width = e2lsh_inverse_width(squares, n * bits * l, options.bucket_width);
         std::fill(sig[u].begin(), sig[u].end(), kE2lshStart);
@@ -158,6 +158,14 @@ at::Tensor project(const at::Tensor& x, const at::Tensor& projection, const Conv
   const int64_t bits = projection.size(-1);
   const bool patch = vector == VectorKind::Patch;
   const int64_t units = patch ? g.groups : g.c;
+  const bool pointwise = g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_h == 0 &&
+                         g.pad_w == 0 && units == 1;
+  if (pointwise && x.is_contiguous(at::MemoryFormat::ChannelsLast)) {
+    // A 1 x 1 conv over channels-last rows (every mercury::linear call): one GEMM of the rows, no copy of them.
+    const at::Tensor rows = x.permute({0, 2, 3, 1}).reshape({-1, g.c});
+    const at::Tensor p = at::mm(rows, projection.dim() == 3 ? projection[0] : projection);
+    return p.view({g.n, g.out_h * g.out_w, bits}).transpose(1, 2);
+  }
   const int64_t in_per_filter = patch ? g.c / g.groups : 1;
   at::Tensor filters;
   if (projection.dim() == 3) {

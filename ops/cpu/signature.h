@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace mercury {
@@ -26,11 +27,17 @@ inline double e2lsh_inverse_width(double squares, int64_t count, double bucket_w
   return rms > 0 ? 1.0 / (bucket_width * rms) : 0.0;
 }
 
+// A projection's square for the RMS of a call's projections: a NaN or Inf projection (an input holding NaN/Inf)
+// counts as 0, so one such vector leaves the bucket width of every other vector as it was.
+inline double finite_square(double projection) { return std::isfinite(projection) ? projection * projection : 0.0; }
+
 // Folds direction b's bucket, floor(projection x inverse_width + offset), into `hash` (splitmix64's finalizer).
+// A bucket that is NaN, infinite or beyond int64 (an input holding NaN/Inf) folds in as one fixed bucket.
 inline uint64_t e2lsh_fold(uint64_t hash, int64_t b, double projection, double inverse_width, double offset) {
   const double bucket = std::floor(projection * inverse_width + offset);
+  const int64_t index = std::fabs(bucket) < 9.0e18 ? static_cast<int64_t>(bucket) : std::numeric_limits<int64_t>::min();
   const uint64_t salt = 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(b + 1);
-  uint64_t z = hash ^ (static_cast<uint64_t>(static_cast<int64_t>(bucket)) + salt);
+  uint64_t z = hash ^ (static_cast<uint64_t>(index) + salt);
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
   return z ^ (z >> 31);

@@ -27,10 +27,13 @@ std::mutex mutex;
 std::map<Key, Tracked> tracked;
 constexpr size_t kMaxTracked = 1024;
 
+// kh x kw of a conv weight [Cout, C/G, kh, kw]; 1 for a linear weight [N, K] (a 1 x 1 filter).
+int64_t filter_window(const at::Tensor& weight) { return weight.dim() == 4 ? weight.size(2) * weight.size(3) : 1; }
+
 // Per unit its weight rows [Cout/G, k], in double, with k in the (c, kh, kw) order of its vectors.
 at::Tensor weight_rows(const at::Tensor& weight, int64_t groups, VectorKind vector) {
   const at::Tensor w = weight.detach().to(at::kDouble).contiguous();
-  const int64_t out = w.size(0) / groups, in = w.size(1), window = w.size(2) * w.size(3);
+  const int64_t out = w.size(0) / groups, in = w.size(1), window = filter_window(w);
   return vector == VectorKind::Patch
              ? w.view({groups, out, in * window})
              : w.view({groups, out, in, window}).permute({0, 2, 1, 3}).reshape({groups * in, out, window});
@@ -63,7 +66,7 @@ std::tuple<at::Tensor, at::Tensor> refine(const at::Tensor& rows, const at::Tens
 }  // namespace
 
 at::Tensor tracked_weight_directions(const at::Tensor& weight, int64_t groups, VectorKind vector, int64_t bits) {
-  const int64_t out = weight.size(0) / groups, in = weight.size(1), window = weight.size(2) * weight.size(3);
+  const int64_t out = weight.size(0) / groups, in = weight.size(1), window = filter_window(weight);
   const int64_t k = vector == VectorKind::Patch ? in * window : window;
   const int64_t q = std::min({out, k, 2 * bits});
   c10::TensorImpl* impl = weight.unsafeGetTensorImpl();

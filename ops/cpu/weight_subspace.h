@@ -23,6 +23,7 @@ namespace mercury {
 // channel of a channel vector) the top `bits` right-singular vectors of the unit's weight rows [Cout/G, k] times
 // their singular values, so that a vector's projections are its output row's coordinates on the top left-singular
 // vectors; zero columns when bits exceeds the rank.
+// `weight` is a conv weight [Cout, C/G, kh, kw] or a linear one [N, K] (groups 1).
 at::Tensor tracked_weight_directions(const at::Tensor& weight, int64_t groups, VectorKind vector, int64_t bits);
 
 }  // namespace mercury

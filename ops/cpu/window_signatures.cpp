@@ -361,7 +361,7 @@ void window_signatures(const at::Tensor& x, const at::Tensor& projection_t, cons
   if (is_float) proj_f32(x.data_ptr<float>(), projection_t.data_ptr<float>(), g, bits, c, proj);
   else proj_f64(x.data_ptr<double>(), projection_t.data_ptr<double>(), g, bits, c, proj);
   double squares = 0;
-  for (int64_t e = 0; e < positions * bits; ++e) squares += proj[e] * proj[e];
+  for (int64_t e = 0; e < positions * bits; ++e) squares += finite_square(proj[e]);
   const double inverse_width = e2lsh_inverse_width(squares, positions * bits, options.bucket_width);
   for (int64_t v = 0; v < positions; ++v) {
     uint64_t s = kE2lshStart;

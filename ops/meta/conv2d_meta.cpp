@@ -1,6 +1,6 @@
 // Meta kernels: output shapes without data, in symbolic sizes (SymInt), so fake tensors, torch.compile with
 // dynamic shapes, torch.export and TorchScript shape propagation work.
-#include "ops/conv2d_boxed.h"
+#include "ops/boxed.h"
 #include "ops/conv2d_options.h"
 
 #include <torch/library.h>
@@ -30,9 +30,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> backward_meta(const at::Tensor& g
 }  // namespace
 
 TORCH_LIBRARY_IMPL(mercury, Meta, m) {
-  m.impl("conv2d", torch::CppFunction::makeFromBoxedFunction<&boxed_conv2d<&forward_meta>>());
-  m.impl("_conv2d_forward", torch::CppFunction::makeFromBoxedFunction<&boxed_conv2d_forward<&forward_meta>>());
-  m.impl("_conv2d_backward", torch::CppFunction::makeFromBoxedFunction<&boxed_conv2d_backward<&backward_meta>>());
+  register_kernels<Conv2dCall, &forward_meta, &backward_meta>(m);
 }
 
 }  // namespace mercury

@@ -1,12 +1,15 @@
-// Autograd kernel of mercury::conv2d: runs mercury::_conv2d_forward below autograd, keeps the reuse map, and
-// routes the gradient through mercury::_conv2d_backward (docs: the gradient of the forward that actually ran).
-// Both are called with the conv2d call's own argument list, so nothing here restates it.
+// Autograd kernels of mercury::conv2d and mercury::linear: run mercury::_<op>_forward below autograd, keep the
+// reuse map, and route the gradient through mercury::_<op>_backward (docs: the gradient of the forward that
+// actually ran). Both are called with the op's own argument list, so nothing here restates it.
 #include "ops/conv2d_options.h"
+#include "ops/linear_options.h"
 
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/core/stack.h>
 #include <torch/autograd.h>
 #include <torch/library.h>
+
+#include <string>
 
 namespace mercury {
 namespace {
@@ -15,16 +18,17 @@ using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
 c10::OperatorHandle op_handle(const char* name) {
-  return c10::Dispatcher::singleton().findSchemaOrThrow(name, "");
+  return c10::Dispatcher::singleton().findSchemaOrThrow((std::string("mercury::") + name).c_str(), "");
 }
 
-class Conv2dFunction : public torch::autograd::Function<Conv2dFunction> {
+template <typename Call>
+class ReuseFunction : public torch::autograd::Function<ReuseFunction<Call>> {
  public:
-  // `args` is the whole conv2d argument list; input, weight and bias are given apart so autograd tracks them.
+  // `args` is the whole argument list; input, weight and bias are given apart so autograd tracks them.
   static variable_list forward(AutogradContext* ctx, const at::Tensor& input, const at::Tensor& weight,
                                const std::optional<at::Tensor>& bias, std::vector<c10::IValue> args) {
     at::AutoDispatchBelowADInplaceOrView guard;
-    static const c10::OperatorHandle forward_op = op_handle("mercury::_conv2d_forward");
+    static const c10::OperatorHandle forward_op = op_handle(Call::kForwardOp);
     torch::jit::Stack stack(args.begin(), args.end());
     forward_op.callBoxed(stack);
     const at::Tensor output = stack[0].toTensor();
@@ -37,7 +41,7 @@ class Conv2dFunction : public torch::autograd::Function<Conv2dFunction> {
   }
 
   static variable_list backward(AutogradContext* ctx, const variable_list& grad_outputs) {
-    static const c10::OperatorHandle backward_op = op_handle("mercury::_conv2d_backward");
+    static const c10::OperatorHandle backward_op = op_handle(Call::kBackwardOp);
     const auto saved = ctx->get_saved_variables();
     const auto& args = ctx->saved_data["args"].toTupleRef().elements();
     const bool bias_defined = saved[3].defined();
@@ -53,21 +57,23 @@ class Conv2dFunction : public torch::autograd::Function<Conv2dFunction> {
   }
 };
 
-void conv2d_autograd(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
-  const size_t n = conv2d_arg_count();
+template <typename Call>
+void op_autograd(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
+  const size_t n = Call::arg_count();
   std::vector<c10::IValue> args(stack->end() - static_cast<std::ptrdiff_t>(n), stack->end());
   torch::jit::drop(stack, n);
   const at::Tensor input = args[0].toTensor();
   const at::Tensor weight = args[1].toTensor();
   std::optional<at::Tensor> bias = args[2].toOptional<at::Tensor>();
   if (bias.has_value() && !bias->defined()) bias = std::nullopt;
-  torch::jit::push(stack, Conv2dFunction::apply(input, weight, bias, std::move(args))[0]);
+  torch::jit::push(stack, ReuseFunction<Call>::apply(input, weight, bias, std::move(args))[0]);
 }
 
 }  // namespace
 
 TORCH_LIBRARY_IMPL(mercury, Autograd, m) {
-  m.impl("conv2d", torch::CppFunction::makeFromBoxedFunction<&conv2d_autograd>());
+  m.impl(Conv2dCall::kOp, torch::CppFunction::makeFromBoxedFunction<&op_autograd<Conv2dCall>>());
+  m.impl(LinearCall::kOp, torch::CppFunction::makeFromBoxedFunction<&op_autograd<LinearCall>>());
 }
 
 }  // namespace mercury
