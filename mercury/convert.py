@@ -1,33 +1,43 @@
-"""Eager counterpart of mercury.rewrite: swap every nn.Conv2d of a module for MercuryConv2d."""
-from typing import Dict, List, Mapping, Optional, Union
+"""Eager counterpart of mercury.rewrite: swap every nn.Conv2d of a module for MercuryConv2d and every nn.Linear
+for MercuryLinear (the kinds to convert are an option)."""
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
 
 from mercury import settings as mercury_settings
-from mercury.order import conv_calls
+from mercury.order import LAYER_KINDS, check_kinds, layer_calls, layer_kind
 
 
-class MercuryConv2d(nn.Conv2d):
-    """An nn.Conv2d (same parameters, same state_dict keys) that runs through mercury::conv2d."""
+class _MercurySettings:
+    """The MERCURY settings of a converted layer, as plain typed attributes (so the module scripts)."""
 
     __jit_unused_properties__ = ["settings"]
 
-    def __init__(self, *args, layer_id: int = 0, **settings):
-        super().__init__(*args)
+    def _init_settings(self, layer_id: int, settings: Mapping) -> None:
         self.layer_id = layer_id
         self.configure(**dict(mercury_settings.defaults(), **settings))
 
     def configure(self, **settings) -> None:
         """Change MERCURY settings (mercury.settings.table(): mode, sig_bits, ...); values are checked now."""
         # Checked together with the current ones, so rules across settings (cache_ways | cache_entries) apply.
-        checked = mercury_settings.check(dict(getattr(self, "settings", {}), **settings), "MercuryConv2d")
-        for key in settings:  # plain typed attributes, so the module scripts
+        checked = mercury_settings.check(dict(getattr(self, "settings", {}), **settings), type(self).__name__)
+        for key in settings:
             setattr(self, key, checked[key])
 
     @property
     def settings(self) -> Dict:
         return {key: getattr(self, key) for key in mercury_settings.names() if hasattr(self, key)}
+
+
+class MercuryConv2d(_MercurySettings, nn.Conv2d):
+    """An nn.Conv2d (same parameters, same state_dict keys) that runs through mercury::conv2d."""
+
+    __jit_unused_properties__ = ["settings"]
+
+    def __init__(self, *args, layer_id: int = 0, **settings):
+        nn.Conv2d.__init__(self, *args)
+        self._init_settings(layer_id, settings)
 
     @classmethod
     def from_conv(cls, conv: nn.Conv2d, layer_id: int, **settings) -> "MercuryConv2d":
@@ -54,26 +64,71 @@ class MercuryConv2d(nn.Conv2d):
             record_hitmap=self.record_hitmap)
 
     def extra_repr(self) -> str:
-        return super().extra_repr() + f", layer_id={self.layer_id}, " + ", ".join(
-            f"{k}={v!r}" for k, v in self.settings.items())
+        return _extra_repr(self, nn.Conv2d.extra_repr(self))
 
 
-def convert(module: nn.Module, example: Optional[torch.Tensor] = None,
-            per_layer: Optional[Mapping[Union[int, str], Mapping]] = None, **settings) -> List[Dict]:
-    """Replace, in place, every nn.Conv2d of `module` by a MercuryConv2d; returns the layer table.
+class MercuryLinear(_MercurySettings, nn.Linear):
+    """An nn.Linear (same parameters, same state_dict keys) that runs through mercury::linear: every row of the
+    input (each token of a sequence) is one MERCURY vector. vector_kind must stay 'patch'."""
 
-    Layer ids follow execution order when `example` (an input batch) is given — the order mercury.rewrite
-    and mercury.topology use — otherwise module registration order. A module called twice keeps one id.
+    __jit_unused_properties__ = ["settings"]
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, *, layer_id: int = 0, **settings):
+        nn.Linear.__init__(self, in_features, out_features, bias)
+        self._init_settings(layer_id, settings)
+
+    @classmethod
+    def from_linear(cls, linear: nn.Linear, layer_id: int, **settings) -> "MercuryLinear":
+        new = cls(linear.in_features, linear.out_features, linear.bias is not None, layer_id=layer_id, **settings)
+        new.weight = linear.weight
+        new.bias = linear.bias
+        return new
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.ops.mercury.linear(
+            x, self.weight, self.bias, self.layer_id, mode=self.mode, sig_bits=self.sig_bits,
+            cache_entries=self.cache_entries, cache_ways=self.cache_ways, vector_kind=self.vector_kind,
+            seed=self.seed, signature=self.signature, bucket_width=self.bucket_width,
+            record_hitmap=self.record_hitmap)
+
+    def extra_repr(self) -> str:
+        return _extra_repr(self, nn.Linear.extra_repr(self))
+
+
+def _extra_repr(layer: _MercurySettings, base: str) -> str:
+    return base + f", layer_id={layer.layer_id}, " + ", ".join(f"{k}={v!r}" for k, v in layer.settings.items())
+
+
+_CONVERTED = (MercuryConv2d, MercuryLinear)
+
+
+def _converted(module: nn.Module, layer_id: int, settings: Mapping) -> nn.Module:
+    if layer_kind(module) == "conv2d":
+        return MercuryConv2d.from_conv(module, layer_id, **settings)
+    return MercuryLinear.from_linear(module, layer_id, **settings)
+
+
+def convert(module: nn.Module, example: Any = None, per_layer: Optional[Mapping[Union[int, str], Mapping]] = None,
+            kinds: Sequence[str] = tuple(LAYER_KINDS), **settings) -> List[Dict]:
+    """Replace, in place, every nn.Conv2d of `module` by a MercuryConv2d and every nn.Linear by a MercuryLinear
+    (`kinds`: which of 'conv2d', 'linear' to convert); returns the layer table. One numbering for both kinds.
+
+    Layer ids follow execution order when `example` is given (an input batch; a tuple of inputs, or a dict of
+    keyword inputs such as a tokenizer's batch) — the order mercury.rewrite and mercury.topology use — otherwise
+    module registration order. A module called twice keeps one id.
     per_layer: settings overrides keyed by layer id or qualified module name.
     """
-    convs = {name: m for name, m in module.named_modules() if isinstance(m, nn.Conv2d)
-             and not isinstance(m, MercuryConv2d)}
+    kinds = check_kinds(kinds, "mercury.convert")
+    layers = {name: m for name, m in module.named_modules() if layer_kind(m) in kinds
+              and not isinstance(m, _CONVERTED)}
+    if not layers:
+        raise ValueError(f"mercury.convert: {type(module).__name__} has no layer of kinds {list(kinds)} to convert")
     names = []
     if example is not None:
-        for call in conv_calls(module, example):
-            if call.module_name not in names:  # a module called twice keeps its first id
+        for call in layer_calls(module, example, kinds):
+            if call.module_name not in names and call.module_name in layers:  # a module called twice: first id
                 names.append(call.module_name)
-    names += [n for n in convs if n not in names]  # convs the example did not reach
+    names += [n for n in layers if n not in names]  # layers the example did not reach
     unknown = [k for k in (per_layer or {}) if k not in names and not (isinstance(k, int) and 0 <= k < len(names))]
     if unknown:
         raise ValueError(f"mercury.convert: per_layer names layer(s) {unknown} that the model does not have "
@@ -83,19 +138,19 @@ def convert(module: nn.Module, example: Optional[torch.Tensor] = None,
         layer_settings = dict(settings)
         for key in (name, layer_id):
             layer_settings.update((per_layer or {}).get(key, {}))
-        new = MercuryConv2d.from_conv(convs[name], layer_id, **layer_settings)
+        new = _converted(layers[name], layer_id, layer_settings)
         parent_name, _, child = name.rpartition(".")
         setattr(module.get_submodule(parent_name) if parent_name else module, child, new)
-        table.append(dict(id=layer_id, name=name, **new.settings))
+        table.append(dict(id=layer_id, name=name, kind=layer_kind(new), **new.settings))
     return table
 
 
-def mercury_layers(model: nn.Module) -> List[MercuryConv2d]:
-    """The MercuryConv2d modules of a converted model, sorted by layer id."""
-    return sorted((m for m in model.modules() if isinstance(m, MercuryConv2d)), key=lambda m: m.layer_id)
+def mercury_layers(model: nn.Module) -> List[nn.Module]:
+    """The MercuryConv2d and MercuryLinear modules of a converted model, sorted by layer id."""
+    return sorted((m for m in model.modules() if isinstance(m, _CONVERTED)), key=lambda m: m.layer_id)
 
 
 def configure_layers(model: nn.Module, **settings) -> None:
-    """MercuryConv2d.configure on every converted layer of `model`."""
+    """configure() on every converted layer of `model`."""
     for m in mercury_layers(model):
         m.configure(**settings)

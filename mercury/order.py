@@ -1,22 +1,44 @@
-"""The execution order of a model's convolutions: the one collector that mercury.convert, the topology export
-and the study use, so layer ids agree everywhere (and with mercury.rewrite, which numbers the scripted graph's
-convs in graph order: the same order for models without data-dependent branches)."""
+"""The execution order of a model's MERCURY layers (its convolutions and linear layers): the one collector that
+mercury.convert, the topology export and the study use, so layer ids agree everywhere (and with mercury.rewrite,
+which numbers the scripted graph's layers in graph order: the same order for models without data-dependent
+branches)."""
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
 
+# The module class of each kind of layer MERCURY takes (MercuryConv2d and MercuryLinear are subclasses).
+LAYER_KINDS: Dict[str, type] = {"conv2d": nn.Conv2d, "linear": nn.Linear}
+
+
+def check_kinds(kinds: Sequence[str], where: str) -> Tuple[str, ...]:
+    """`kinds` as a tuple, each one of LAYER_KINDS (ValueError naming the bad one otherwise)."""
+    kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
+    bad = [k for k in kinds if k not in LAYER_KINDS]
+    if bad or not kinds:
+        raise ValueError(f"{where}: kinds must be a non-empty subset of {sorted(LAYER_KINDS)}, got {list(kinds)}")
+    return kinds
+
+
+def layer_kind(module: nn.Module) -> Optional[str]:
+    """The kind of layer `module` is ('conv2d', 'linear'), or None."""
+    for kind, cls in LAYER_KINDS.items():
+        if isinstance(module, cls):
+            return kind
+    return None
+
 
 @dataclass
-class ConvCall:
-    """One nn.Conv2d call seen during a forward pass."""
+class LayerCall:
+    """One call of an nn.Conv2d or nn.Linear seen during a forward pass."""
     layer_id: int            # call index in execution order
     module_name: str         # qualified module name
     call: int                # 0 for the module's first call in the pass, 1 for its second, ...
-    module: nn.Conv2d
+    module: nn.Module
     input_shape: Tuple[int, ...]
     output_shape: Tuple[int, ...]
+    kind: str = "conv2d"     # a key of LAYER_KINDS
     input: Optional[torch.Tensor] = None  # the activation it received, when asked for (keep_inputs)
 
     @property
@@ -25,30 +47,46 @@ class ConvCall:
         return self.module_name if self.call == 0 else f"{self.module_name}#{self.call}"
 
 
-def conv_calls(model: nn.Module, example: torch.Tensor, keep_inputs: bool = False) -> List[ConvCall]:
-    """Run one forward pass of `model` on `example` (no grad, eval mode; every module's training flag is restored)
-    and return its nn.Conv2d calls in execution order (MercuryConv2d included: it is an nn.Conv2d).
-    keep_inputs: also keep each call's input tensor (for benchmarks that replay layers on real activations)."""
+def run_example(model: nn.Module, example: Any) -> Any:
+    """model(example): a tensor is the one input, a tuple or list the positional inputs, a dict the keyword inputs
+    (a Hugging Face tokenizer's batch: input_ids, attention_mask)."""
+    if isinstance(example, dict):
+        return model(**example)
+    if isinstance(example, (tuple, list)):
+        return model(*example)
+    return model(example)
+
+
+def layer_calls(model: nn.Module, example: Any, kinds: Sequence[str] = tuple(LAYER_KINDS),
+                keep_inputs: bool = False) -> List[LayerCall]:
+    """Run one forward pass of `model` on `example` (run_example; no grad, eval mode; every module's training flag
+    is restored) and return the calls of its layers of `kinds` in execution order (converted layers included)."""
+    kinds = check_kinds(kinds, "mercury.order.layer_calls")
     names = {m: n for n, m in model.named_modules()}
-    calls: List[ConvCall] = []
-    per_module = {}
+    calls: List[LayerCall] = []
+    per_module: Dict[str, int] = {}
 
     def hook(module, inputs, output):
         name = names[module]
         k = per_module.get(name, 0)
         per_module[name] = k + 1
-        calls.append(ConvCall(len(calls), name, k, module, tuple(inputs[0].shape), tuple(output.shape),
-                              inputs[0] if keep_inputs else None))
+        calls.append(LayerCall(len(calls), name, k, module, tuple(inputs[0].shape), tuple(output.shape),
+                               layer_kind(module), inputs[0] if keep_inputs else None))
 
-    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, nn.Conv2d)]
+    handles = [m.register_forward_hook(hook) for m in model.modules() if layer_kind(m) in kinds]
     modes = [(m, m.training) for m in model.modules()]
     model.eval()
     try:
         with torch.no_grad():
-            model(example)
+            run_example(model, example)
     finally:
         for h in handles:
             h.remove()
         for m, training in modes:
             m.training = training
     return calls
+
+
+def conv_calls(model: nn.Module, example: Any, keep_inputs: bool = False) -> List[LayerCall]:
+    """layer_calls of the nn.Conv2d layers only (what the conv topology export and the conv benchmarks read)."""
+    return layer_calls(model, example, ("conv2d",), keep_inputs)
