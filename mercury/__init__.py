@@ -1,6 +1,6 @@
-"""MERCURY for PyTorch: the mercury::conv2d operator, its hit log, and the TorchScript rewrite.
+"""MERCURY for PyTorch: the mercury::conv2d and mercury::linear operators, their hit log, and the TorchScript rewrite.
 
-Importing this package loads libmercury_ops.so, after which ``torch.ops.mercury.conv2d`` exists. The op, the hit
+Importing this package loads libmercury_ops.so, after which ``torch.ops.mercury.conv2d`` and ``.linear`` exist. The op, the hit
 log and ``convert`` need only that library; ``rewrite`` also needs the ``mercury._C`` bindings, loaded on first use.
 """
 import os
@@ -17,12 +17,12 @@ _torch_support.register_effects()
 from mercury import settings  # noqa: E402
 from mercury.hitlog import (hitlog, hitlog_columns, hitlog_export, hitlog_hitmap, hitlog_overflow,  # noqa: E402
                             hitlog_reset, hitlog_schema, hitlog_set_capacity, hitlog_stats)
-from mercury.functional import conv2d  # noqa: E402
-from mercury.convert import MercuryConv2d, convert  # noqa: E402
+from mercury.functional import conv2d, linear  # noqa: E402
+from mercury.convert import MercuryConv2d, MercuryLinear, convert  # noqa: E402
 from mercury.rewrite import rewrite  # noqa: E402
 
 defaults = settings.defaults
 
-__all__ = ["conv2d", "convert", "MercuryConv2d", "rewrite", "defaults", "settings", "hitlog", "hitlog_columns", "hitlog_export",
+__all__ = ["conv2d", "linear", "convert", "MercuryConv2d", "MercuryLinear", "rewrite", "defaults", "settings", "hitlog", "hitlog_columns", "hitlog_export",
            "hitlog_hitmap", "hitlog_overflow", "hitlog_reset", "hitlog_schema", "hitlog_set_capacity", "hitlog_stats",
            "LIBRARY_PATH", "BUILD_HINT"]

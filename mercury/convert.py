@@ -6,7 +6,7 @@ import torch
 import torch.nn as nn
 
 from mercury import settings as mercury_settings
-from mercury.order import LAYER_KINDS, check_kinds, layer_calls, layer_kind
+from mercury.order import DEFAULT_KINDS, check_kinds, layer_calls, layer_kind
 
 
 class _MercurySettings:
@@ -109,9 +109,10 @@ def _converted(module: nn.Module, layer_id: int, settings: Mapping) -> nn.Module
 
 
 def convert(module: nn.Module, example: Any = None, per_layer: Optional[Mapping[Union[int, str], Mapping]] = None,
-            kinds: Sequence[str] = tuple(LAYER_KINDS), **settings) -> List[Dict]:
+            kinds: Sequence[str] = DEFAULT_KINDS, **settings) -> List[Dict]:
     """Replace, in place, every nn.Conv2d of `module` by a MercuryConv2d and every nn.Linear by a MercuryLinear
-    (`kinds`: which of 'conv2d', 'linear' to convert); returns the layer table. One numbering for both kinds.
+    (`kinds`: which of 'conv2d', 'linear' to convert; the convolutions by default, mercury.order.ALL_KINDS for
+    both); returns the layer table. One numbering for both kinds.
 
     Layer ids follow execution order when `example` is given (an input batch; a tuple of inputs, or a dict of
     keyword inputs such as a tokenizer's batch) — the order mercury.rewrite and mercury.topology use — otherwise
@@ -122,7 +123,10 @@ def convert(module: nn.Module, example: Any = None, per_layer: Optional[Mapping[
     layers = {name: m for name, m in module.named_modules() if layer_kind(m) in kinds
               and not isinstance(m, _CONVERTED)}
     if not layers:
-        raise ValueError(f"mercury.convert: {type(module).__name__} has no layer of kinds {list(kinds)} to convert")
+        others = sorted({layer_kind(m) for m in module.modules()} - {None} - set(kinds))
+        hint = f" (it has {' and '.join(others)} layers: pass kinds=mercury.order.ALL_KINDS)" if others else ""
+        raise ValueError(f"mercury.convert: {type(module).__name__} has no layer of kinds {list(kinds)} to convert"
+                         + hint)
     names = []
     if example is not None:
         for call in layer_calls(module, example, kinds):

@@ -10,6 +10,10 @@ import torch.nn as nn
 
 # The module class of each kind of layer MERCURY takes (MercuryConv2d and MercuryLinear are subclasses).
 LAYER_KINDS: Dict[str, type] = {"conv2d": nn.Conv2d, "linear": nn.Linear}
+# What mercury.convert and mercury.rewrite take unless told otherwise: the convolutions, as before linear layers
+# existed (the CNN studies' layer ids and numbers stay as they were); kinds=ALL_KINDS takes every weight GEMM.
+DEFAULT_KINDS = ("conv2d",)
+ALL_KINDS = tuple(LAYER_KINDS)
 
 
 def check_kinds(kinds: Sequence[str], where: str) -> Tuple[str, ...]:

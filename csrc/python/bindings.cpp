@@ -14,6 +14,7 @@ namespace {
 py::dict layer_dict(const LayerInfo& l) {
   py::dict d;
   d["id"] = l.id;
+  d["kind"] = l.kind;
   d["name"] = l.name;
   d["op"] = l.op;
   d["weight_shape"] = l.weight_shape;
@@ -35,8 +36,9 @@ py::dict layer_dict(const LayerInfo& l) {
 
 py::tuple rewrite(const torch::jit::Module& module, const Overrides& defaults,
                   const std::map<int64_t, Overrides>& by_id, const std::map<std::string, Overrides>& by_name,
-                  bool freeze) {
+                  bool freeze, const std::vector<std::string>& kinds) {
   RewriteConfig config;
+  mercury::rewrite::set_kinds(config, kinds);
   for (const auto& kv : defaults) config.defaults.set(kv.first, kv.second);
   config.by_id = by_id;
   config.by_name = by_name;
@@ -56,7 +58,8 @@ py::tuple rewrite(const torch::jit::Module& module, const Overrides& defaults,
 PYBIND11_MODULE(_C, m) {
   m.doc() = "mercury native helpers";
   m.def("rewrite", &rewrite, py::arg("module"), py::arg("defaults"), py::arg("by_id"), py::arg("by_name"),
-        py::arg("freeze"),
-        "Replace every 2-D convolution of a TorchScript module (torch._C.ScriptModule) with mercury::conv2d; "
+        py::arg("freeze"), py::arg("kinds"),
+        "Replace every 2-D convolution of a TorchScript module (torch._C.ScriptModule) with mercury::conv2d and "
+        "every linear layer with mercury::linear (kinds: which of conv2d, linear); "
         "returns (new module, layer table, warnings).");
 }

@@ -16,7 +16,7 @@ std::string flag_of(const std::string& setting) {
 }
 
 std::string usage() {
-  std::string u = "usage: mercury-rewrite IN.pt OUT.pt [settings] [--no-freeze]\n"
+  std::string u = "usage: mercury-rewrite IN.pt OUT.pt [settings] [--no-freeze] [--kinds conv2d,linear]\n"
                    "                       [--layer ID_OR_NAME=key:value[,key:value...]]... [--table FILE.csv]\n"
                    "settings (defaults for every layer):\n";
   for (const mercury::SettingSpec& s : mercury::settings_table()) {
@@ -32,9 +32,26 @@ std::string usage() {
     }
     u += "  " + flag_of(s.name) + values + ": " + s.help + "\n";
   }
-  return u + "Layer ids are execution order (graph order after inlining and freezing); --layer overrides settings of\n"
+  return u + "--kinds: which layers to rewrite: conv2d (the default: every 2-D conv) and/or linear (aten::linear, and\n"
+             "aten::matmul/addmm with a weight operand); one numbering for both.\n"
+             "Layer ids are execution order (graph order after inlining and freezing); --layer overrides settings of\n"
              "one layer by id (e.g. 3=mode:off) or qualified module name (e.g. layer1.0.conv2=sig_bits:32). An id or\n"
              "name that matches no layer is an error.\n";
+}
+
+// "a,b,c" -> {"a", "b", "c"}.
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::string item;
+  for (char ch : text + ",") {
+    if (ch != ',') {
+      item += ch;
+    } else if (!item.empty()) {
+      out.push_back(item);
+      item.clear();
+    }
+  }
+  return out;
 }
 
 struct UsageError : std::invalid_argument {
@@ -95,6 +112,8 @@ int main(int argc, char** argv) {
         continue;
       } else if (arg == "--no-freeze") {
         config.freeze = false;
+      } else if (arg == "--kinds") {
+        mercury::rewrite::set_kinds(config, split_list(value()));
       } else if (arg == "--layer") {
         parse_layer_override(value(), config);
       } else if (arg == "--table") {
@@ -122,7 +141,7 @@ int main(int argc, char** argv) {
     if (!table_path.empty()) {
       std::ofstream(table_path) << table;
     }
-    std::cout << table << "rewrote " << result.layers.size() << " conv layers: " << positional[0] << " -> "
+    std::cout << table << "rewrote " << result.layers.size() << " layers: " << positional[0] << " -> "
               << positional[1] << "\n";
   } catch (const c10::Error& e) {
     std::cerr << "mercury-rewrite: error: " << e.what_without_backtrace() << "\n";

@@ -1,5 +1,8 @@
 #include "csrc/rewrite/rewrite.h"
 
+#include "csrc/rewrite/graph_values.h"
+#include "csrc/rewrite/linear_layers.h"
+
 #include <torch/csrc/jit/ir/constants.h>
 #include <torch/csrc/jit/ir/ir.h>
 #include <torch/csrc/jit/passes/constant_propagation.h>
@@ -30,12 +33,12 @@ const std::vector<c10::Symbol> kOtherConvs = {c10::Symbol::fromQualString("aten:
                                               c10::Symbol::fromQualString("aten::conv_transpose1d"),
                                               c10::Symbol::fromQualString("aten::conv_transpose2d"),
                                               c10::Symbol::fromQualString("aten::conv_transpose3d")};
-// Position of a named argument in mercury::conv2d's schema (which the settings table builds).
-size_t mercury_arg(const std::string& name) {
-  static const c10::FunctionSchema& schema =
-      c10::Dispatcher::singleton().findSchemaOrThrow("mercury::conv2d", "").schema();
-  const auto index = schema.argumentIndexWithName(name);
-  TORCH_CHECK(index.has_value(), "mercury::conv2d has no argument '", name, "'");
+const c10::Symbol kMercuryLinear = c10::Symbol::fromQualString("mercury::linear");
+
+// Position of a named argument in a mercury op node's schema (which the settings table builds).
+size_t mercury_arg(const Node* node, const std::string& name) {
+  const auto index = node->schema().argumentIndexWithName(name);
+  TORCH_CHECK(index.has_value(), node->kind().toQualString(), " has no argument '", name, "'");
   return static_cast<size_t>(*index);
 }
 
@@ -48,54 +51,6 @@ c10::IValue setting_value(const Settings& s, const SettingSpec& spec) {
     case SettingType::Str: return s.get(spec.name);
   }
   return {};
-}
-
-void collect(torch::jit::Block* block, const std::function<bool(Node*)>& wanted, std::vector<Node*>& out) {
-  for (Node* node : block->nodes()) {
-    if (wanted(node)) out.push_back(node);
-    for (torch::jit::Block* sub : node->blocks()) collect(sub, wanted, out);
-  }
-}
-
-std::string where(const Node* node) {
-  std::ostringstream s;
-  node->sourceRange().highlight(s);
-  std::string text = s.str();
-  const auto line_end = text.find('\n');
-  return line_end == std::string::npos ? text : text.substr(0, line_end);
-}
-
-// An int[] that is a constant or a list built from constants; empty when it is computed.
-std::vector<int64_t> constant_ints(Value* v) {
-  if (auto iv = torch::jit::toIValue(v)) return iv->isIntList() ? iv->toIntVector() : std::vector<int64_t>{};
-  if (v->node()->kind() != c10::prim::ListConstruct) return {};
-  std::vector<int64_t> out;
-  for (Value* item : v->node()->inputs()) {
-    auto iv = torch::jit::toIValue(item);
-    if (!iv || !iv->isInt()) return {};
-    out.push_back(iv->toInt());
-  }
-  return out;
-}
-
-// Follows `prim::GetAttr` from the weight back to `self`: "layer1.0.conv1.weight" and its tensor.
-bool attribute_path(Value* v, const torch::jit::Module& root, std::string& path, at::Tensor& tensor) {
-  std::vector<std::string> names;
-  while (v->node()->kind() == c10::prim::GetAttr) {
-    names.push_back(v->node()->s(c10::attr::name));
-    v = v->node()->input(0);
-  }
-  if (names.empty() || v->node()->kind() != c10::prim::Param) return false;
-  c10::IValue object = root._ivalue();
-  for (auto it = names.rbegin(); it != names.rend(); ++it) {
-    auto obj = object.toObject();
-    if (!obj->type()->hasAttribute(*it)) return false;
-    object = obj->getAttr(*it);
-    path += (path.empty() ? "" : ".") + *it;
-  }
-  if (!object.isTensor()) return false;
-  tensor = object.toTensor();
-  return true;
 }
 
 struct Candidate {
@@ -123,14 +78,8 @@ bool inspect(Node* node, const torch::jit::Module& root, Candidate& c, std::vect
   c.dilation = node->namedInput("dilation");
   c.groups = node->namedInput("groups");
 
-  at::Tensor weight;
-  std::string path;
-  if (attribute_path(c.weight, root, path, weight)) {
-    const auto dot = path.rfind('.');
-    c.info.name = dot == std::string::npos ? path : path.substr(0, dot);
-  } else if (auto constant = torch::jit::toIValue(c.weight)) {
-    if (constant->isTensor()) weight = constant->toTensor();
-  }
+  c.info.kind = "conv2d";
+  const at::Tensor weight = model_weight(c.weight, root, c.info.name);
   if (!weight.defined()) {
     warnings.push_back(c.info.op + " at " + where(node) +
                        ": its weight is computed, not a parameter or constant; left as it is");
@@ -180,9 +129,9 @@ bool inspect(Node* node, const torch::jit::Module& root, Candidate& c, std::vect
 
 void set_settings(Graph& graph, Node* node, int64_t id, const Settings& s) {
   torch::jit::WithInsertPoint guard(node);
-  node->replaceInput(mercury_arg("layer_id"), graph.insertConstant(id));
+  node->replaceInput(mercury_arg(node, "layer_id"), graph.insertConstant(id));
   for (const SettingSpec& spec : settings_table()) {
-    node->replaceInput(mercury_arg(spec.name), graph.insertConstant(setting_value(s, spec)));
+    node->replaceInput(mercury_arg(node, spec.name), graph.insertConstant(setting_value(s, spec)));
   }
 }
 
@@ -215,7 +164,7 @@ void check_override_targets(const RewriteConfig& config, const std::vector<Layer
   for (const auto& layer : config.by_id) {
     if (layer.first >= static_cast<int64_t>(layers.size())) {
       throw std::invalid_argument("layer override for id " + std::to_string(layer.first) + ", but the model has " +
-                                  std::to_string(layers.size()) + " rewritten conv layers (ids 0.." +
+                                  std::to_string(layers.size()) + " rewritten layers (ids 0.." +
                                   std::to_string(static_cast<int64_t>(layers.size()) - 1) + ")");
     }
   }
@@ -225,7 +174,7 @@ void check_override_targets(const RewriteConfig& config, const std::vector<Layer
     if (!found) {
       std::string names;
       for (size_t i = 0; i < layers.size() && i < 5; ++i) names += (i ? ", " : "") + layers[i].name;
-      throw std::invalid_argument("layer override for '" + layer.first + "', but no rewritten conv has that name (" +
+      throw std::invalid_argument("layer override for '" + layer.first + "', but no rewritten layer has that name (" +
                                   "e.g. " + names + (layers.size() > 5 ? ", ..." : "") + ")");
     }
   }
@@ -248,39 +197,79 @@ torch::jit::Module clone_with_leaf_parameters(const torch::jit::Module& module) 
 
 }  // namespace
 
+namespace {
+
+bool is_conv(const Node* n) { return n->kind() == kConv2d || n->kind() == kConvolution; }
+
+// Replaces one 2-D conv node by mercury::conv2d (provisional id `id`); false when it is left as it is.
+bool replace_conv(Graph& graph, Node* node, const torch::jit::Module& root, int64_t id, LayerInfo& info,
+                  std::vector<std::string>& warnings) {
+  Candidate c;
+  if (!inspect(node, root, c, warnings)) return false;
+  torch::jit::WithInsertPoint guard(node);
+  Value* padding = c.padding ? c.padding : graph.insertConstant(c10::IValue(c.info.padding));
+  // The provisional id rides in layer_id until phase 2; the settings keep their schema defaults until then.
+  Value* out = graph.insert(kMercuryConv2d, {c.input, c.weight, c.bias, c.stride, padding, c.dilation, c.groups},
+                            {torch::jit::NamedValue("layer_id", id)});
+  out->setType(node->output()->type());
+  node->output()->replaceAllUsesWith(out);
+  node->destroy();
+  info = c.info;
+  return true;
+}
+
+void warn_other_convs(Graph& graph, std::vector<std::string>& warnings) {
+  std::vector<Node*> others;
+  collect(graph.block(), [](Node* n) {
+    return std::find(kOtherConvs.begin(), kOtherConvs.end(), n->kind()) != kOtherConvs.end();
+  }, others);
+  for (Node* n : others) {
+    warnings.push_back(std::string(n->kind().toQualString()) + " at " + where(n) +
+                       ": not a 2-D convolution; left as it is");
+  }
+}
+
+// Phase 1: replace every layer of the configured kinds; a provisional id indexes the facts gathered here.
+std::vector<LayerInfo> replace_layers(Graph& graph, const torch::jit::Module& root, const RewriteConfig& config,
+                                      std::vector<std::string>& warnings) {
+  std::vector<Node*> nodes;
+  collect(graph.block(), [&](Node* n) { return (config.conv2d && is_conv(n)) || (config.linear && is_linear_like(n)); },
+          nodes);
+  if (config.conv2d) warn_other_convs(graph, warnings);
+  std::vector<LayerInfo> provisional;
+  for (Node* node : nodes) {
+    LayerInfo info;
+    const auto id = static_cast<int64_t>(provisional.size());
+    const bool replaced = is_conv(node) ? replace_conv(graph, node, root, id, info, warnings)
+                                        : replace_linear(graph, node, root, id, info, warnings);
+    if (replaced) provisional.push_back(info);
+  }
+  return provisional;
+}
+
+}  // namespace
+
+void set_kinds(RewriteConfig& config, const std::vector<std::string>& kinds) {
+  if (kinds.empty()) throw std::invalid_argument("kinds: give at least one of conv2d, linear");
+  config.conv2d = config.linear = false;
+  for (const std::string& kind : kinds) {
+    if (kind == "conv2d") {
+      config.conv2d = true;
+    } else if (kind == "linear") {
+      config.linear = true;
+    } else {
+      throw std::invalid_argument("kinds: unknown kind '" + kind + "' (known: conv2d, linear)");
+    }
+  }
+}
+
 RewriteResult rewrite_module(const torch::jit::Module& module, const RewriteConfig& config) {
   check_overrides(config);
   RewriteResult result;
   torch::jit::Module m = clone_with_leaf_parameters(module);
   std::shared_ptr<Graph> graph = m.get_method("forward").graph();
   torch::jit::Inline(*graph);
-
-  // Phase 1: replace every 2-D conv; a provisional id indexes the layer facts gathered here.
-  std::vector<Node*> convs;
-  collect(graph->block(), [](Node* n) { return n->kind() == kConv2d || n->kind() == kConvolution; }, convs);
-  std::vector<Node*> others;
-  collect(graph->block(), [](Node* n) {
-    return std::find(kOtherConvs.begin(), kOtherConvs.end(), n->kind()) != kOtherConvs.end();
-  }, others);
-  for (Node* n : others) {
-    result.warnings.push_back(std::string(n->kind().toQualString()) + " at " + where(n) +
-                              ": not a 2-D convolution; left as it is");
-  }
-  std::vector<LayerInfo> provisional;
-  for (Node* node : convs) {
-    Candidate c;
-    if (!inspect(node, m, c, result.warnings)) continue;
-    torch::jit::WithInsertPoint guard(node);
-    Value* padding = c.padding ? c.padding : graph->insertConstant(c10::IValue(c.info.padding));
-    // The provisional id rides in layer_id until phase 2; the settings keep their schema defaults until then.
-    const auto id = static_cast<int64_t>(provisional.size());
-    Value* out = graph->insert(kMercuryConv2d, {c.input, c.weight, c.bias, c.stride, padding, c.dilation, c.groups},
-                               {torch::jit::NamedValue("layer_id", id)});
-    out->setType(node->output()->type());
-    node->output()->replaceAllUsesWith(out);
-    node->destroy();
-    provisional.push_back(c.info);
-  }
+  const std::vector<LayerInfo> provisional = replace_layers(*graph, m, config, result.warnings);
   torch::jit::EliminateDeadCode(graph);
 
   // Phase 2: freeze (weights become constants, constant branches disappear), then number in graph order.
@@ -292,9 +281,10 @@ RewriteResult rewrite_module(const torch::jit::Module& module, const RewriteConf
     torch::jit::EliminateDeadCode(graph);
   }
   std::vector<Node*> rewritten;
-  collect(graph->block(), [](Node* n) { return n->kind() == kMercuryConv2d; }, rewritten);
+  collect(graph->block(), [](Node* n) { return n->kind() == kMercuryConv2d || n->kind() == kMercuryLinear; },
+          rewritten);
   for (Node* node : rewritten) {
-    LayerInfo info = provisional.at(torch::jit::toIValue(node->input(mercury_arg("layer_id")))->toInt());
+    LayerInfo info = provisional.at(torch::jit::toIValue(node->input(mercury_arg(node, "layer_id")))->toInt());
     info.id = static_cast<int64_t>(result.layers.size());
     info.settings = settings_for(info, config);
     set_settings(*graph, node, info.id, info.settings);
@@ -303,7 +293,7 @@ RewriteResult rewrite_module(const torch::jit::Module& module, const RewriteConf
   torch::jit::EliminateDeadCode(graph);
   check_override_targets(config, result.layers);
   if (result.layers.empty()) {
-    result.warnings.push_back("no 2-D convolution was rewritten: the module is unchanged");
+    result.warnings.push_back("no layer was rewritten: the module is unchanged");
   }
   result.module = m;
   return result;
@@ -316,11 +306,11 @@ std::string layer_table_csv(const std::vector<LayerInfo>& layers) {
     return s;
   };
   std::ostringstream out;
-  out << "id,name,op,weight_shape,stride,padding,dilation,groups";
+  out << "id,kind,name,op,weight_shape,stride,padding,dilation,groups";
   for (const SettingSpec& spec : settings_table()) out << ',' << spec.name;
   out << '\n';
   for (const LayerInfo& l : layers) {
-    out << l.id << ',' << l.name << ',' << l.op << ',' << join(l.weight_shape) << ',' << join(l.stride) << ','
+    out << l.id << ',' << l.kind << ',' << l.name << ',' << l.op << ',' << join(l.weight_shape) << ',' << join(l.stride) << ','
         << join(l.padding) << ',' << join(l.dilation) << ',' << l.groups;
     for (const SettingSpec& spec : settings_table()) out << ',' << l.settings.get(spec.name);
     out << '\n';

@@ -1,4 +1,6 @@
-// The TorchScript pass that swaps every 2-D convolution of a module for mercury::conv2d.
+// The TorchScript pass that swaps every 2-D convolution of a module for mercury::conv2d and every linear layer
+// (aten::linear, and aten::matmul / aten::addmm whose second operand is a weight) for mercury::linear, numbering
+// both kinds in one sequence, in execution order.
 #pragma once
 
 #include "csrc/settings/settings.h"
@@ -24,13 +26,18 @@ struct RewriteConfig {
   // test, are resolved, so each conv appears once in execution order). Without it the module stays
   // trainable but a conv inside both arms of an `if` is counted in each arm.
   bool freeze = true;
+  // Which kinds of layer to rewrite (by default the convolutions, as before linear layers existed).
+  bool conv2d = true;
+  bool linear = false;
 };
 
 struct LayerInfo {
   int64_t id = 0;
-  std::string name;  // qualified module name of the conv's weight ("" when unknown)
-  std::string op;    // the op it replaced: aten::conv2d or aten::_convolution
-  std::vector<int64_t> weight_shape, stride, padding, dilation;  // empty when not constant
+  std::string kind;  // "conv2d" or "linear"
+  std::string name;  // qualified module name of the layer's weight ("" when unknown)
+  std::string op;    // the op it replaced: aten::conv2d, aten::_convolution, aten::linear, aten::matmul, aten::addmm
+  std::vector<int64_t> weight_shape;  // as mercury's op takes it ([out, in] for linear layers)
+  std::vector<int64_t> stride, padding, dilation;  // conv2d; empty when not constant (and for linear layers)
   int64_t groups = -1;
   Settings settings;
 };
@@ -41,10 +48,15 @@ struct RewriteResult {
   std::vector<std::string> warnings;  // convs left as they were, and why
 };
 
+// Sets config.conv2d / config.linear from kind names ("conv2d", "linear"); throws std::invalid_argument for an
+// unknown or empty list.
+void set_kinds(RewriteConfig& config, const std::vector<std::string>& kinds);
+
 // Works on a clone: `module` is left as it was.
 RewriteResult rewrite_module(const torch::jit::Module& module, const RewriteConfig& config);
 
-// "id,name,op,weight_shape,stride,padding,dilation,groups," then one column per setting (settings table order).
+// "id,kind,name,op,weight_shape,stride,padding,dilation,groups," then one column per setting (settings table
+// order).
 std::string layer_table_csv(const std::vector<LayerInfo>& layers);
 
 }  // namespace rewrite

@@ -111,3 +111,16 @@ def reference_conv2d(x, weight, bias, stride, padding, dilation, groups, *, laye
         out = out + bias
     out = out.view(n, out_h, out_w, c_out).permute(0, 3, 1, 2)
     return out, sum(hitmap), hitmap, sources
+
+
+def reference_linear(x, weight, bias, *, layer_id=0, sig_bits=20, cache_entries=1024, cache_ways=0, seed=0):
+    """mercury::linear with sign signatures: every row of x [..., K] one vector, one stream for the call.
+    (approximate output, hits, hitmap list in lookup order, sources)."""
+    rows = x.reshape(-1, x.shape[-1])
+    proj = projection(seed, layer_id, rows.shape[1], sig_bits, x.dtype)
+    src = run_cache(signatures(rows, proj), cache_entries, cache_ways)
+    out = rows[src] @ weight.t()
+    if bias is not None:
+        out = out + bias
+    hitmap = [int(s != v) for v, s in enumerate(src)]
+    return out.view(*x.shape[:-1], weight.shape[0]), sum(hitmap), hitmap, src

@@ -76,3 +76,33 @@ def test_the_input_program_is_not_modified(photos):
     before = [str(n.target) for n in exported.graph.nodes]
     mercury.rewrite(exported, mode="observe")
     assert [str(n.target) for n in exported.graph.nodes] == before
+
+
+@pytest.mark.parametrize("net", [
+    lambda: torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.Conv2d(8, 4, 3)),
+    lambda: torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.ReLU(),
+                                torch.nn.Sequential(torch.nn.Conv2d(8, 8, 3), torch.nn.Conv2d(8, 4, 3))),
+], ids=["chain", "nested_chain"])
+def test_a_conv_feeding_a_conv_is_rewired(net):
+    """A replaced node whose user is replaced too (and the last one the program's output)."""
+    model, x = net().eval(), torch.rand(1, 3, 12, 12)
+    for program_or_module in (model, torch.export.export(model, (x,))):
+        program, layers, _ = mercury.rewrite(program_or_module, (x,), mode="observe")
+        torch.testing.assert_close(program.module()(x), model(x))
+
+
+def test_a_conv_feeding_two_convs_and_the_output_is_rewired():
+    class Fan(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b, self.c = torch.nn.Conv2d(3, 4, 3), torch.nn.Conv2d(4, 4, 1), torch.nn.Conv2d(4, 4, 1)
+
+        def forward(self, x):
+            y = self.a(x)
+            return self.b(y) + self.c(y), y
+
+    model, x = Fan().eval(), torch.rand(1, 3, 9, 9)
+    program, layers, _ = mercury.rewrite(model, (x,), mode="observe")
+    for got, want in zip(program.module()(x), model(x)):
+        torch.testing.assert_close(got, want)
+    assert [row["name"] for row in layers] == ["a", "b", "c"]
