@@ -108,6 +108,14 @@ void add_geometry(const Row& row, LayerHits& total) {
   if (vector != "patch" && vector != "channel") {
     row.fail("vector kind must be 'patch' or 'channel', got '" + vector + "'");
   }
+  const std::string op = row.text(column::op, "conv2d");
+  if (op != "conv2d" && op != "linear" && op != "matmul") {
+    row.fail("op must be 'conv2d', 'linear' or 'matmul', got '" + op + "'");
+  }
+  if (total.calls > 1 && op != total.op) {
+    row.fail("op '" + op + "' differs from the first call's '" + total.op + "' (one file must hold one layer)");
+  }
+  total.op = op;
   constexpr int kGeometry = 9;
   static const char* const names[kGeometry] = {column::c,          column::out_channels, column::kernel_h,
                                                column::kernel_w,   column::dilation_h,   column::dilation_w,

@@ -12,6 +12,9 @@ struct LayerHits {
   long long calls = 0, vectors = 0, hits = 0, misses = 0;
   long long sig_bits = 0;       // of the last call (the adaptive policy may change it)
   std::string vector_kind = "patch";  // "patch" (one im2col row per output position) or "channel" (one kh x kw window)
+  // The record's op (record_schema.h): "conv2d", "linear" (a GEMM, logged as the 1 x 1 conv it equals) or
+  // "matmul" (activation x activation: geometry only, simulated at baseline); files without the column: conv2d.
+  std::string op = "conv2d";
   // The layer's geometry from the first call's row (-1: column absent), for the topology join check (join.h) and
   // for building the layer without a topology (hitlog_topology.h). Every later call must agree on the kernel,
   // channels, filters, groups and strides (else ParseError).

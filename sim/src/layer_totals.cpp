@@ -11,6 +11,7 @@ LayerTotals sum_layers(const std::vector<LayerResult>& results) {
     t.hits += r.hits.hits;
     t.baseline_cycles += r.mercury.baseline_cycles;
     t.mercury_cycles += r.mercury.mercury_cycles();
+    if (!r.mercury.accelerated) t.untouched_cycles += r.mercury.baseline_cycles;
     t.overhead_cycles += r.mercury.overhead_cycles();
     t.training += r.training;
   }

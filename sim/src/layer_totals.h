@@ -13,6 +13,7 @@ struct LayerTotals {
   long long vectors = 0, hits = 0;  // of the layers with a hit log (the others have none)
   // The overlay's cycles; layers without a hit log count at baseline in both.
   long long baseline_cycles = 0, mercury_cycles = 0, overhead_cycles = 0;
+  long long untouched_cycles = 0;  // baseline cycles of the layers MERCURY cannot touch (matmul records)
   TrainingResult training;  // every phase summed (zero without --training)
   long long without_hitlog() const { return layers - with_hitlog; }
   double hit_rate() const { return vectors ? static_cast<double>(hits) / static_cast<double>(vectors) : 0.0; }

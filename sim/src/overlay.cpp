@@ -36,6 +36,11 @@ MercuryResult mercury_layer(const Layer& l, const Config& c, const LayerHits* hi
   };
   if (!hits) return r;
   r.has_hitlog = true;
+  if (hits->op == "matmul") {  // no weight to reuse results of: baseline, and no signatures or lookups
+    r.accelerated = false;
+    r.streamed_cycles = r.baseline_cycles;
+    return r;
+  }
   r.hit_rate = hits->hit_rate();
   // Vectors of one image (one group): a patch vector per output position (K = Fh Fw C entries), or with
   // vector_kind=channel one Fh x Fw window per output position and input channel.

@@ -10,6 +10,7 @@ namespace msim {
 
 struct MercuryResult {
   bool has_hitlog = false;
+  bool accelerated = true;           // false for a matmul of two activations: MERCURY cannot touch it
   double hit_rate = 0;
   long long baseline_cycles = 0;     // compute + stalls, as the baseline report
   long long streamed_cycles = 0;     // the layer with only missed vectors streamed (compute + stalls)

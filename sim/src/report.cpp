@@ -116,7 +116,7 @@ void write_mercury_report(const std::vector<LayerResult>& results, const Config&
   for (size_t i = 0; i < results.size(); ++i) {
     const LayerResult& r = results[i];
     const MercuryResult& m = r.mercury;
-    f << i << ',' << r.layer.name << ',' << r.layer.groups << ',' << (m.has_hitlog ? "yes" : "no hitlog") << ','
+    f << i << ',' << r.layer.name << ',' << r.layer.groups << ',' << (!m.has_hitlog ? "no hitlog" : m.accelerated ? "yes" : "matmul") << ','
       << r.hits.calls << ',' << r.hits.vectors << ',' << r.hits.hits << ',' << m.hit_rate << ',' << r.hits.sig_bits
       << ',' << m.baseline_cycles << ',' << (m.has_hitlog ? m.streamed_cycles : m.baseline_cycles) << ','
       << m.signature_cycles << ',' << m.lookup_cycles << ',' << m.result_read_cycles << ',' << m.overhead_cycles()

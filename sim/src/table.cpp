@@ -55,7 +55,9 @@ void print_layer(size_t i, const LayerResult& r, bool with_mercury, bool step, s
   out << std::setw(4) << i << "  " << std::left << std::setw(36) << r.layer.name.substr(0, 36) << std::right
       << std::setw(14) << cy.baseline;
   if (with_mercury) {
-    if (r.mercury.has_hitlog) {
+    if (!r.mercury.accelerated) {
+      out << "   matmul of activations: baseline only";
+    } else if (r.mercury.has_hitlog) {
       print_mercury_cells(out, 100.0 * r.mercury.hit_rate, cy);
     } else {
       out << "   no hit log: baseline only";
@@ -72,6 +74,11 @@ void print_total(const LayerTotals& t, bool with_mercury, bool step, std::ostrea
     print_mercury_cells(out, t.vectors ? 100.0 * t.hits / t.vectors : 0.0, cy);
     if (t.without_hitlog()) {
       out << "\nwarning: " << t.without_hitlog() << " layer(s) had no hit log and count at baseline cycles";
+    }
+    if (t.untouched_cycles) {
+      out << "\ncycles MERCURY cannot touch (matmuls of two activations, at baseline): " << t.untouched_cycles
+          << " of " << t.baseline_cycles << " baseline cycles ("
+          << 100.0 * static_cast<double>(t.untouched_cycles) / static_cast<double>(t.baseline_cycles) << "%)";
     }
   }
   out << "\n";
