@@ -10,12 +10,15 @@ The procedure (deterministic; every trial is recorded in `Calibration.trials`):
 3. Greedy, layers in order of their best gain: a layer's candidates with a positive gain are tried from the
    least aggressive (lowest hit rate in that layer) up, each in reuse mode on top of the layers already
    accepted; a candidate passes when the whole model still meets the targets on every calibration batch
-   (top-1 agreement with the exact model >= target_agreement and largest softmax probability change <=
-   max_prob_change). The layer keeps the last candidate that passed before the first that failed (more hits
+   (a classifier: top-1 agreement with the exact model >= target_agreement and largest softmax probability change
+   <= max_prob_change; a sentence embedder, with min_cosine given: every text's embedding keeps a cosine
+   similarity >= min_cosine with its exact one). The layer keeps the last candidate that passed before the first that failed (more hits
    than a failing setting are assumed to fail too); if the first fails, the layer stays off. At most
    `max_trials` such model evaluations are run; layers not reached stay off.
 The result's `per_layer` ({layer id: settings}) is what mercury.convert(..., per_layer=...) and
 mercury.rewrite(..., per_layer=...) accept (ids are execution order in both); `save` / `load` keep it as JSON.
+`kinds` says which layers are calibrated ('conv2d', 'linear': mercury.convert's option); a batch is a tensor, or a
+tuple / dict of inputs (a tokenizer's batch).
 """
 import copy
 import json
@@ -31,7 +34,8 @@ import mercury
 from mercury import settings as mercury_settings
 from mercury.convert import configure_layers, mercury_layers
 from mercury.files import write_json
-from mercury.quality import OutputQuality
+from mercury.order import DEFAULT_KINDS, run_example
+from mercury.quality import EmbeddingQuality, OutputQuality
 from mercury.simulate import export_hitlog, simulate
 
 DEFAULT_CANDIDATES = (
@@ -78,34 +82,63 @@ def load(path: str) -> Dict[int, Dict]:
     return {int(k): mercury_settings.check(v, f"{path}: layer {k}") for k, v in per_layer.items()}
 
 
-def _run(model: nn.Module, batches: Sequence[torch.Tensor], exact: Sequence[torch.Tensor],
-         stop_below: Optional[Mapping] = None) -> Dict:
-    """Outputs of `model` against the exact ones; with stop_below, stops at the first batch that misses a target."""
-    quality = OutputQuality()
+class _Targets:
+    """What a calibrated model must keep on every calibration batch: a classifier's top-1 agreement and largest
+    probability change, or (min_cosine given) an embedder's smallest cosine similarity with the exact embedding."""
+
+    def __init__(self, target_agreement: float, max_prob_change: float, min_cosine: Optional[float]):
+        self.embedding = min_cosine is not None
+        self.values = ({"min_cosine": float(min_cosine)} if self.embedding else
+                       {"top1_agreement": float(target_agreement), "max_prob_change": float(max_prob_change)})
+
+    def quality(self):
+        return EmbeddingQuality() if self.embedding else OutputQuality()
+
+    def met(self, q: Mapping) -> bool:
+        if self.embedding:
+            return q["min_cosine"] >= self.values["min_cosine"]
+        return q["top1_agreement"] >= self.values["top1_agreement"] and \
+            q["max_prob_change"] <= self.values["max_prob_change"]
+
+
+def _run(model: nn.Module, batches: Sequence, exact: Sequence[torch.Tensor], targets: _Targets,
+         stop_early: bool = False) -> Dict:
+    """Outputs of `model` against the exact ones; with stop_early, stops at the first batch that misses a target."""
+    quality = targets.quality()
     with torch.no_grad():
         for x, ref in zip(batches, exact):
-            quality.add(model(x), ref)
+            quality.add(run_example(model, x), ref)
             q = quality.summary()
-            if stop_below and (q["top1_agreement"] < stop_below["top1_agreement"]
-                               or q["max_prob_change"] > stop_below["max_prob_change"]):
+            if stop_early and not targets.met(q):
                 q["stopped_early"] = True
                 return q
     return quality.summary()
 
 
-def calibrate(model: nn.Module, batches: Sequence[torch.Tensor], target_agreement: float = 0.99,
+def _first_input(batch):
+    """The first input of a batch (a tensor, or a tuple / dict of tensors): enough to number the layers."""
+    if isinstance(batch, dict):
+        return {k: v[:1] for k, v in batch.items()}
+    if isinstance(batch, (tuple, list)):
+        return tuple(t[:1] for t in batch)
+    return batch[:1]
+
+
+def calibrate(model: nn.Module, batches: Sequence, target_agreement: float = 0.99,
               max_prob_change: float = 0.05, candidates: Sequence[Mapping] = DEFAULT_CANDIDATES,
               config: Optional[str] = None, sim: Optional[str] = None, max_trials: int = 200,
-              workdir: Optional[str] = None, progress=None) -> Calibration:
+              workdir: Optional[str] = None, progress=None, kinds: Sequence[str] = DEFAULT_KINDS,
+              min_cosine: Optional[float] = None) -> Calibration:
     """Calibrate a copy of the eager `model` (left unchanged) on `batches`; see the module doc."""
     if not batches:
         raise ValueError("calibrate needs at least one calibration batch")
     candidates = [mercury_settings.check(dict(c), f"candidate {i}") for i, c in enumerate(candidates)]
-    targets = {"top1_agreement": float(target_agreement), "max_prob_change": float(max_prob_change)}
+    goal = _Targets(target_agreement, max_prob_change, min_cosine)
+    targets = goal.values
     work = copy.deepcopy(model).eval()
     with torch.no_grad():
-        exact = [work(x) for x in batches]
-    table = mercury.convert(work, example=batches[0][:1], mode="off")
+        exact = [run_example(work, x) for x in batches]
+    table = mercury.convert(work, example=_first_input(batches[0]), mode="off", kinds=kinds)
     layers = mercury_layers(work)
     names = [row["name"] for row in table]
     base = {k: v for k, v in mercury_settings.defaults().items() if k != "mode"}
@@ -117,7 +150,7 @@ def calibrate(model: nn.Module, batches: Sequence[torch.Tensor], target_agreemen
         for ci, cand in enumerate(candidates):
             configure_layers(work, **dict(base, **cand, mode="observe"))
             mercury.hitlog_reset()
-            _run(work, batches, exact)
+            _run(work, batches, exact, goal)
             report = simulate(export_hitlog(os.path.join(tmp, f"c{ci}", "hitlog")), os.path.join(tmp, f"c{ci}", "sim"),
                               config, sim)
             for layer in report.layers:
@@ -140,11 +173,10 @@ def calibrate(model: nn.Module, batches: Sequence[torch.Tensor], target_agreemen
             if len(trials) >= max_trials:
                 break
             layers[lid].configure(**dict(base, **candidates[ci], mode="reuse"))
-            q = _run(work, batches, exact, stop_below=targets)
-            ok = (not q.get("stopped_early") and q["top1_agreement"] >= targets["top1_agreement"]
-                  and q["max_prob_change"] <= targets["max_prob_change"])
+            q = _run(work, batches, exact, goal, stop_early=True)
+            ok = not q.get("stopped_early") and goal.met(q)
             trials.append({"layer_id": lid, "candidate": ci, "gain_cycles": gains[lid][ci], "accepted": ok,
-                           "top1_agreement": q["top1_agreement"], "max_prob_change": q["max_prob_change"]})
+                           **{k: q[k] for k in targets}})
             if not ok:
                 break
             per_layer[lid] = dict(candidates[ci], mode="reuse")

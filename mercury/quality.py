@@ -36,6 +36,22 @@ class OutputQuality:
         return out
 
 
+class EmbeddingQuality:
+    """Accumulates sentence embeddings of the approximate model against the exact model's: the cosine similarity of
+    each text's embedding with its exact one (mean and minimum over the texts)."""
+
+    def __init__(self):
+        self.cosines: List[float] = []
+
+    def add(self, approx: torch.Tensor, exact: torch.Tensor, labels: Optional[torch.Tensor] = None) -> None:
+        self.cosines += F.cosine_similarity(approx, exact, dim=-1).tolist()
+
+    def summary(self) -> Dict:
+        n = len(self.cosines)
+        return {"texts": n, "mean_cosine": sum(self.cosines) / n if n else None,
+                "min_cosine": min(self.cosines) if n else None}
+
+
 class LayerErrors:
     """Forward hooks on the MercuryConv2d modules of an eager model: relative L2 error of every reuse-mode call
     against torch's conv on the same input (the error a layer adds by itself)."""

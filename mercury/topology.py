@@ -31,6 +31,7 @@ GEMM format (`gemm=True`, SCALE-Sim's `-i gemm` input): `Layer Name, M, N, K,` p
 M = out_h * out_w (one image; times batch when batch is given), N = Num Filter, K = filter_h * filter_w * Channels.
 """
 import argparse
+import math
 import os
 import sys
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ from typing import List, Optional, Sequence, Tuple, Union
 import torch
 import torch.nn as nn
 
-from mercury.order import conv_calls
+from mercury.order import DEFAULT_KINDS, LayerCall, conv_calls, layer_calls
 
 CONV_HEADER = ("Layer name", "IFMAP Height", "IFMAP Width", "Filter Height", "Filter Width", "Channels",
                "Num Filter", "Strides")
@@ -138,6 +139,43 @@ class ConvLayer:
 
 # ------------------------------------------------------------------------------------ from a model
 
+def _conv_layer(call: LayerCall) -> ConvLayer:
+    if len(call.input_shape) != 4:
+        raise ValueError(f"conv {call.name} got a {len(call.input_shape)}-d input; only batched 4-d inputs "
+                         "are supported")
+    module, (n, c, h, w), out = call.module, call.input_shape, call.output_shape
+    ph, pw, th, tw = _padding(module)
+    sh, sw = _pair(module.stride)
+    dh, dw = _pair(module.dilation)
+    return ConvLayer(layer_id=call.layer_id, name=call.name, N=n, C=c, H=h, W=w, out_channels=module.out_channels,
+                     kernel_h=module.kernel_size[0], kernel_w=module.kernel_size[1], out_h=int(out[2]),
+                     out_w=int(out[3]), groups=module.groups, stride_h=sh, stride_w=sw, pad_h=ph, pad_w=pw,
+                     dilation_h=dh, dilation_w=dw, pad_total_h=th, pad_total_w=tw)
+
+
+def gemm_layer(layer_id: int, name: str, samples: int, heads: int, m: int, k: int, n: int) -> ConvLayer:
+    """A GEMM of `samples` x `heads` [m, k] x [k, n] products as the 1 x 1 conv the hit log records for it
+    (csrc/hitlog/record_schema.h; SCALE-Sim's GEMM mapping, M = m rows per sample), heads as groups."""
+    return ConvLayer(layer_id=layer_id, name=name, N=samples, C=k * heads, H=m, W=1, out_channels=n * heads,
+                     kernel_h=1, kernel_w=1, out_h=m, out_w=1, groups=heads)
+
+
+def _linear_layer(call: LayerCall) -> ConvLayer:
+    """A linear call: samples = the first dim of an input of 3 or more dims, every row of a 2-d one (the op's
+    rule, ops/linear_options.h)."""
+    shape = call.input_shape
+    rows = math.prod(shape[:-1])
+    samples = shape[0] if len(shape) >= 3 else rows
+    return gemm_layer(call.layer_id, call.name, samples, 1, rows // samples, shape[-1], call.module.out_features)
+
+
+def model_layers(model: nn.Module, example, kinds: Sequence[str] = DEFAULT_KINDS) -> List[ConvLayer]:
+    """The layers of `kinds` of one forward pass on `example` (any input mercury.order.run_example takes), in
+    execution order, as topology records: a linear layer as the 1 x 1 conv it equals. Their ids are the ids
+    mercury.convert(model, example, kinds=kinds) gives (a module called twice: one id per call here)."""
+    return [_conv_layer(c) if c.kind == "conv2d" else _linear_layer(c) for c in layer_calls(model, example, kinds)]
+
+
 def _pair(v) -> Tuple[int, int]:
     return (int(v[0]), int(v[1])) if isinstance(v, (tuple, list)) else (int(v), int(v))
 
@@ -217,20 +255,7 @@ def conv_layers(model: nn.Module, example: Union[torch.Tensor, Sequence[int]], c
     except RuntimeError as e:
         raise ValueError(f"forward pass of {type(model).__name__} on an input of shape {tuple(example.shape)} "
                          f"failed (input too small or wrong channels?): {e}") from e
-    layers: List[ConvLayer] = []
-    for call in calls:
-        if len(call.input_shape) != 4:
-            raise ValueError(f"conv {call.name} got a {len(call.input_shape)}-d input; only batched 4-d inputs "
-                             "are supported")
-        module, (n, c, h, w), out = call.module, call.input_shape, call.output_shape
-        ph, pw, th, tw = _padding(module)
-        sh, sw = _pair(module.stride)
-        dh, dw = _pair(module.dilation)
-        layers.append(ConvLayer(layer_id=call.layer_id, name=call.name, N=n, C=c, H=h, W=w,
-                                out_channels=module.out_channels, kernel_h=module.kernel_size[0],
-                                kernel_w=module.kernel_size[1], out_h=int(out[2]), out_w=int(out[3]),
-                                groups=module.groups, stride_h=sh, stride_w=sw, pad_h=ph, pad_w=pw, dilation_h=dh,
-                                dilation_w=dw, pad_total_h=th, pad_total_w=tw))
+    layers = [_conv_layer(call) for call in calls]
     if not layers:
         raise ValueError(f"{type(model).__name__} ran no nn.Conv2d in its forward pass: nothing to export")
     if check_script:

@@ -141,8 +141,10 @@ int main(int argc, char** argv) {
     if (!table_path.empty()) {
       std::ofstream(table_path) << table;
     }
-    std::cout << table << "rewrote " << result.layers.size() << " layers: " << positional[0] << " -> "
-              << positional[1] << "\n";
+    const auto convs = std::count_if(result.layers.begin(), result.layers.end(),
+                                     [](const mercury::rewrite::LayerInfo& l) { return l.kind == "conv2d"; });
+    std::cout << table << "rewrote " << result.layers.size() << " layers (" << convs << " conv2d, "
+              << result.layers.size() - convs << " linear): " << positional[0] << " -> " << positional[1] << "\n";
   } catch (const c10::Error& e) {
     std::cerr << "mercury-rewrite: error: " << e.what_without_backtrace() << "\n";
     return 1;

@@ -293,7 +293,10 @@ RewriteResult rewrite_module(const torch::jit::Module& module, const RewriteConf
   torch::jit::EliminateDeadCode(graph);
   check_override_targets(config, result.layers);
   if (result.layers.empty()) {
-    result.warnings.push_back("no layer was rewritten: the module is unchanged");
+    const std::string what = config.conv2d && config.linear ? "2-D convolution or linear layer"
+                             : config.conv2d                  ? "2-D convolution"
+                                                              : "linear layer";
+    result.warnings.push_back("no " + what + " was rewritten: the module is unchanged");
   }
   result.module = m;
   return result;

@@ -43,5 +43,6 @@ class CalibrationChoice:
     target_agreement: float = 0.99
     max_prob_change: float = 0.05
     max_trials: int = 40
+    min_cosine: float = 0.99        # a text model's target: every calibration e-mail's embedding cosine
     curve: bool = False
     headroom: bool = False

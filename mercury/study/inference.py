@@ -201,6 +201,15 @@ def _operating_point(name: str, exact, exact_scripted, exact_out, run: _Evaluati
     return extras
 
 
+def _run_any(model: ModelChoice, study: InferenceStudy) -> Dict:
+    """run_model, or for a text model (models.zoo.TEXT_MODELS) mercury.study.text_inference's run."""
+    from models import zoo
+    if zoo.input_kind(model.name) == "text":
+        from mercury.study.text_inference import run_text_model
+        return run_text_model(model, study)
+    return run_model(model, study)
+
+
 def _say(output: OutputChoice, message: str) -> None:
     if not output.quiet:
         print(message, file=sys.stderr, flush=True)
@@ -225,6 +234,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         "calibration, every layer uses the settings below)")
     g.add_argument("--target-agreement", type=float, default=0.99, help="top-1 agreement to keep (default 0.99)")
     g.add_argument("--max-prob-change", type=float, default=0.05, help="largest probability change (default 0.05)")
+    g.add_argument("--min-cosine", type=float, default=0.99,
+                   help="a text model's target: every calibration e-mail's embedding keeps this cosine with the "
+                        "exact one (default 0.99)")
     g.add_argument("--max-trials", type=int, default=40,
                    help="model evaluations calibration may spend (default 40); layers not reached stay off")
     g.add_argument("--curve", action="store_true",
@@ -242,6 +254,7 @@ def study_from(args: argparse.Namespace) -> InferenceStudy:
         settings=mercury.settings.from_args(args), data=cli.data_choice(args),
         calibration=CalibrationChoice(batches=args.calibrate_batches, target_agreement=args.target_agreement,
                                       max_prob_change=args.max_prob_change, max_trials=args.max_trials,
+                                      min_cosine=args.min_cosine,
                                       curve=args.curve, headroom=args.headroom),
         simulator=cli.simulator_choice(args), output=cli.output_choice(args))
 
@@ -250,7 +263,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     cli.apply_threads(args)
     study = study_from(args)
-    summaries = [run_model(ModelChoice(n, args.weights), study) for n in cli.models_from(args, SHORTHANDS)]
+    summaries = [_run_any(ModelChoice(n, args.weights), study) for n in cli.models_from(args, SHORTHANDS)]
     if len(summaries) > 1:
         write_model_summary(summaries, study.output.folder)
     return 0

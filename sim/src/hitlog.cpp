@@ -108,7 +108,8 @@ void add_geometry(const Row& row, LayerHits& total) {
   if (vector != "patch" && vector != "channel") {
     row.fail("vector kind must be 'patch' or 'channel', got '" + vector + "'");
   }
-  const std::string op = row.text(column::op, "conv2d");
+  std::string op = row.text(column::op, "");
+  if (op.empty()) op = "conv2d";  // logs from before the column, or a writer that left it blank
   if (op != "conv2d" && op != "linear" && op != "matmul") {
     row.fail("op must be 'conv2d', 'linear' or 'matmul', got '" + op + "'");
   }

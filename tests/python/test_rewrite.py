@@ -107,9 +107,9 @@ def test_save_load_and_cli_round_trip(tmp_path, photos):
     done = subprocess.run([CLI, str(source), str(out), "--sig-bits", "16", "--layer", "2=mode:off", "--table",
                            str(table)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert "rewrote 20 conv layers" in done.stdout
+    assert "rewrote 20 layers (20 conv2d, 0 linear)" in done.stdout
     rows = table.read_text().splitlines()
-    assert rows[0].startswith("id,name,op") and len(rows) == 21 and ",off,16," in rows[3]
+    assert rows[0].startswith("id,kind,name,op") and len(rows) == 21 and ",off,16," in rows[3]
     with torch.no_grad():
         torch.testing.assert_close(torch.jit.load(str(out))(photos), want, rtol=1e-4, atol=1e-4)
     bad = subprocess.run([CLI, str(tmp_path / "missing.pt"), str(out)], capture_output=True, text=True)

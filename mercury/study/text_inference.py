@@ -1,0 +1,164 @@
+"""The inference study of a text model (models.zoo.TEXT_MODELS: the trained all-MiniLM-L6-v2 sentence embedder),
+end to end: e-mails -> mercury.convert (every nn.Linear a mercury::linear layer) -> hit log, plus attention's
+matmuls at baseline (mercury.matmuls) -> mercury-sim -t TOPOLOGY -m HITLOG -> per-layer hit rates, cycles and
+speedups, and what reuse did to the output, on held-out e-mails: each embedding's cosine with the exact one (mean,
+minimum), nearest-neighbour agreement against the training e-mails, and the ham/spam accuracy of a probe fitted
+on exact embeddings (mercury.study.text_quality). With --calibrate-batches, mercury.calibrate picks per layer the
+cheapest settings that keep every calibration e-mail's cosine >= --min-cosine; --curve puts every layer on each
+candidate setting in turn.
+
+Files in OUT/<model>/ as for the image models (layers.csv, summary.json, hitlog/, sim/, topology.csv, plots).
+"""
+import copy
+import os
+import time
+from typing import Dict, List, Optional
+
+import torch
+
+import mercury
+from mercury import calibrate as calibration
+from mercury.files import write_csv, write_json
+from mercury.hitlog import layer_totals
+from mercury.matmuls import activation_matmuls, write_matmul_hitlogs
+from mercury.order import ALL_KINDS, run_example
+from mercury.quality import EmbeddingQuality
+from mercury.simulate import export_hitlog, simulate
+from mercury.study import plots
+from mercury.study.choices import ModelChoice
+from mercury.study.inputs import weights_label
+from mercury.study.text_inputs import TextBatches, text_inputs
+from mercury.study.text_quality import Probe, neighbour_agreement
+from mercury.study.text_report import LAYER_COLUMNS, print_text_table
+from mercury import topology
+
+
+def _embed(model, data: TextBatches) -> List[torch.Tensor]:
+    with torch.no_grad():
+        return [run_example(model, x) for x in data.batches]
+
+
+class _Reference:
+    """The exact model's embeddings of the evaluation and probe e-mails, and the probe fitted on the latter."""
+
+    def __init__(self, exact, inputs):
+        self.evaluation = _embed(exact, inputs.evaluation)
+        self.database = torch.cat(_embed(exact, inputs.probe_training))
+        self.probe = Probe(self.database, torch.cat(inputs.probe_training.labels))
+        self.labels = torch.cat(inputs.evaluation.labels)
+
+    def quality(self, approx: List[torch.Tensor]) -> Dict:
+        """What reuse did, on the evaluation e-mails."""
+        cosine = EmbeddingQuality()
+        for a, e in zip(approx, self.evaluation):
+            cosine.add(a, e)
+        exact, reused = torch.cat(self.evaluation), torch.cat(approx)
+        return {**cosine.summary(), **neighbour_agreement(exact, reused, self.database),
+                "probe_accuracy": self.probe.accuracy(reused, self.labels),
+                "probe_accuracy_exact": self.probe.accuracy(exact, self.labels)}
+
+
+def _simulate(model, inputs, table: List[Dict], out: str, study, name: str) -> Dict:
+    """The hit log of the last evaluation pass, attention's matmuls beside it, through mercury-sim."""
+    example = inputs.evaluation.batches[0]
+    hit_dir = export_hitlog(os.path.join(out, "hitlog"))
+    matmuls = activation_matmuls(model, example)
+    write_matmul_hitlogs(matmuls, hit_dir, len(table))
+    rows_topology = topology.model_layers(model, example, ALL_KINDS) + [
+        topology.gemm_layer(len(table) + i, f"{c.what} {i}", c.samples, c.heads, c.m, c.k, c.n)
+        for i, c in enumerate(matmuls)]
+    topo = topology.write_topology(rows_topology, os.path.join(out, "topology.csv"))
+    report = simulate(hit_dir, os.path.join(out, "sim"), study.simulator.config, study.simulator.binary,
+                      topology=topo)
+    totals = layer_totals(mercury.hitlog())
+    off = {"calls": 0, "vectors": 0, "hits": 0}
+    names = [row["name"] for row in table] + [f"{c.what} {i}" for i, c in enumerate(matmuls)]
+    rows = []
+    for layer, lname in zip(report.layers, names):
+        lid = layer["layer_id"]
+        kind = table[lid]["kind"] if lid < len(table) else "matmul"
+        counts = totals.get(lid, off)
+        rows.append({"layer_id": lid, "name": lname, "kind": kind,
+                     "mode": table[lid]["mode"] if lid < len(table) else "baseline",
+                     **{k: counts[k] for k in off},
+                     "hit_rate": counts["hits"] / counts["vectors"] if counts["vectors"] else 0.0,
+                     **{k: layer[k] for k in ("baseline_cycles", "mercury_cycles", "speedup")}})
+    untouched = sum(r["baseline_cycles"] for r in rows if r["kind"] == "matmul")
+    model_totals = {k: report.totals[k] for k in ("layers", "vectors", "hits", "hit_rate", "baseline_cycles",
+                                                   "mercury_cycles", "speedup")}
+    model_totals["untouched_share"] = untouched / report.totals["baseline_cycles"]
+    return {"rows": rows, "totals": model_totals, "command": " ".join(report.command)}
+
+
+def _run(model, inputs, reference: _Reference) -> Dict:
+    mercury.hitlog_reset()
+    return reference.quality(_embed(model, inputs.evaluation))
+
+
+def _calibrate(exact, inputs, study, out: str) -> Optional[calibration.Calibration]:
+    if not study.calibration.batches:
+        return None
+    cal = calibration.calibrate(exact, inputs.calibration.batches, kinds=ALL_KINDS,
+                                min_cosine=study.calibration.min_cosine, config=study.simulator.config,
+                                sim=study.simulator.binary, max_trials=study.calibration.max_trials)
+    cal.save(os.path.join(out, "calibration.json"))
+    return cal
+
+
+def _curve(exact, inputs, reference: _Reference, candidates, study, out: str, name: str) -> List[Dict]:
+    """Every layer on one candidate in turn: what it does to the output and its simulated speedup."""
+    points = []
+    for i, cand in enumerate(candidates):
+        model = copy.deepcopy(exact)
+        table = mercury.convert(model, example=inputs.evaluation.batches[0], kinds=ALL_KINDS,
+                                **dict(study.settings, **cand, mode="reuse"))
+        quality = _run(model, inputs, reference)
+        sim = _simulate(model, inputs, table, os.path.join(out, "curve", f"c{i}"), study, name)
+        points.append(dict(cand, **quality, hit_rate=sim["totals"]["hit_rate"], speedup=sim["totals"]["speedup"]))
+    return points
+
+
+def run_text_model(choice: ModelChoice, study) -> Dict:
+    """The study of one text model; writes OUT/<model>/ and prints its table; returns its summary."""
+    from models import zoo
+    name = choice.name
+    out = os.path.join(study.output.folder, name)
+    os.makedirs(out, exist_ok=True)
+    timings, t0 = {}, time.perf_counter()
+    inputs = text_inputs(study.data, study.calibration.batches)
+    exact = zoo.build(name).eval()
+    reference = _Reference(exact, inputs)
+    timings["data_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    cal = _calibrate(exact, inputs, study, out)
+    settings = dict(study.settings, mode="off") if cal else study.settings
+    timings["calibrate_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    model = copy.deepcopy(exact)
+    table = mercury.convert(model, example=inputs.evaluation.batches[0], kinds=ALL_KINDS,
+                            per_layer=cal.per_layer if cal else None, **settings)
+    quality = _run(model, inputs, reference)
+    timings["run_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    sim = _simulate(model, inputs, table, out, study, name)
+    timings["sim_s"] = time.perf_counter() - t0
+    summary = {"model": name, "weights": weights_label(choice), "data": inputs.description,
+               "batches": study.data.batches, "batch_size": study.data.batch_size, "settings": settings,
+               "config": study.simulator.config, "simulator": sim["command"], "output_quality": quality,
+               "totals": sim["totals"], "layers": sim["rows"]}
+    if cal:
+        summary["calibration"] = {"batches": study.calibration.batches, "targets": cal.targets,
+                                  "enabled_layers": cal.enabled(), "trials": len(cal.trials),
+                                  "file": os.path.join(out, "calibration.json")}
+    if study.calibration.curve:
+        t0 = time.perf_counter()
+        summary["tradeoff_curve"] = _curve(exact, inputs, reference, calibration.DEFAULT_CANDIDATES, study, out,
+                                           name)
+        timings["curve_s"] = time.perf_counter() - t0
+    summary["timings_s"] = dict(timings, total_s=sum(timings.values()))
+    write_csv(os.path.join(out, "layers.csv"), LAYER_COLUMNS, ([r.get(h) for h in LAYER_COLUMNS] for r in sim["rows"]))
+    if study.output.plots:
+        summary["plots"] = plots.layer_plots(name, sim["rows"], out, settings, study.data, study.simulator.config)
+    write_json(os.path.join(out, "summary.json"), summary)
+    print_text_table(summary)
+    return summary

@@ -1,0 +1,44 @@
+"""What the study prints for a text model: per layer hit rate, cycles and speedup (attention's matmuls at
+baseline), the totals, and what reuse did to the embeddings of the held-out e-mails."""
+import os
+from typing import Dict
+
+LAYER_COLUMNS = ["layer_id", "name", "kind", "mode", "calls", "vectors", "hits", "hit_rate", "baseline_cycles",
+                 "mercury_cycles", "speedup"]
+
+
+def quality_line(q: Dict) -> str:
+    return (f"embedding cosine with the exact one mean {q['mean_cosine']:.4f}, min {q['min_cosine']:.4f} over "
+            f"{q['texts']} e-mails; top-1 neighbour kept {100 * q['top1_neighbour_agreement']:.1f}%, top-5 "
+            f"neighbours kept {100 * q['top5_neighbours_kept']:.1f}%; ham/spam probe accuracy "
+            f"{100 * q['probe_accuracy']:.2f}% (exact embeddings {100 * q['probe_accuracy_exact']:.2f}%)")
+
+
+def print_text_table(summary: Dict) -> None:
+    rows, t, s = summary["layers"], summary["totals"], summary["settings"]
+    mode = "calibrated per layer" if summary.get("calibration") else f"mode {s['mode']}, {s['signature']} " \
+        f"{s['sig_bits']}-bit signatures"
+    print(f"\n== {summary['model']} ({summary['weights']} weights): {mode}, {summary['batches']} batches x "
+          f"{summary['batch_size']} {summary['data']}, {s['cache_entries']}-entry MCACHE, config "
+          f"{os.path.basename(summary['config'])}")
+    print(f"{'id':>4} {'layer':<44} {'hit rate':>8} {'baseline cyc':>13} {'MERCURY cyc':>13} {'speedup':>8}")
+    for r in rows:
+        rate = f"{100 * r['hit_rate']:7.2f}%" if r["kind"] != "matmul" else f"{'(matmul)':>8}"
+        print(f"{r['layer_id']:>4} {r['name'].removeprefix('encoder.')[-44:]:<44} {rate} {r['baseline_cycles']:13,.0f} "
+              f"{r['mercury_cycles']:13,.0f} {r['speedup']:7.2f}x")
+    print(f"{'':>4} {'TOTAL (' + str(int(t['layers'])) + ' layers, attention included)':<44} "
+          f"{100 * t['hit_rate']:7.2f}% {t['baseline_cycles']:13,.0f} {t['mercury_cycles']:13,.0f} "
+          f"{t['speedup']:7.2f}x")
+    print(f"     cycles MERCURY cannot touch (attention's matmuls of two activations): "
+          f"{100 * t['untouched_share']:.1f}% of the baseline")
+    print(f"     {quality_line(summary['output_quality'])}")
+    if summary.get("calibration"):
+        c = summary["calibration"]
+        print(f"     calibrated on {c['batches']} batch(es) of the calibration split (targets {c['targets']}, "
+              f"{c['trials']} trials): reuse on layers {c['enabled_layers']}, every other layer off")
+    for p in summary.get("tradeoff_curve", []):
+        print(f"     every layer {p['signature']} {p['sig_bits']} bits"
+              + (f" width {p['bucket_width']:g}" if p["signature"] != "sign" else "")
+              + f": hit rate {100 * p['hit_rate']:.1f}%, speedup {p['speedup']:.3f}x; {quality_line(p)}")
+    print(f"     cycles: {summary['simulator']}")
+    print(f"     time: {', '.join(f'{k} {v:.1f}' for k, v in summary['timings_s'].items())}")
