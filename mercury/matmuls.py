@@ -8,9 +8,8 @@ and F.scaled_dot_product_attention (two GEMMs: Q·Kᵀ, then weights·V) whose o
 is a parameter or buffer of the model; a product with one is a linear layer, which mercury.convert/rewrite take).
 The layer ids follow the model's MERCURY layers: first_id, first_id + 1, ... in execution order.
 
-A record's geometry is the GEMM as the hit log writes a linear layer (record_schema.h): per sample (the first dim)
-and head (the dims between, as groups), M rows x K -> N columns: N = samples, groups = heads, C = K x heads,
-H = out_h = M, out_channels = N x heads.
+A record's geometry is the GEMM as the hit log writes a linear layer (record_schema.h, mercury.topology.gemm_layer):
+per sample (the first dim) and head (the dims between, as groups), M rows x K -> N columns.
 """
 import math
 import os
@@ -23,6 +22,7 @@ from torch.overrides import TorchFunctionMode
 from mercury.files import write_csv
 from mercury.hitlog import hitlog_columns, hitlog_schema
 from mercury.order import run_example
+from mercury.topology import ConvLayer, gemm_layer
 
 _MATMULS = {torch.matmul, torch.bmm, torch.Tensor.matmul, torch.Tensor.__matmul__, torch.Tensor.bmm}
 _ATTENTION = {torch.nn.functional.scaled_dot_product_attention}
@@ -79,19 +79,24 @@ def activation_matmuls(model: torch.nn.Module, example: Any) -> List[MatmulCall]
     return capture.calls
 
 
+def matmul_layers(calls: List[MatmulCall], first_id: int) -> List[ConvLayer]:
+    """The calls as topology records (mercury.topology.gemm_layer), ids first_id, first_id + 1, ..."""
+    return [gemm_layer(first_id + i, f"{c.what} {i}", c.samples, c.heads, c.m, c.k, c.n) for i, c in enumerate(calls)]
+
+
 def write_matmul_hitlogs(calls: List[MatmulCall], directory: str, first_id: int) -> List[int]:
     """One hit-log file per call (hitlog-NNN.csv, ids first_id, first_id + 1, ...) in the record schema's columns:
-    op "matmul", mode "off", no vectors. Returns the layer ids written."""
+    op "matmul", mode "off", no vectors, the geometry of matmul_layers. Returns the layer ids written."""
     columns = hitlog_columns()
+    geometry = [c["name"] for c in hitlog_schema()["columns"] if c["geometry"]]
     prefix = hitlog_schema()["file_prefix"]
     ids = []
-    for offset, c in enumerate(calls):
-        layer_id = first_id + offset
+    for seq, layer in enumerate(matmul_layers(calls, first_id)):
         record = {name: 0 for name in columns}
-        record.update(seq=offset, layer_id=layer_id, call=0, op="matmul", N=c.samples, C=c.k * c.heads, H=c.m, W=1,
-                      out_channels=c.n * c.heads, kernel_h=1, kernel_w=1, out_h=c.m, out_w=1, groups=c.heads,
-                      stride_h=1, stride_w=1, dilation_h=1, dilation_w=1, mode="off", vector_kind="patch",
+        record.update({name: getattr(layer, name) for name in geometry})
+        record.update(seq=seq, layer_id=layer.layer_id, call=0, op="matmul", mode="off", vector_kind="patch",
                       signature="sign", hitmap="")
-        write_csv(os.path.join(directory, f"{prefix}{layer_id:03d}.csv"), columns, [[record[n] for n in columns]])
-        ids.append(layer_id)
+        write_csv(os.path.join(directory, f"{prefix}{layer.layer_id:03d}.csv"), columns,
+                  [[record[n] for n in columns]])
+        ids.append(layer.layer_id)
     return ids

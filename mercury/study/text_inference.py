@@ -20,7 +20,7 @@ import mercury
 from mercury import calibrate as calibration
 from mercury.files import write_csv, write_json
 from mercury.hitlog import layer_totals
-from mercury.matmuls import activation_matmuls, write_matmul_hitlogs
+from mercury.matmuls import activation_matmuls, matmul_layers, write_matmul_hitlogs
 from mercury.order import ALL_KINDS, run_example
 from mercury.quality import EmbeddingQuality
 from mercury.simulate import export_hitlog, simulate
@@ -64,15 +64,13 @@ def _simulate(model, inputs, table: List[Dict], out: str, study, name: str) -> D
     hit_dir = export_hitlog(os.path.join(out, "hitlog"))
     matmuls = activation_matmuls(model, example)
     write_matmul_hitlogs(matmuls, hit_dir, len(table))
-    rows_topology = topology.model_layers(model, example, ALL_KINDS) + [
-        topology.gemm_layer(len(table) + i, f"{c.what} {i}", c.samples, c.heads, c.m, c.k, c.n)
-        for i, c in enumerate(matmuls)]
+    rows_topology = topology.model_layers(model, example, ALL_KINDS) + matmul_layers(matmuls, len(table))
     topo = topology.write_topology(rows_topology, os.path.join(out, "topology.csv"))
     report = simulate(hit_dir, os.path.join(out, "sim"), study.simulator.config, study.simulator.binary,
                       topology=topo)
     totals = layer_totals(mercury.hitlog())
     off = {"calls": 0, "vectors": 0, "hits": 0}
-    names = [row["name"] for row in table] + [f"{c.what} {i}" for i, c in enumerate(matmuls)]
+    names = [layer.name for layer in rows_topology]
     rows = []
     for layer, lname in zip(report.layers, names):
         lid = layer["layer_id"]
