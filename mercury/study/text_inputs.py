@@ -55,6 +55,13 @@ def _full_length(split: str, count: int, batch_size: int, tokenizer) -> TextBatc
     return out
 
 
+def training_tokens(split: str, count: int):
+    """((input_ids, attention_mask), labels) of the first `count` full-length e-mails of `split`, for training."""
+    from models import minilm
+    batches = _full_length(split, count, count, minilm.minilm_tokenizer())
+    return batches.batches[0], batches.labels[0]
+
+
 def text_inputs(data: DataChoice, calibration_batches: int) -> TextInputs:
     """data.batches held-out batches of data.batch_size e-mails to evaluate on; `calibration_batches` batches of the
     calibration split; PROBE_TRAINING_TEXTS training e-mails for the probe."""

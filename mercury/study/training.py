@@ -1,4 +1,6 @@
-"""Training study: small CNNs on Fashion-MNIST / MNIST, baseline (plain nn.Conv2d) vs MERCURY reuse, same seeds.
+"""Training study: small CNNs on Fashion-MNIST / MNIST, and the trained MiniLM fine-tuned with a classification
+head on the SpamAssassin ham/spam split (--models minilm_l6 --datasets spam_assassin), baseline (plain nn.Conv2d /
+nn.Linear) vs MERCURY reuse, same seeds.
 
     python3 benchmarks/train_study.py                      # default run (a few minutes)
     python3 benchmarks/train_study.py --adaptive           # + the adaptive policy
@@ -20,8 +22,10 @@ Simulated training-step speedup: `mercury-sim --training` (--config) on each epo
 call of the epoch): the speedup per epoch as the weights train; the table's main figure is the last epoch's. Per conv layer it simulates the
 forward, input-gradient and weight-gradient GEMMs, baseline and MERCURY (which streams only the unique misses in
 all three, as the op's backward does, and pays signatures, lookups and gradient summation once per step); see
-sim/README.md, "Training step". Only conv layers are counted (fully-connected layers, BatchNorm, pooling and the
-optimizer are left out). A layer the adaptive policy turned off for the whole last epoch has no hit log and is
+sim/README.md, "Training step". For the CNNs only conv layers are counted (fully-connected layers, BatchNorm,
+pooling and the optimizer are left out); for a text model every nn.Linear is a MERCURY layer (the same three GEMMs),
+and attention's matmuls of two activations are counted at baseline (mercury.matmuls; their backward: two GEMMs
+of the same shapes, also at baseline). A layer the adaptive policy turned off for the whole last epoch has no hit log and is
 simulated at baseline (the run's topology.csv names it).
 Wall-clock: the median time of a training step (forward, backward, optimizer) on this CPU, per variant.
 
@@ -45,7 +49,7 @@ import mercury
 from mercury.adaptive import AdaptivePolicy
 from mercury.convert import configure_layers, mercury_layers
 from mercury.hitlog import layer_totals
-from mercury.order import conv_calls
+from mercury.order import ALL_KINDS, DEFAULT_KINDS, layer_calls
 from mercury.simulate import export_hitlog, simulate
 from mercury.study import cli
 from mercury.study.choices import OutputChoice, SimulatorChoice
@@ -80,6 +84,7 @@ class _Model:
     mercury_layers: List[nn.Module]
     topology: Optional[str] = None
     policy: Optional[AdaptivePolicy] = None
+    matmuls: List = field(default_factory=list)  # a text model's attention GEMMs (mercury.matmuls), at baseline
 
 
 @dataclass
@@ -91,20 +96,33 @@ class _Curves:
     window: Dict[int, List[int]] = field(default_factory=dict)
 
 
+TEXT_DATASETS = ("spam_assassin",)
+
+
 def load_data(name: str, train_limit: int, test_limit: int):
+    """(inputs, labels) of the training and test sets; inputs is a tuple of tensors (images), or (input_ids,
+    attention_mask) of full-length e-mails (mercury.study.text_inputs) for a text data set."""
+    if name in TEXT_DATASETS:
+        from mercury.study.text_inputs import training_tokens
+        return training_tokens("training", train_limit), training_tokens("held_out", test_limit)
     from models import data
-    return data.dataset(name, "train", limit=train_limit), data.dataset(name, "test", limit=test_limit)
+    (xtr, ytr), (xte, yte) = data.dataset(name, "train", limit=train_limit), data.dataset(name, "test", limit=test_limit)
+    return ((xtr,), ytr), ((xte,), yte)
 
 
-def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int = 100) -> float:
+def _rows(inputs, start: int, stop: int):
+    return tuple(t[start:stop] for t in inputs)
+
+
+def evaluate(model: nn.Module, x, y: torch.Tensor, batch: int = 100) -> float:
     was = model.training
     model.eval()
     correct = 0
     with torch.no_grad():
-        for i in range(0, len(x), batch):
-            correct += (model(x[i:i + batch]).argmax(1) == y[i:i + batch]).sum().item()
+        for i in range(0, len(y), batch):
+            correct += (model(*_rows(x, i, i + batch)).argmax(1) == y[i:i + batch]).sum().item()
     model.train(was)
-    return correct / len(x)
+    return correct / len(y)
 
 
 def train_variant(model_name: str, dataset: str, variant: str, train, test, study: TrainingStudy, out: str) -> Dict:
@@ -115,7 +133,7 @@ def train_variant(model_name: str, dataset: str, variant: str, train, test, stud
     model.module.train()
     opt = torch.optim.Adam(model.module.parameters(), lr=study.lr)
     gen = torch.Generator().manual_seed(study.seed)
-    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(xtr, ytr), batch_size=study.batch_size,
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(*xtr, ytr), batch_size=study.batch_size,
                                          shuffle=True, generator=gen, drop_last=True)
     curves = _Curves()
     epochs: List[Dict] = []
@@ -150,19 +168,27 @@ def train_variant(model_name: str, dataset: str, variant: str, train, test, stud
     return result
 
 
-def _build(model_name: str, variant: str, xtr: torch.Tensor, study: TrainingStudy, out: str) -> _Model:
-    """The zoo model from the study's seed; converted to mercury::conv2d unless it is the baseline."""
+def _build(model_name: str, variant: str, xtr, study: TrainingStudy, out: str) -> _Model:
+    """The zoo model from the study's seed (a text model: its classifier, 2 classes); its MERCURY layers (convs;
+    for a text model every nn.Linear too) converted unless it is the baseline."""
     from mercury import topology
+    from mercury.matmuls import activation_matmuls, matmul_layers
     from models import zoo
-    module = zoo.build(model_name, seed=study.seed)
-    layers = topology.conv_layers(module, xtr[:study.batch_size], check_script=False)
+    text = zoo.input_kind(model_name) == "text"
+    kinds = ALL_KINDS if text else DEFAULT_KINDS
+    module = zoo.build(model_name, seed=study.seed, **({"num_classes": 2} if text else {}))
+    example = _rows(xtr, 0, study.batch_size)
+    layers = topology.model_layers(module, example, kinds)
     model = _Model(module, [l.name for l in layers], [])
+    if text:  # attention at baseline: its geometry after the MERCURY layers
+        model.matmuls = activation_matmuls(module, example)
+        layers += matmul_layers(model.matmuls, len(layers))
     if variant == "baseline":
         return model
-    twice = [c.name for c in conv_calls(module, xtr[:1]) if c.call > 0]
+    twice = [c.name for c in layer_calls(module, _rows(xtr, 0, 1), kinds) if c.call > 0]
     if twice:  # the eager swap gives one id per module; mercury.rewrite gives one per call
-        raise ValueError(f"{model_name}: convs called more than once per forward ({twice[:3]}): use mercury.rewrite")
-    mercury.convert(module, example=xtr[:1], **study.settings)
+        raise ValueError(f"{model_name}: layers called more than once per forward ({twice[:3]}): use mercury.rewrite")
+    mercury.convert(module, example=_rows(xtr, 0, 1), kinds=kinds, **study.settings)
     model.mercury_layers = mercury_layers(module)
     model.topology = topology.write_topology(layers, os.path.join(out, "topology.csv"))  # for every epoch's simulation
     if variant == "adaptive":
@@ -178,10 +204,10 @@ def _train_epoch(model: _Model, opt, steps, curves: _Curves, study: TrainingStud
     mercury.hitlog_reset()
     seen = 0
     ep_stats: Dict[int, Dict[str, int]] = {}
-    for x, y in steps:
+    for *x, y in steps:
         step_start = time.perf_counter()
         opt.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(model.module(x), y)
+        loss = F.cross_entropy(model.module(*x), y)
         loss.backward()
         opt.step()
         curves.step_s.append(time.perf_counter() - step_start)
@@ -218,8 +244,10 @@ def _mercury_epoch_record(rec: Dict, model: _Model, ep_stats: Dict[int, Dict[str
                           study: TrainingStudy, out: str) -> Dict:
     """Fills an epoch's record of a MERCURY variant: test accuracy with exact convs and with reuse, hit rates,
     the policy's state, the simulated step (the epoch's hit log); returns the simulation."""
+    from mercury.matmuls import write_matmul_hitlogs
     epoch = rec["epoch"]
     export_hitlog(epoch_hitlog_dir(out, epoch))  # each epoch's hit log: the speedup as the weights train
+    write_matmul_hitlogs(model.matmuls, epoch_hitlog_dir(out, epoch), len(model.mercury_layers))
     saved = [(m.mode, m.sig_bits) for m in model.mercury_layers]
     configure_layers(model.module, mode="off")
     rec["test_acc"] = evaluate(model.module, *test)
@@ -287,7 +315,8 @@ def parse_args(argv=None):
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     cli.add_models(p, "small_cnn,small_resnet")
     p.add_argument("--datasets", default="fashion_mnist",
-                   help="comma-separated: fashion_mnist, mnist, or 'all' (mnist only when its data is present)")
+                   help="comma-separated: fashion_mnist, mnist, spam_assassin (for --models minilm_l6), or 'all' "
+                        "(fashion_mnist and mnist; mnist only when its data is present)")
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--train-limit", type=int, default=4000, help="training examples used (default 4000)")
     p.add_argument("--test-limit", type=int, default=2000, help="test examples used (default 2000)")
@@ -316,6 +345,9 @@ def datasets_from(arg: str) -> List[str]:
     names = ["fashion_mnist", "mnist"] if arg == "all" else [d.strip() for d in arg.split(",") if d.strip()]
     out = []
     for n in names:
+        if n in TEXT_DATASETS:
+            out.append(n)
+            continue
         try:
             data.dataset_dir(n)
             out.append(n)

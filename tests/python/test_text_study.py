@@ -61,3 +61,19 @@ def test_the_minilm_study_runs_end_to_end(tmp_path, few_probe_texts, mode):
     else:
         assert q["min_cosine"] < 1.0
     assert os.path.isfile(tmp_path / "minilm_l6" / "sim" / "MERCURY_REPORT.csv")
+
+
+def test_minilm_fine_tunes_with_reuse_in_forward_and_backward(tmp_path):
+    from mercury.files import read_csv
+    from mercury.study import training
+    training.main(["--models", "minilm_l6", "--datasets", "spam_assassin", "--epochs", "1", "--train-limit", "8",
+                   "--test-limit", "8", "--batch-size", "4", "--lr", "5e-5", "--sig-bits", "8",
+                   "--variants", "baseline,mercury", "--out", str(tmp_path), "--no-plots", "--quiet"])
+    results = json.load(open(tmp_path / "results.json"))["results"]
+    assert [r["variant"] for r in results] == ["baseline", "mercury"]
+    mercury_run = results[1]
+    assert mercury_run["sim"]["step_speedup"] > 0 and len(mercury_run["losses"]) == 2
+    report = read_csv(str(tmp_path / "minilm_l6_spam_assassin_mercury" / "sim_epoch1" / "MERCURY_REPORT.csv"))
+    assert [row["HitLog"] for row in report].count("matmul") == 12 and len(report) == 38 + 12
+    matmul = [row for row in report if row["HitLog"] == "matmul"][0]
+    assert matmul["StepBaselineCycles"] == matmul["StepMercuryCycles"]
