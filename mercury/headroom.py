@@ -1,5 +1,8 @@
-"""Reuse headroom: an oracle of how much convolution work ANY signature scheme could reuse without changing a
-layer's output much.
+"""Reuse headroom: an oracle of how much convolution (and linear-layer) work ANY signature scheme could reuse
+without changing a layer's output much.
+
+Linear layers (kinds=('linear',) or both, as mercury.convert's option): a vector is one input row x_p (every leading
+dim flattened, in order), its output row y_p = W x_p; one group. Everything below applies to them as to convs.
 
 For every nn.Conv2d call of an eager model (in execution order, ``mercury.order.conv_calls``) and every batch, the
 layer's vectors are its im2col patches x_p (one per output position p = (n, oh, ow), in that lookup order, and per
@@ -39,14 +42,15 @@ agreement with the exact model, mean logits relative L2 error, largest softmax p
 Everything runs under torch.no_grad() in eval mode (every module's training flag is restored afterwards), and is
 deterministic: the sample of layer l in batch b is drawn from a generator seeded with (seed, l, b).
 """
+import math
 import time
 from typing import Dict, Iterable, List, Optional, Sequence
 
 import torch
 import torch.nn as nn
 
-from mercury.order import conv_calls
-from mercury.quality import OutputQuality
+from mercury.order import DEFAULT_KINDS, layer_calls, layer_kind, run_example
+from mercury.quality import EmbeddingQuality, OutputQuality
 
 DEFAULT_THRESHOLDS = (0.02, 0.05, 0.1)
 
@@ -74,8 +78,13 @@ def _conv_no_bias(m: nn.Conv2d, x: torch.Tensor, dtype: Optional[torch.dtype] = 
     return nn.Conv2d._conv_forward(m, x, w, None)
 
 
-def output_rows(m: nn.Conv2d, x: torch.Tensor, dtype: Optional[torch.dtype] = None) -> torch.Tensor:
-    """y_p = W x_p for every group and position: [G, P, Cout/G], P = N*OH*OW in lookup order (n, oh, ow)."""
+def output_rows(m: nn.Module, x: torch.Tensor, dtype: Optional[torch.dtype] = None) -> torch.Tensor:
+    """y_p = W x_p for every group and position: [G, P, Cout/G], P = N*OH*OW in lookup order (n, oh, ow); for an
+    nn.Linear [1, rows, out_features]."""
+    if isinstance(m, nn.Linear):
+        w = m.weight if dtype is None else m.weight.to(dtype)
+        rows = x.reshape(-1, x.shape[-1])
+        return (rows if dtype is None else rows.to(dtype)).matmul(w.t())[None].contiguous()
     y = _conv_no_bias(m, x, dtype)
     n, cout, oh, ow = y.shape
     g = m.groups
@@ -124,28 +133,35 @@ def relative_errors(rows64: torch.Tensor, queries: torch.Tensor, dist: torch.Ten
     return rel
 
 
-def _layer_macs(m: nn.Conv2d, out_shape: Sequence[int]) -> int:
+def _layer_macs(m: nn.Module, out_shape: Sequence[int]) -> int:
+    if isinstance(m, nn.Linear):
+        return int(math.prod(out_shape[:-1]) * m.in_features * m.out_features)
     n, cout, oh, ow = out_shape
     kh, kw = m.kernel_size
     return int(n * oh * ow * cout * (m.in_channels // m.groups) * kh * kw)
 
 
 class _Reuse:
-    """Forward hooks that apply a fixed reuse map per conv call (dst (group*P + p) <- src (group*P + s))."""
+    """Forward hooks that apply a fixed reuse map per layer call (dst (group*P + p) <- src (group*P + s))."""
 
-    def __init__(self, model: nn.Module, maps: List[Optional[tuple]]):
+    def __init__(self, model: nn.Module, maps: List[Optional[tuple]], kinds: Sequence[str] = DEFAULT_KINDS):
         self.maps, self.calls = maps, 0
-        self.handles = [m.register_forward_hook(self._hook) for m in model.modules() if isinstance(m, nn.Conv2d)]
+        self.handles = [m.register_forward_hook(self._hook) for m in model.modules() if layer_kind(m) in kinds]
 
     def _hook(self, m, inputs, out):
         lid = self.calls
         self.calls += 1
         if lid >= len(self.maps):
-            raise RuntimeError("headroom: the model made more conv calls than in the exact pass "
+            raise RuntimeError("headroom: the model made more layer calls than in the exact pass "
                                "(data-dependent control flow is not supported)")
         if self.maps[lid] is None:
             return None
         dst, src = self.maps[lid]
+        if isinstance(m, nn.Linear):
+            o = out.reshape(-1, out.shape[-1])
+            new = o.clone()
+            new[dst] = o[src]
+            return new.reshape(out.shape)
         n, cout, oh, ow = out.shape
         g = m.groups
         d = cout // g
@@ -160,7 +176,7 @@ class _Reuse:
 
 
 @torch.no_grad()
-def analyse_layer(m: nn.Conv2d, x: torch.Tensor, budget: float = 2e9, sample: int = 2048,
+def analyse_layer(m: nn.Module, x: torch.Tensor, budget: float = 2e9, sample: int = 2048,
                   generator: Optional[torch.Generator] = None, candidates: int = 4,
                   chunk_bytes: int = 64 << 20) -> Dict:
     """The oracle on one conv call: m's input x. Returns {positions, groups, macs, sampled, queries (positions
@@ -168,22 +184,27 @@ def analyse_layer(m: nn.Conv2d, x: torch.Tensor, budget: float = 2e9, sample: in
     rows = output_rows(m, x)
     rows64 = output_rows(m, x, torch.float64)
     G, P, D = rows.shape
-    sampled = float(P) * P * m.out_channels > budget and sample < P
+    sampled = float(P) * P * G * D > budget and sample < P
     if sampled:
         queries = torch.randperm(P, generator=generator)[:sample].sort().values
     else:
         queries = torch.arange(P)
     best, dist = nearest_earlier(rows, rows64, queries, candidates, chunk_bytes)
     rel = relative_errors(rows64, queries, dist)
-    out_shape = (x.shape[0], m.out_channels) + tuple(_conv_no_bias(m, x[:1]).shape[2:])
+    out_shape = ((*x.shape[:-1], m.out_features) if isinstance(m, nn.Linear) else
+                 (x.shape[0], m.out_channels) + tuple(_conv_no_bias(m, x[:1]).shape[2:]))
     return {"positions": P, "groups": G, "macs": _layer_macs(m, out_shape), "sampled": sampled, "queries": queries,
             "best": best, "rel": rel}
 
 
-def headroom(model: nn.Module, batches: Iterable[torch.Tensor], thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
+def headroom(model: nn.Module, batches: Iterable, thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
              budget: float = 2e9, sample: int = 2048, seed: int = 0, end_to_end: bool = True, tol: float = 1e-9,
-             candidates: int = 4, chunk_bytes: int = 64 << 20, progress=None) -> Dict:
-    """Oracle reuse headroom of `model` (eager, nn.Conv2d convs) on `batches` (an iterable of input tensors).
+             candidates: int = 4, chunk_bytes: int = 64 << 20, progress=None, kinds: Sequence[str] = DEFAULT_KINDS,
+             embedding: bool = False) -> Dict:
+    """Oracle reuse headroom of `model` (eager; its layers of `kinds`) on `batches` (an iterable of inputs: tensors,
+    or tuples / dicts of them, as mercury.order.run_example takes).
+    embedding: the model returns sentence embeddings, so the end-to-end figures are cosines with the exact ones
+    (mercury.quality.EmbeddingQuality) rather than a classifier's agreement.
 
     thresholds: relative output-row errors t; budget: exact search when P*P*Cout <= budget (per layer and batch),
     else `sample` seeded positions; tol: numerical slack added to t (float64 rounding of repeated patches);
@@ -199,20 +220,20 @@ def headroom(model: nn.Module, batches: Iterable[torch.Tensor], thresholds: Sequ
     t0 = time.time()
     modes = [(m, m.training) for m in model.modules()]
     layers: List[Dict] = []
-    quality = {k: OutputQuality() for k in keys}
+    quality = {k: EmbeddingQuality() if embedding else OutputQuality() for k in keys}
     n_images = n_batches = 0
     try:
         model.eval()
         with torch.no_grad():
             for b, x in enumerate(batches):
                 n_batches += 1
-                n_images += len(x)
-                calls = conv_calls(model, x, keep_inputs=True)
+                n_images += _batch_size(x)
+                calls = layer_calls(model, x, kinds, keep_inputs=True)
                 model.eval()
                 if b == 0:
                     layers = [_new_layer(c, keys) for c in calls]
                 elif len(calls) != len(layers) or any(c.name != L["name"] for c, L in zip(calls, layers)):
-                    raise RuntimeError(f"headroom: batch {b} made a different sequence of conv calls")
+                    raise RuntimeError(f"headroom: batch {b} made a different sequence of layer calls")
                 maps = {k: [] for k in keys}
                 for c, L in zip(calls, layers):
                     gen = torch.Generator().manual_seed(((seed * 1_000_003 + c.layer_id) * 10_007 + b) % (1 << 62))
@@ -223,7 +244,7 @@ def headroom(model: nn.Module, batches: Iterable[torch.Tensor], thresholds: Sequ
                     say(f"batch {b} layer {c.layer_id} {c.name}: P={r['positions']} G={r['groups']} {how} reusable "
                         + " ".join(f"{k}:{per_batch['reusable_positions'][k]:.3f}" for k in keys))
                 if end_to_end:
-                    _run_with_reuse(model, x, maps, len(calls), quality)
+                    _run_with_reuse(model, x, maps, len(calls), quality, kinds)
     finally:
         for m, training in modes:
             m.training = training
@@ -236,6 +257,11 @@ def headroom(model: nn.Module, batches: Iterable[torch.Tensor], thresholds: Sequ
         result["model"]["end_to_end"] = {k: quality[k].summary() for k in keys}
     result["wall_s"] = round(time.time() - t0, 3)
     return result
+
+
+def _batch_size(x) -> int:
+    first = next(iter(x.values())) if isinstance(x, dict) else x[0] if isinstance(x, (tuple, list)) else x
+    return len(first)
 
 
 def _check_thresholds(thresholds: Sequence[float], sample: int) -> List[str]:
@@ -253,8 +279,10 @@ def _check_thresholds(thresholds: Sequence[float], sample: int) -> List[str]:
 def _new_layer(call, keys: Sequence[str]) -> Dict:
     """A layer's running counts over the batches (the keys starting with _ are dropped from the result)."""
     m = call.module
-    return {"layer_id": call.layer_id, "name": call.name, "positions": 0, "groups": m.groups,
-            "row_width": m.out_channels // m.groups, "macs": 0, "sampled": False, "sample_size": 0, "_pairs": 0,
+    groups = getattr(m, "groups", 1)
+    width = m.out_features if isinstance(m, nn.Linear) else m.out_channels // groups
+    return {"layer_id": call.layer_id, "name": call.name, "kind": call.kind, "positions": 0, "groups": groups,
+            "row_width": width, "macs": 0, "sampled": False, "sample_size": 0, "_pairs": 0,
             "_reusable": {k: 0 for k in keys}, "batches": []}
 
 
@@ -284,18 +312,18 @@ def _count_reusable(L: Dict, r: Dict, thresholds: Sequence[float], keys: Sequenc
     return per_batch
 
 
-def _run_with_reuse(model: nn.Module, x: torch.Tensor, maps: Dict[str, List], n_calls: int,
-                    quality: Dict[str, OutputQuality]) -> None:
+def _run_with_reuse(model: nn.Module, x, maps: Dict[str, List], n_calls: int, quality: Dict,
+                    kinds: Sequence[str]) -> None:
     """The model on `x` once exactly and once per threshold with its reusable rows replaced (end to end)."""
-    exact = _logits(model(x)).float()
+    exact = _logits(run_example(model, x)).float()
     for k, layer_maps in maps.items():
-        hooks = _Reuse(model, layer_maps)
+        hooks = _Reuse(model, layer_maps, kinds)
         try:
-            approx = _logits(model(x)).float()
+            approx = _logits(run_example(model, x)).float()
         finally:
             hooks.remove()
         if hooks.calls != n_calls:
-            raise RuntimeError("headroom: the reuse pass made a different number of conv calls")
+            raise RuntimeError("headroom: the reuse pass made a different number of layer calls")
         quality[k].add(approx, exact)
 
 
@@ -304,7 +332,7 @@ def _result(layers: List[Dict], keys: List[str], settings: Dict, n_images: int, 
     out_layers = []
     for L in layers:
         frac = {k: L["_reusable"][k] / L["_pairs"] if L["_pairs"] else 0.0 for k in keys}
-        out_layers.append({"layer_id": L["layer_id"], "name": L["name"], "positions": L["positions"],
+        out_layers.append({"layer_id": L["layer_id"], "name": L["name"], "kind": L["kind"], "positions": L["positions"],
                            "groups": L["groups"], "row_width": L["row_width"], "macs": L["macs"],
                            "sampled": L["sampled"],
                            "sample_size": L["sample_size"] if L["sampled"] else None,
@@ -333,7 +361,9 @@ def format_table(result: Dict) -> str:
     lines.append("model removable MACs: " + ", ".join(f"t={k}: {result['model']['removable_macs'][k]:.4f}"
                                                      for k in keys))
     for k, q in result["model"].get("end_to_end", {}).items():
-        lines.append(f"end to end t={k}: top-1 agreement {q['top1_agreement']:.3f}, logit rel L2 "
-                     f"{q['logit_rel_l2']:.4g}, max prob change {q['max_prob_change']:.4g}")
+        lines.append(f"end to end t={k}: " + (
+            f"embedding cosine mean {q['mean_cosine']:.4f}, min {q['min_cosine']:.4f}" if "min_cosine" in q else
+            f"top-1 agreement {q['top1_agreement']:.3f}, logit rel L2 {q['logit_rel_l2']:.4g}, max prob change "
+            f"{q['max_prob_change']:.4g}"))
     lines.append(f"{result['images']} images in {result['batches']} batches, {result['wall_s']} s")
     return "\n".join(lines)

@@ -93,6 +93,15 @@ def _run(model, inputs, reference: _Reference) -> Dict:
     return reference.quality(_embed(model, inputs.evaluation))
 
 
+def _headroom(exact, inputs, out: str) -> Dict:
+    """The oracle's bound (mercury.headroom) on the linear layers, first evaluation batch."""
+    from mercury.headroom import headroom
+    result = headroom(exact, inputs.evaluation.batches[:1], thresholds=(0.02, 0.05, 0.1), kinds=ALL_KINDS,
+                      embedding=True)
+    write_json(os.path.join(out, "headroom.json"), result)
+    return result["model"]
+
+
 def _calibrate(exact, inputs, study, out: str) -> Optional[calibration.Calibration]:
     if not study.calibration.batches:
         return None
@@ -148,6 +157,10 @@ def run_text_model(choice: ModelChoice, study) -> Dict:
         summary["calibration"] = {"batches": study.calibration.batches, "targets": cal.targets,
                                   "enabled_layers": cal.enabled(), "trials": len(cal.trials),
                                   "file": os.path.join(out, "calibration.json")}
+    if study.calibration.headroom:
+        t0 = time.perf_counter()
+        summary["headroom"] = _headroom(exact, inputs, out)
+        timings["headroom_s"] = time.perf_counter() - t0
     if study.calibration.curve:
         t0 = time.perf_counter()
         summary["tradeoff_curve"] = _curve(exact, inputs, reference, calibration.DEFAULT_CANDIDATES, study, out,

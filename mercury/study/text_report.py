@@ -36,6 +36,12 @@ def print_text_table(summary: Dict) -> None:
         c = summary["calibration"]
         print(f"     calibrated on {c['batches']} batch(es) of the calibration split (targets {c['targets']}, "
               f"{c['trials']} trials): reuse on layers {c['enabled_layers']}, every other layer off")
+    if summary.get("headroom"):
+        h = summary["headroom"]
+        net = 1 - 1 / t["speedup"]
+        print("     reuse headroom (oracle, first batch): removable linear MACs " +
+              ", ".join(f"{100 * v:.1f}% at t={k} (end to end min cosine {h['end_to_end'][k]['min_cosine']:.4f})"
+                        for k, v in h["removable_macs"].items()) + f"; achieved net cycle reduction {100 * net:.1f}%")
     for p in summary.get("tradeoff_curve", []):
         print(f"     every layer {p['signature']} {p['sig_bits']} bits"
               + (f" width {p['bucket_width']:g}" if p["signature"] != "sign" else "")

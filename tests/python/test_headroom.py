@@ -187,3 +187,18 @@ def test_bad_arguments():
         H.headroom(small_model(), [torch.randn(1, 3, 8, 8)], thresholds=(-0.1,))
     with pytest.raises(ValueError):
         H.headroom(small_model(), [])
+
+
+def test_linear_layers_rows_with_an_earlier_twin_are_reusable():
+    """Linear layers (kinds): a row equal to an earlier one is reusable at any threshold; the rest are not."""
+    from mercury.order import ALL_KINDS
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.Tanh(), torch.nn.Linear(8, 5)).eval()
+    x = torch.randn(2, 10, 6)
+    x[:, 7:] = x[:, :3]  # 3 of every 10 rows repeat an earlier row exactly
+    result = H.headroom(model, [x], thresholds=(0.0, 0.01), kinds=ALL_KINDS)
+    assert [(L["kind"], L["positions"], L["row_width"]) for L in result["layers"]] == [("linear", 20, 8),
+                                                                                      ("linear", 20, 5)]
+    for L in result["layers"]:
+        assert L["removable_macs"] == {"0": 0.3, "0.01": 0.3}
+    assert result["model"]["end_to_end"]["0"]["max_prob_change"] < 1e-6
