@@ -1,5 +1,5 @@
 // One mercury::conv2d call as the kernels see it: its MERCURY settings (Options, parsed and checked once) and its
-// convolution arguments, read from the dispatcher's argument list in one place (read_conv2d_call).
+// convolution arguments, read from the dispatcher's argument list in one place (Conv2dCall::read).
 #pragma once
 
 #include "csrc/settings/settings.h"
@@ -13,7 +13,7 @@
 
 namespace mercury {
 
-// The arguments of mercury::conv2d, in schema order (ops/conv2d.cpp): input, weight, bias, stride, padding,
+// The arguments of mercury::conv2d, in schema order (ops/schema.cpp): input, weight, bias, stride, padding,
 // dilation, groups, layer_id, then the settings in table order.
 struct Conv2dCall {
   at::Tensor input, weight;

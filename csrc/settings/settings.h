@@ -1,5 +1,5 @@
 // The MERCURY settings of mercury::conv2d, generated from their one list (csrc/settings/settings_list.h):
-// the table (name, type, default, allowed values: read by the schema in ops/conv2d.cpp, the rewrite pass and its
+// the table (name, type, default, allowed values: read by the schemas in ops/schema.cpp, the rewrite pass and its
 // CLI, and Python's mercury.settings through the mercury::settings_table op), the enums of the choice settings,
 // and Options, the checked values the kernels read. No torch dependency.
 #pragma once
@@ -32,7 +32,7 @@ MERCURY_SETTINGS(MERCURY_NO_ENUM, MERCURY_NO_ENUM, MERCURY_CHOICE_ENUM, MERCURY_
 #undef MERCURY_NO_ENUM
 #undef MERCURY_ENUMERATOR
 
-// One call's settings, checked; built from the op's arguments by read_conv2d_call (ops/conv2d_options.h).
+// One call's settings, checked; built from an op's arguments by read_options (ops/settings_args.h).
 struct Options {
   int64_t layer_id = 0;
 #define MERCURY_INT_FIELD(name, default_value, min, max, help) int64_t name = default_value;
