@@ -1,5 +1,7 @@
 // mercury-sim -c config.cfg [-t topology.csv] [-m hitlog_dir [--training]] [-o outdir] [--memory exact|fast]
+//             [--energy table.cfg]
 #include "config.h"
+#include "energy.h"
 #include "hitlog.h"
 #include "hitlog_topology.h"
 #include "join.h"
@@ -15,15 +17,17 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: mercury-sim -c CONFIG.cfg [-t TOPOLOGY.csv] [-m HITLOG_DIR [--training]] [-o OUT_DIR]\n"
-    "                   [--memory exact|fast]\n"
+    "                   [--memory exact|fast] [--energy ENERGY.cfg]\n"
     "  CONFIG: SCALE-Sim v2 config (+ optional [mercury] section); TOPOLOGY: SCALE-Sim conv or GEMM (M,N,K) CSV.\n"
     "  The topology is -t, else the config's [network_presets] TopologyCsvLoc, else (with -m) built from the\n"
     "  hit logs' geometry (layers L000, L001, ...).\n"
     "  HITLOG_DIR: hitlog-NNN.csv files exported by mercury.hitlog_export (row i of the topology = layer id i;\n"
     "              a grouped conv's groups come from its hit log). Older logs (hitmap-NNN.csv, columns S0, S1,\n"
     "              vector for vectors, sig_bits, vector_kind) are read too.\n"
-    "  OUT_DIR: COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv, DETAILED_ACCESS_REPORT.csv (+ MERCURY_REPORT.csv and\n"
-    "           MERCURY_TOTAL.csv with -m).\n"
+    "  OUT_DIR: COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv, DETAILED_ACCESS_REPORT.csv, ENERGY_REPORT.csv\n"
+    "           (+ MERCURY_REPORT.csv and MERCURY_TOTAL.csv with -m).\n"
+    "  --energy: an energy table overriding entries of the built-in one (configs/energy/default_45nm.cfg; a\n"
+    "            first entry `defaults = none` replaces it whole); energies are in ENERGY_REPORT.csv and the table.\n"
     "  --memory: exact (default) replays SCALE-Sim's read/write buffers (its DRAM counts, stalls, start/stop\n"
     "            cycles); fast = first-order model (CALC: cycles identical, DRAM counts approximate; USER: stalls\n"
     "            approximate too), milliseconds per network.\n"
@@ -32,19 +36,25 @@ constexpr const char* kUsage =
     "  Long names, as in the Python CLIs: --config (-c), --topology (-t), --hitlog (-m), --out (-o).\n";
 
 // The file-taking flags: SCALE-Sim's short names and the long names the project's Python CLIs use.
-std::string* file_flag(const std::string& arg, std::string& config, std::string& topology, std::string& hitlog,
-                       std::string& out) {
-  if (arg == "-c" || arg == "--config") return &config;
-  if (arg == "-t" || arg == "--topology") return &topology;
-  if (arg == "-m" || arg == "--hitlog") return &hitlog;
-  if (arg == "-o" || arg == "--out") return &out;
+struct Paths {
+  std::string config, topology, hitlog, out, energy;
+};
+std::string* file_flag(const std::string& arg, Paths& p) {
+  if (arg == "--energy") return &p.energy;
+  if (arg == "-c" || arg == "--config") return &p.config;
+  if (arg == "-t" || arg == "--topology") return &p.topology;
+  if (arg == "-m" || arg == "--hitlog") return &p.hitlog;
+  if (arg == "-o" || arg == "--out") return &p.out;
   return nullptr;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string config_path, topology_path, hitlog_dir, out_dir, memory = "exact";
+  Paths paths;
+  std::string &config_path = paths.config, &topology_path = paths.topology, &hitlog_dir = paths.hitlog;
+  std::string& out_dir = paths.out;
+  std::string memory = "exact";
   bool training = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -60,7 +70,7 @@ int main(int argc, char** argv) {
       training = true;
       continue;
     }
-    if (std::string* target = file_flag(arg, config_path, topology_path, hitlog_dir, out_dir)) {
+    if (std::string* target = file_flag(arg, paths)) {
       if (i + 1 < argc) {
         *target = argv[++i];
         continue;
@@ -105,9 +115,14 @@ int main(int argc, char** argv) {
     } else {
       layers = msim::layers_from_hitlogs(hitlogs, hitlog_dir);
     }
-    const auto results = msim::simulate(layers, config, hitlog_dir.empty() ? nullptr : &hitlogs);
-    if (!out_dir.empty()) msim::write_reports(results, config, !hitlog_dir.empty(), out_dir);
-    msim::print_table(results, config, !hitlog_dir.empty(), std::cout);
+    // Every energy refusal (table, SRAM sizes, MCACHE sizes) before any simulation work.
+    const auto* logs = hitlog_dir.empty() ? nullptr : &hitlogs;
+    const msim::EnergyModel energy_model =
+        msim::prepare_energy(msim::load_energy_table(paths.energy), config, layers, logs);
+    const auto results = msim::simulate(layers, config, logs);
+    const auto energy = msim::energy_layers(results, energy_model, config);
+    if (!out_dir.empty()) msim::write_reports(results, config, !hitlog_dir.empty(), out_dir, &energy);
+    msim::print_table(results, config, !hitlog_dir.empty(), std::cout, &energy);
   } catch (const msim::ParseError& e) {
     std::cerr << "mercury-sim: error: " << e.what() << "\n";
     return 2;
