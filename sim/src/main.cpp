@@ -48,14 +48,14 @@ std::string* file_flag(const std::string& arg, Paths& p) {
   return nullptr;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+struct Args {
   Paths paths;
-  std::string &config_path = paths.config, &topology_path = paths.topology, &hitlog_dir = paths.hitlog;
-  std::string& out_dir = paths.out;
   std::string memory = "exact";
   bool training = false;
+};
+
+// The command line into a; returns -1 to go on, else the exit code (--help: 0, a bad argument: 2).
+int parse_args(int argc, char** argv, Args& a) {
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "-h" || arg == "--help") {
@@ -63,14 +63,14 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (arg == "--memory" && i + 1 < argc && (std::string(argv[i + 1]) == "exact" || std::string(argv[i + 1]) == "fast")) {
-      memory = argv[++i];
+      a.memory = argv[++i];
       continue;
     }
     if (arg == "--training") {
-      training = true;
+      a.training = true;
       continue;
     }
-    if (std::string* target = file_flag(arg, paths)) {
+    if (std::string* target = file_flag(arg, a.paths)) {
       if (i + 1 < argc) {
         *target = argv[++i];
         continue;
@@ -79,6 +79,19 @@ int main(int argc, char** argv) {
     std::cerr << "mercury-sim: unexpected argument '" << arg << "'\n" << kUsage;
     return 2;
   }
+  return -1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args args;
+  if (const int rc = parse_args(argc, argv, args); rc >= 0) return rc;
+  const Paths& paths = args.paths;
+  const std::string &config_path = paths.config, &hitlog_dir = paths.hitlog, &out_dir = paths.out;
+  std::string topology_path = paths.topology;
+  const std::string& memory = args.memory;
+  const bool training = args.training;
   if (config_path.empty()) {
     std::cerr << "mercury-sim: -c is required\n" << kUsage;
     return 2;
