@@ -167,10 +167,11 @@ def _simulate(name: str, hit_dir: str, out: str, rows: List[Dict], totals: Dict,
         command = " ".join(report.command)
         if len(report.layers) != len(rows):
             raise RuntimeError(f"mercury-sim reported {len(report.layers)} layers, the model has {len(rows)}")
+        energy = ("baseline_energy_uj", "mercury_energy_uj", "own_energy_share", "energy_ratio", "mcache_bytes")
         for row, layer in zip(rows, report.layers):
             row.update({k: layer[k] for k in ("baseline_cycles", "mercury_cycles", "speedup", "signature_cycles",
-                                              "lookup_cycles")})
-        totals.update({k: report.totals[k] for k in ("baseline_cycles", "mercury_cycles", "speedup")})
+                                              "lookup_cycles", *energy, "energy_parts")})
+        totals.update({k: report.totals[k] for k in ("baseline_cycles", "mercury_cycles", "speedup", *energy)})
         return None, command
     except (FileNotFoundError, RuntimeError) as e:
         print(f"mercury.study: {name}: simulator skipped: {e}", file=sys.stderr)

@@ -255,8 +255,24 @@ def simulate_step(hit_dir: str, topo: str, disabled, simulator: SimulatorChoice,
             "step_baseline": t["step_baseline"], "step_mercury": t["step_mercury"], "step_speedup": t["step_speedup"],
             "phases": {k: t[k] for k in ("forward_baseline", "forward_mercury", "input_grad_baseline",
                                          "input_grad_mercury", "weight_grad_baseline", "weight_grad_mercury")},
+            "energy_uj": {k: t[k] for k in ("baseline_energy_uj", "mercury_energy_uj", "signature_energy_uj",
+                                            "lookup_energy_uj", "fill_energy_uj", "step_baseline_energy_uj",
+                                            "step_mercury_energy_uj")},
+            "step_energy_ratio": t["step_energy_ratio"], "own_energy_share": t["own_energy_share"],
+            "mcache_bytes": t["mcache_bytes"],
             "layers": [{"layer_id": r["layer_id"], "off": r["layer_id"] in disabled or not r["has_hitlog"],
-                        "step_speedup": r["step_speedup"]} for r in report.layers]}
+                        "step_speedup": r["step_speedup"], "step_energy_ratio": r["step_energy_ratio"],
+                        "energy_parts": _step_energy_parts(r)} for r in report.layers]}
+
+
+def _step_energy_parts(layer: Dict) -> Dict:
+    """One layer's step energy (uJ) per side: the forward's parts plus its backward GEMMs (MERCURY: with the
+    gradient summation)."""
+    parts = {side: dict(layer["energy_parts"][side]) for side in ("baseline", "mercury")}
+    parts["baseline"]["Backward"] = layer["input_grad_baseline_energy_uj"] + layer["weight_grad_baseline_energy_uj"]
+    parts["mercury"]["Backward"] = (layer["input_grad_mercury_energy_uj"] + layer["grad_sum_energy_uj"]
+                                    + layer["weight_grad_mercury_energy_uj"])
+    return parts
 
 
 def run_study(datasets: List[str], models: List[str], study: TrainingStudy) -> List[Dict]:
