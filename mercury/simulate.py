@@ -105,6 +105,16 @@ def read_reports(outdir: str, command: Sequence[str] = ()) -> SimReport:
     return SimReport(list(command), layers, totals)
 
 
+def mcache_flags(settings: Dict) -> List[str]:
+    """mercury-sim's --cache-entries / --cache-ways from the op's settings: the MCACHE geometry its energy and
+    storage are computed for (the hit logs do not record it)."""
+    flags = []
+    for key, flag in (("cache_entries", "--cache-entries"), ("cache_ways", "--cache-ways")):
+        if settings.get(key) is not None:
+            flags += [flag, str(settings[key])]
+    return flags
+
+
 def simulate(hitlog_dir: str, outdir: str, config: Optional[str] = None, sim: Optional[str] = None,
              topology: Optional[str] = None, extra: Sequence[str] = ()) -> SimReport:
     """mercury-sim -c CONFIG -m HITLOG_DIR -o OUTDIR; its stdout/stderr go to OUTDIR/sim.log. Raises

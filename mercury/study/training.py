@@ -35,7 +35,7 @@ import os
 import sys
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Dict, List, Mapping, Optional
+from typing import Dict, List, Mapping, Optional, Sequence
 
 import torch
 import torch.nn as nn
@@ -46,7 +46,7 @@ from mercury.adaptive import AdaptivePolicy
 from mercury.convert import configure_layers, mercury_layers
 from mercury.hitlog import layer_totals
 from mercury.order import conv_calls
-from mercury.simulate import export_hitlog, simulate
+from mercury.simulate import export_hitlog, mcache_flags, simulate
 from mercury.study import cli
 from mercury.study.choices import OutputChoice, SimulatorChoice
 from mercury.study.progress import progress
@@ -231,7 +231,7 @@ def _mercury_epoch_record(rec: Dict, model: _Model, ep_stats: Dict[int, Dict[str
         rec["sig_bits"] = model.policy.sig_bits
         rec["disabled"] = sorted(model.policy.disabled)
     sim = simulate_step(epoch_hitlog_dir(out, epoch), model.topology, set(rec.get("disabled", [])), study.simulator,
-                        os.path.join(out, f"sim_epoch{epoch}"))
+                        os.path.join(out, f"sim_epoch{epoch}"), mcache_flags(study.settings))
     rec["sim_step_speedup"] = sim.get("step_speedup")
     rec["sim_forward_speedup"] = sim.get("forward_speedup")
     return sim
@@ -241,13 +241,15 @@ def epoch_hitlog_dir(out: str, epoch: int) -> str:
     return os.path.join(out, f"hitlog_epoch{epoch}")
 
 
-def simulate_step(hit_dir: str, topo: str, disabled, simulator: SimulatorChoice, out: str) -> Dict:
-    """Simulated cycles of one training step from one epoch's hit log (mercury-sim --training), in `out`.
-    The topology only names the layers a disabled policy left without a log (reported at baseline)."""
+def simulate_step(hit_dir: str, topo: str, disabled, simulator: SimulatorChoice, out: str,
+                  extra: Sequence[str] = ()) -> Dict:
+    """Simulated cycles and energy of one training step from one epoch's hit log (mercury-sim --training), in
+    `out`. The topology only names the layers a disabled policy left without a log (reported at baseline); extra:
+    more mercury-sim flags (the MCACHE geometry)."""
     if not simulator.enabled:
         return {"error": "skipped (--no-sim)"}
     try:
-        report = simulate(hit_dir, out, simulator.config, simulator.binary, topology=topo, extra=["--training"])
+        report = simulate(hit_dir, out, simulator.config, simulator.binary, topology=topo, extra=["--training", *extra])
     except (FileNotFoundError, RuntimeError) as e:
         return {"error": str(e)}
     t = report.totals

@@ -1,5 +1,5 @@
 // mercury-sim -c config.cfg [-t topology.csv] [-m hitlog_dir [--training]] [-o outdir] [--memory exact|fast]
-//             [--energy table.cfg]
+//             [--energy table.cfg] [--cache-entries N] [--cache-ways W]
 #include "config.h"
 #include "energy.h"
 #include "hitlog.h"
@@ -17,7 +17,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: mercury-sim -c CONFIG.cfg [-t TOPOLOGY.csv] [-m HITLOG_DIR [--training]] [-o OUT_DIR]\n"
-    "                   [--memory exact|fast] [--energy ENERGY.cfg]\n"
+    "                   [--memory exact|fast] [--energy ENERGY.cfg] [--cache-entries N] [--cache-ways W]\n"
     "  CONFIG: SCALE-Sim v2 config (+ optional [mercury] section); TOPOLOGY: SCALE-Sim conv or GEMM (M,N,K) CSV.\n"
     "  The topology is -t, else the config's [network_presets] TopologyCsvLoc, else (with -m) built from the\n"
     "  hit logs' geometry (layers L000, L001, ...).\n"
@@ -26,6 +26,8 @@ constexpr const char* kUsage =
     "              vector for vectors, sig_bits, vector_kind) are read too.\n"
     "  OUT_DIR: COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv, DETAILED_ACCESS_REPORT.csv, ENERGY_REPORT.csv\n"
     "           (+ MERCURY_REPORT.csv and MERCURY_TOTAL.csv with -m).\n"
+    "  --cache-entries N, --cache-ways W: the MCACHE's geometry (energy and storage only), overriding the\n"
+    "            config's [mercury] CacheEntries / CacheWays (defaults 1024 / 0 = fully associative).\n"
     "  --energy: an energy table overriding entries of the built-in one (configs/energy/default_45nm.cfg; a\n"
     "            first entry `defaults = none` replaces it whole); energies are in ENERGY_REPORT.csv and the table.\n"
     "  --memory: exact (default) replays SCALE-Sim's read/write buffers (its DRAM counts, stalls, start/stop\n"
@@ -52,7 +54,20 @@ struct Args {
   Paths paths;
   std::string memory = "exact";
   bool training = false;
+  std::string cache_entries, cache_ways;  // override the config's [mercury] CacheEntries / CacheWays
 };
+
+// --cache-entries / --cache-ways: the config's keys, checked by the config's own rules (as a [mercury] section).
+void override_mcache(const Args& a, msim::Config& c) {
+  if (a.cache_entries.empty() && a.cache_ways.empty()) return;
+  std::string text = "[architecture_presets]\nArrayHeight: 1\nArrayWidth: 1\nIfmapSramSzkB: 1\nFilterSramSzkB: 1\n"
+                     "OfmapSramSzkB: 1\nDataflow: ws\n[mercury]\nCacheEntries: " +
+                     (a.cache_entries.empty() ? std::to_string(c.mercury.cache_entries) : a.cache_entries) +
+                     "\nCacheWays: " + (a.cache_ways.empty() ? std::to_string(c.mercury.cache_ways) : a.cache_ways) + "\n";
+  const msim::Config given = msim::parse_config_text(text, "--cache-entries/--cache-ways");
+  c.mercury.cache_entries = given.mercury.cache_entries;
+  c.mercury.cache_ways = given.mercury.cache_ways;
+}
 
 // The command line into a; returns -1 to go on, else the exit code (--help: 0, a bad argument: 2).
 int parse_args(int argc, char** argv, Args& a) {
@@ -68,6 +83,10 @@ int parse_args(int argc, char** argv, Args& a) {
     }
     if (arg == "--training") {
       a.training = true;
+      continue;
+    }
+    if ((arg == "--cache-entries" || arg == "--cache-ways") && i + 1 < argc) {
+      (arg == "--cache-entries" ? a.cache_entries : a.cache_ways) = argv[++i];
       continue;
     }
     if (std::string* target = file_flag(arg, a.paths)) {
@@ -104,6 +123,7 @@ int main(int argc, char** argv) {
     msim::Config config = msim::parse_config(config_path);
     config.exact_memory = memory == "exact";
     config.training = training;
+    override_mcache(args, config);
     if (topology_path.empty()) topology_path = config.topology_path;  // SCALE-Sim: the command line wins
     if (topology_path.empty() && hitlog_dir.empty()) {
       std::cerr << "mercury-sim: -t is required unless -m is given or the config names a topology\n" << kUsage;
