@@ -65,8 +65,8 @@ def layer_plots(name: str, rows: List[Dict], out: str, settings: Dict, data: Dat
     if all(r.get("energy_parts") for r in rows):
         fig, ax = plt.subplots(figsize=(width, 4.5))
         energy_bars(ax, ids, rows)
-        ax.set_title(f"Simulated energy per layer, baseline (left) vs MERCURY (right, hatched: MERCURY's own "
-                     f"structures) - {name} ({os.path.basename(config)}, mercury-sim)")
+        ax.set_title(f"Simulated energy per layer - {name} ({os.path.basename(config)}, mercury-sim)\n"
+                     f"baseline (left) vs MERCURY (right; hatched: MERCURY's own structures)")
         finish(ax, fig, "energy.png", "energy (uJ)")
     return paths
 
@@ -91,4 +91,4 @@ def energy_bars(ax, ids: List[int], rows: List[Dict]) -> None:
                    hatch="//" if key in ("Signature", "Lookup", "Fill") else None,
                    label=label if side == "mercury" else None, edgecolor="white", linewidth=0.3)
             bottom = [b + x for b, x in zip(bottom, v)]
-    ax.legend(fontsize=7, ncol=4)
+    ax.legend(fontsize=7, ncol=4, framealpha=0.8)

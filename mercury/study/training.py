@@ -260,7 +260,10 @@ def simulate_step(hit_dir: str, topo: str, disabled, simulator: SimulatorChoice,
             "energy_uj": {k: t[k] for k in ("baseline_energy_uj", "mercury_energy_uj", "signature_energy_uj",
                                             "lookup_energy_uj", "fill_energy_uj", "step_baseline_energy_uj",
                                             "step_mercury_energy_uj")},
-            "step_energy_ratio": t["step_energy_ratio"], "own_energy_share": t["own_energy_share"],
+            "step_energy_ratio": t["step_energy_ratio"],
+            # signatures + lookups + fills (paid once per step, in the forward) over MERCURY's step energy
+            "own_energy_share": (t["signature_energy_uj"] + t["lookup_energy_uj"] + t["fill_energy_uj"])
+            / t["step_mercury_energy_uj"],
             "mcache_bytes": t["mcache_bytes"],
             "layers": [{"layer_id": r["layer_id"], "off": r["layer_id"] in disabled or not r["has_hitlog"],
                         "step_speedup": r["step_speedup"], "step_energy_ratio": r["step_energy_ratio"],

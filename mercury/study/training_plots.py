@@ -74,10 +74,10 @@ def plot_pair(model_name: str, dataset: str, results: List[Dict], out: str) -> L
         layers = (r.get("sim") or {}).get("layers") or []
         if layers and all(layer.get("energy_parts") for layer in layers):
             fig, ax = plt.subplots(figsize=(max(8.0, 0.3 * len(layers) + 4), 4.5))
-            energy_bars(ax, [layer["layer_id"] for layer in layers], layers)
             label_axes(ax, "conv layer id", "energy per training step (uJ)",
-                       f"{model_name}/{dataset} ({r['variant']}, last epoch): simulated step energy per layer, "
-                       f"baseline (left) vs MERCURY (right, hatched: its own structures)")
+                       f"{model_name}/{dataset} ({r['variant']}, last epoch): simulated step energy per layer\n"
+                       f"baseline (left) vs MERCURY (right; hatched: its own structures), mercury-sim --training")
+            energy_bars(ax, [layer["layer_id"] for layer in layers], layers)
             save_figure(fig, os.path.join(out, f"energy_{model_name}_{dataset}_{r['variant']}.png"), paths)
     for r in results:
         if r.get("adaptive"):

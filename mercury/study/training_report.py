@@ -14,7 +14,8 @@ def results_table(results: List[Dict]) -> str:
     header = ["model", "dataset", "variant", "test acc (exact inference)", "test acc (reuse inference)",
               "final train loss", "mean hit rate (last epoch)", "sig bits (end)", "layers off",
               "sim. forward speedup", "sim. training-step speedup", "sim. step speedup per epoch",
-              "sim. step energy (uJ, baseline -> MERCURY)", "sim. step energy ratio", "MERCURY's own energy share",
+              "sim. step energy (uJ, baseline -> MERCURY)", "sim. step energy ratio",
+              "MERCURY's own share of its step energy",
               "wall-clock step (ms, median)",
               "wall-clock step vs baseline", "train time (s)"]
     rows = []
