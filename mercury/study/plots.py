@@ -74,7 +74,8 @@ def layer_plots(name: str, rows: List[Dict], out: str, settings: Dict, data: Dat
 # Energy parts (ENERGY_REPORT.csv) in stacking order, with their colours.
 _PARTS = [("Compute", "compute", "tab:blue"), ("IfmapSram", "ifmap SRAM", "tab:orange"),
           ("FilterSram", "filter SRAM", "tab:green"), ("OfmapSram", "ofmap SRAM", "tab:olive"),
-          ("Dram", "DRAM", "tab:gray"), ("Backward", "backward GEMMs", "tab:cyan"), ("Signature", "signatures", "tab:red"), ("Lookup", "MCACHE lookups", "tab:purple"),
+          ("Dram", "DRAM", "tab:gray"), ("Backward", "backward GEMMs", "tab:cyan"),
+          ("Signature", "signatures", "tab:red"), ("Lookup", "MCACHE lookups", "tab:purple"),
           ("Fill", "MCACHE fills", "tab:pink")]
 
 
