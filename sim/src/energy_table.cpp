@@ -121,7 +121,8 @@ EnergyTable parse_energy_text(const std::string& text, const std::string& name, 
     if (eq == std::string::npos) throw ParseError(name, line, "expected 'component = value', got '" + s + "'");
     const std::string key = trim(s.substr(0, eq)), value = trim(s.substr(eq + 1));
     if (key == "defaults") {
-      if (!seen.empty() || value != "none") throw ParseError(name, line, "'defaults = none' must be the first entry");
+      if (value != "none") throw ParseError(name, line, "'defaults' can only be 'none', got '" + value + "'");
+      if (!seen.empty()) throw ParseError(name, line, "'defaults = none' must be the first entry");
       t.entries.clear();
       t.origin_file = name;
       t.origin_line = line;

@@ -202,6 +202,7 @@ TEST(EnergyTable, RefusalsNameFileAndLine) {
   EXPECT_EQ(table_error("sram_read_8kb = 0\n"), "e.cfg:1: 'sram_read_8kb' must be > 0, got '0'");
   EXPECT_EQ(table_error("mac = 1\ndefaults = none\n"), "e.cfg:2: 'defaults = none' must be the first entry");
   EXPECT_EQ(table_error("# nothing\n"), "e.cfg:0: empty energy table");
+  EXPECT_EQ(table_error("defaults = builtin\n"), "e.cfg:1: 'defaults' can only be 'none', got 'builtin'");
   EXPECT_NE(table_error("mac = 1x\n").find("e.cfg:1: "), std::string::npos);
 }
 
