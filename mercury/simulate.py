@@ -22,7 +22,8 @@ def export_hitlog(directory: str) -> str:
 
 @dataclass
 class SimReport:
-    """mercury-sim's MERCURY_REPORT.csv (one dict per layer, numbers as floats) and MERCURY_TOTAL.csv."""
+    """mercury-sim's MERCURY_REPORT.csv (one dict per layer, numbers as floats) and MERCURY_TOTAL.csv, with the
+    energies of ENERGY_REPORT.csv (uJ, baseline and MERCURY) merged into each layer and into the totals."""
     command: List[str]
     layers: List[Dict] = field(default_factory=list)
     totals: Dict = field(default_factory=dict)
@@ -41,6 +42,38 @@ _STEP_COLUMNS = {"ForwardBaselineCycles": "forward_baseline", "ForwardMercuryCyc
 _TOTAL_COLUMNS = {"Layers": "layers", "Vectors": "vectors", "Hits": "hits", "HitRate": "hit_rate",
                   "BaselineCycles": "baseline_cycles", "OverheadCycles": "overhead_cycles",
                   "MercuryCycles": "mercury_cycles", "Speedup": "speedup"}
+
+
+# ENERGY_REPORT.csv (uJ): each layer's and the TOTAL row's; with --training the step's too. A layer's energy_parts
+# holds its breakdown per side (compute, each buffer's SRAM traffic, DRAM; MERCURY also its signatures, lookups, fills).
+_ENERGY_COLUMNS = {"BaselineTotalUJ": "baseline_energy_uj", "MercuryTotalUJ": "mercury_energy_uj",
+                   "MercurySignatureUJ": "signature_energy_uj", "MercuryLookupUJ": "lookup_energy_uj",
+                   "MercuryFillUJ": "fill_energy_uj", "MercuryOwnShare": "own_energy_share",
+                   "EnergyRatio": "energy_ratio", "McacheBytes": "mcache_bytes"}
+_STEP_ENERGY_COLUMNS = {"StepBaselineUJ": "step_baseline_energy_uj", "StepMercuryUJ": "step_mercury_energy_uj",
+                        "StepEnergyRatio": "step_energy_ratio", "InputGradBaselineUJ": "input_grad_baseline_energy_uj",
+                        "InputGradMercuryUJ": "input_grad_mercury_energy_uj", "GradSumUJ": "grad_sum_energy_uj",
+                        "WeightGradBaselineUJ": "weight_grad_baseline_energy_uj",
+                        "WeightGradMercuryUJ": "weight_grad_mercury_energy_uj"}
+ENERGY_PARTS = ("Compute", "IfmapSram", "FilterSram", "OfmapSram", "Dram")
+MERCURY_ENERGY_PARTS = ENERGY_PARTS + ("Signature", "Lookup", "Fill")
+
+
+def _read_energy(outdir: str, targets: List[Dict], training: bool) -> None:
+    """ENERGY_REPORT.csv's rows (the layers, then TOTAL) into `targets` (the layer dicts, then the totals)."""
+    path = os.path.join(outdir, "ENERGY_REPORT.csv")
+    if not os.path.isfile(path):
+        raise RuntimeError(f"mercury-sim wrote no {path}")
+    rows = read_csv(path)
+    if len(rows) != len(targets) or rows[-1].get("LayerID") != "TOTAL":
+        raise RuntimeError(f"{path}: expected {len(targets) - 1} layer rows and a TOTAL row, got {len(rows)} rows")
+    columns = dict(_ENERGY_COLUMNS, **(_STEP_ENERGY_COLUMNS if training else {}))
+    parts = {"baseline": {f"Baseline{p}UJ": p for p in ENERGY_PARTS},
+             "mercury": {f"Mercury{p}UJ": p for p in MERCURY_ENERGY_PARTS}}
+    for i, (target, row) in enumerate(zip(targets, rows)):
+        target.update(_numbers(row, columns, path))
+        if i < len(targets) - 1:  # the layers (the totals stay flat numbers)
+            target["energy_parts"] = {side: _numbers(row, cols, path) for side, cols in parts.items()}
 
 
 def _numbers(row: Dict[str, str], columns: Dict[str, str], where: str) -> Dict:
@@ -68,7 +101,18 @@ def read_reports(outdir: str, command: Sequence[str] = ()) -> SimReport:
     if len(totals_rows) != 1:
         raise RuntimeError(f"{total_path}: expected one row, got {len(totals_rows)}")
     totals = _numbers(totals_rows[0], dict(_TOTAL_COLUMNS, **(_STEP_COLUMNS if training else {})), total_path)
+    _read_energy(outdir, layers + [totals], training)
     return SimReport(list(command), layers, totals)
+
+
+def mcache_flags(settings: Dict) -> List[str]:
+    """mercury-sim's --cache-entries / --cache-ways from the op's settings: the MCACHE geometry its energy and
+    storage are computed for (the hit logs do not record it)."""
+    flags = []
+    for key, flag in (("cache_entries", "--cache-entries"), ("cache_ways", "--cache-ways")):
+        if settings.get(key) is not None:
+            flags += [flag, str(settings[key])]
+    return flags
 
 
 def simulate(hitlog_dir: str, outdir: str, config: Optional[str] = None, sim: Optional[str] = None,

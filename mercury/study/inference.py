@@ -28,7 +28,7 @@ from mercury.calibrate import Calibration
 from mercury.files import write_csv, write_json
 from mercury.hitlog import layer_totals
 from mercury.quality import OutputQuality
-from mercury.simulate import export_hitlog, simulate
+from mercury.simulate import export_hitlog, mcache_flags, simulate
 from mercury.study import cli, operating_point, plots
 from mercury.study.choices import CalibrationChoice, DataChoice, ModelChoice, OutputChoice, SimulatorChoice
 from mercury.study.inference_report import print_table, write_model_summary
@@ -96,7 +96,8 @@ def run_model(model: ModelChoice, study: InferenceStudy) -> Dict:
     sim_error, sim_command = None, None
     if study.simulator.enabled:
         t0 = time.perf_counter()
-        sim_error, sim_command = _simulate(name, hit_dir, out, rows, totals, study.simulator, run.topology)
+        sim_error, sim_command = _simulate(name, hit_dir, out, rows, totals, study.simulator, run.topology,
+                                           mcache_flags(settings))
         timings["sim_s"] = time.perf_counter() - t0
     extras = _operating_point(name, exact, exact_scripted, exact_out, run, quality, totals, study, out, timings)
     timings["total_s"] = sum(timings.values())
@@ -159,18 +160,21 @@ def _layer_rows(name: str, table: Sequence[Dict], every_layer_logged: bool):
 
 
 def _simulate(name: str, hit_dir: str, out: str, rows: List[Dict], totals: Dict, simulator: SimulatorChoice,
-              topology: Optional[str]):
-    """mercury-sim's cycles into the rows and totals; returns (error or None, the simulator's command or None)."""
+              topology: Optional[str], extra: Sequence[str] = ()):
+    """mercury-sim's cycles and energy into the rows and totals; returns (error or None, the simulator's command or
+    None). extra: more mercury-sim flags (the MCACHE geometry)."""
     command = None
     try:
-        report = simulate(hit_dir, os.path.join(out, "sim"), simulator.config, simulator.binary, topology=topology)
+        report = simulate(hit_dir, os.path.join(out, "sim"), simulator.config, simulator.binary, topology=topology,
+                          extra=extra)
         command = " ".join(report.command)
         if len(report.layers) != len(rows):
             raise RuntimeError(f"mercury-sim reported {len(report.layers)} layers, the model has {len(rows)}")
+        energy = ("baseline_energy_uj", "mercury_energy_uj", "own_energy_share", "energy_ratio", "mcache_bytes")
         for row, layer in zip(rows, report.layers):
             row.update({k: layer[k] for k in ("baseline_cycles", "mercury_cycles", "speedup", "signature_cycles",
-                                              "lookup_cycles")})
-        totals.update({k: report.totals[k] for k in ("baseline_cycles", "mercury_cycles", "speedup")})
+                                              "lookup_cycles", *energy, "energy_parts")})
+        totals.update({k: report.totals[k] for k in ("baseline_cycles", "mercury_cycles", "speedup", *energy)})
         return None, command
     except (FileNotFoundError, RuntimeError) as e:
         print(f"mercury.study: {name}: simulator skipped: {e}", file=sys.stderr)

@@ -13,18 +13,28 @@ def print_table(summary: Dict) -> None:
     print(f"\n== {summary['model']} ({summary['weights']} weights): {mode}, {summary['batches']} batches x "
           f"{summary['batch_size']} {summary['data']}, {signatures}, {s['cache_entries']}-entry "
           f"MCACHE, config {os.path.basename(summary['config'])}")
-    print(f"{'id':>4} {'layer':<34} {'hit rate':>8} {'baseline cyc':>14} {'MERCURY cyc':>14} {'speedup':>8}")
+    print(f"{'id':>4} {'layer':<34} {'hit rate':>8} {'baseline cyc':>14} {'MERCURY cyc':>14} {'speedup':>8} "
+          f"{'baseline uJ':>12} {'MERCURY uJ':>12} {'own %':>6}")
 
     def c(v):
         return f"{v:14,.0f}" if v is not None else f"{'-':>14}"
 
     def x(v):
         return f"{v:7.2f}x" if v else f"{'-':>8}"
+
+    def e(r):  # energy: baseline, MERCURY (uJ), MERCURY's own structures' share of it
+        if r.get("baseline_energy_uj") is None:
+            return f"{'-':>12} {'-':>12} {'-':>6}"
+        return f"{r['baseline_energy_uj']:12.4g} {r['mercury_energy_uj']:12.4g} {100 * r['own_energy_share']:6.1f}"
     for r in rows:
         print(f"{r['layer_id']:>4} {r['name'][:34]:<34} {100 * r['hit_rate']:7.2f}% {c(r.get('baseline_cycles'))} "
-              f"{c(r.get('mercury_cycles'))} {x(r.get('speedup'))}")
+              f"{c(r.get('mercury_cycles'))} {x(r.get('speedup'))} {e(r)}")
     print(f"{'':>4} {'TOTAL (' + str(t['layers']) + ' layers)':<34} {100 * t['hit_rate']:7.2f}% "
-          f"{c(t.get('baseline_cycles'))} {c(t.get('mercury_cycles'))} {x(t.get('speedup'))}")
+          f"{c(t.get('baseline_cycles'))} {c(t.get('mercury_cycles'))} {x(t.get('speedup'))} {e(t)}")
+    if t.get("baseline_energy_uj") is not None:
+        print(f"     energy: baseline {t['baseline_energy_uj']:.4g} uJ -> MERCURY {t['mercury_energy_uj']:.4g} uJ "
+              f"({t['energy_ratio']:.3f}x less), MERCURY's signatures + lookups + fills "
+              f"{100 * t['own_energy_share']:.1f}% of it; largest MCACHE {t['mcache_bytes'] / 1024:.1f} KiB")
     q = summary["output_quality"]
     reused = s["mode"] == "reuse" or bool(summary.get("calibration", {}).get("enabled_layers"))
     what = ("outputs are exact (nothing reused: hits counted only)" if not reused else
@@ -57,11 +67,16 @@ def print_table(summary: Dict) -> None:
 
 def write_model_summary(summaries: List[Dict], out: str) -> None:
     """OUT/summary.csv and OUT/summary.md: one row per model; the table is printed too."""
-    header = ["model", "layers", "hit_rate", "baseline_cycles", "mercury_cycles", "speedup", "top1_agreement",
-              "run_s"]
+    header = ["model", "layers", "hit_rate", "baseline_cycles", "mercury_cycles", "speedup", "baseline_energy_uj",
+              "mercury_energy_uj", "energy_ratio", "own_energy_share", "top1_agreement", "run_s"]
+
+    def rounded(t, key, digits):
+        return round(t[key], digits) if t.get(key) is not None else None
     rows = [[s["model"], s["totals"]["layers"], round(s["totals"]["hit_rate"], 4),
              s["totals"].get("baseline_cycles"), s["totals"].get("mercury_cycles"),
              round(s["totals"]["speedup"], 3) if s["totals"].get("speedup") else None,
+             rounded(s["totals"], "baseline_energy_uj", 2), rounded(s["totals"], "mercury_energy_uj", 2),
+             rounded(s["totals"], "energy_ratio", 3), rounded(s["totals"], "own_energy_share", 3),
              s["output_quality"]["top1_agreement"], round(s["timings_s"]["total_s"], 1)] for s in summaries]
     write_csv(os.path.join(out, "summary.csv"), header, rows)
     md = markdown_table(header, rows)

@@ -1,5 +1,5 @@
 """The study's figures (matplotlib, Agg): the shared figure helpers and the per-layer plots of one inference run
-(hit rate, simulated speedup, simulated cycles)."""
+(hit rate, simulated speedup, simulated cycles, simulated energy)."""
 import os
 from typing import Dict, List
 
@@ -62,4 +62,34 @@ def layer_plots(name: str, rows: List[Dict], out: str, settings: Dict, data: Dat
         ax.set_title(f"Simulated cycles per layer - {name} ({os.path.basename(config)}, mercury-sim)")
         ax.legend()
         finish(ax, fig, "cycles.png", "cycles")
+    if all(r.get("energy_parts") for r in rows):
+        fig, ax = plt.subplots(figsize=(width, 4.5))
+        energy_bars(ax, ids, rows)
+        ax.set_title(f"Simulated energy per layer - {name} ({os.path.basename(config)}, mercury-sim)\n"
+                     f"baseline (left) vs MERCURY (right; hatched: MERCURY's own structures)")
+        finish(ax, fig, "energy.png", "energy (uJ)")
     return paths
+
+
+# Energy parts (ENERGY_REPORT.csv) in stacking order, with their colours.
+_PARTS = [("Compute", "compute", "tab:blue"), ("IfmapSram", "ifmap SRAM", "tab:orange"),
+          ("FilterSram", "filter SRAM", "tab:green"), ("OfmapSram", "ofmap SRAM", "tab:olive"),
+          ("Dram", "DRAM", "tab:gray"), ("Backward", "backward GEMMs", "tab:cyan"),
+          ("Signature", "signatures", "tab:red"), ("Lookup", "MCACHE lookups", "tab:purple"),
+          ("Fill", "MCACHE fills", "tab:pink")]
+
+
+def energy_bars(ax, ids: List[int], rows: List[Dict]) -> None:
+    """Per layer two stacked bars, baseline and MERCURY, split into the energy parts."""
+    wbar = 0.4
+    for side, dx in (("baseline", -wbar / 2), ("mercury", wbar / 2)):
+        bottom = [0.0] * len(rows)
+        for key, label, colour in _PARTS:
+            if key not in rows[0]["energy_parts"][side]:
+                continue
+            v = [r["energy_parts"][side][key] for r in rows]
+            ax.bar([i + dx for i in ids], v, wbar, bottom=bottom, color=colour,
+                   hatch="//" if key in ("Signature", "Lookup", "Fill") else None,
+                   label=label if side == "mercury" else None, edgecolor="white", linewidth=0.3)
+            bottom = [b + x for b, x in zip(bottom, v)]
+    ax.legend(fontsize=7, ncol=4, framealpha=0.8)

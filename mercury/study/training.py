@@ -39,7 +39,7 @@ import os
 import sys
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Dict, List, Mapping, Optional
+from typing import Dict, List, Mapping, Optional, Sequence
 
 import torch
 import torch.nn as nn
@@ -50,7 +50,7 @@ from mercury.adaptive import AdaptivePolicy
 from mercury.convert import configure_layers, mercury_layers
 from mercury.hitlog import layer_totals
 from mercury.order import ALL_KINDS, DEFAULT_KINDS, layer_calls
-from mercury.simulate import export_hitlog, simulate
+from mercury.simulate import export_hitlog, mcache_flags, simulate
 from mercury.study import cli
 from mercury.study.choices import OutputChoice, SimulatorChoice
 from mercury.study.progress import progress
@@ -259,7 +259,7 @@ def _mercury_epoch_record(rec: Dict, model: _Model, ep_stats: Dict[int, Dict[str
         rec["sig_bits"] = model.policy.sig_bits
         rec["disabled"] = sorted(model.policy.disabled)
     sim = simulate_step(epoch_hitlog_dir(out, epoch), model.topology, set(rec.get("disabled", [])), study.simulator,
-                        os.path.join(out, f"sim_epoch{epoch}"))
+                        os.path.join(out, f"sim_epoch{epoch}"), mcache_flags(study.settings))
     rec["sim_step_speedup"] = sim.get("step_speedup")
     rec["sim_forward_speedup"] = sim.get("forward_speedup")
     return sim
@@ -269,13 +269,15 @@ def epoch_hitlog_dir(out: str, epoch: int) -> str:
     return os.path.join(out, f"hitlog_epoch{epoch}")
 
 
-def simulate_step(hit_dir: str, topo: str, disabled, simulator: SimulatorChoice, out: str) -> Dict:
-    """Simulated cycles of one training step from one epoch's hit log (mercury-sim --training), in `out`.
-    The topology only names the layers a disabled policy left without a log (reported at baseline)."""
+def simulate_step(hit_dir: str, topo: str, disabled, simulator: SimulatorChoice, out: str,
+                  extra: Sequence[str] = ()) -> Dict:
+    """Simulated cycles and energy of one training step from one epoch's hit log (mercury-sim --training), in
+    `out`. The topology only names the layers a disabled policy left without a log (reported at baseline); extra:
+    more mercury-sim flags (the MCACHE geometry)."""
     if not simulator.enabled:
         return {"error": "skipped (--no-sim)"}
     try:
-        report = simulate(hit_dir, out, simulator.config, simulator.binary, topology=topo, extra=["--training"])
+        report = simulate(hit_dir, out, simulator.config, simulator.binary, topology=topo, extra=["--training", *extra])
     except (FileNotFoundError, RuntimeError) as e:
         return {"error": str(e)}
     t = report.totals
@@ -283,8 +285,27 @@ def simulate_step(hit_dir: str, topo: str, disabled, simulator: SimulatorChoice,
             "step_baseline": t["step_baseline"], "step_mercury": t["step_mercury"], "step_speedup": t["step_speedup"],
             "phases": {k: t[k] for k in ("forward_baseline", "forward_mercury", "input_grad_baseline",
                                          "input_grad_mercury", "weight_grad_baseline", "weight_grad_mercury")},
+            "energy_uj": {k: t[k] for k in ("baseline_energy_uj", "mercury_energy_uj", "signature_energy_uj",
+                                            "lookup_energy_uj", "fill_energy_uj", "step_baseline_energy_uj",
+                                            "step_mercury_energy_uj")},
+            "step_energy_ratio": t["step_energy_ratio"],
+            # signatures + lookups + fills (paid once per step, in the forward) over MERCURY's step energy
+            "own_energy_share": (t["signature_energy_uj"] + t["lookup_energy_uj"] + t["fill_energy_uj"])
+            / t["step_mercury_energy_uj"],
+            "mcache_bytes": t["mcache_bytes"],
             "layers": [{"layer_id": r["layer_id"], "off": r["layer_id"] in disabled or not r["has_hitlog"],
-                        "step_speedup": r["step_speedup"]} for r in report.layers]}
+                        "step_speedup": r["step_speedup"], "step_energy_ratio": r["step_energy_ratio"],
+                        "energy_parts": _step_energy_parts(r)} for r in report.layers]}
+
+
+def _step_energy_parts(layer: Dict) -> Dict:
+    """One layer's step energy (uJ) per side: the forward's parts plus its backward GEMMs (MERCURY: with the
+    gradient summation)."""
+    parts = {side: dict(layer["energy_parts"][side]) for side in ("baseline", "mercury")}
+    parts["baseline"]["Backward"] = layer["input_grad_baseline_energy_uj"] + layer["weight_grad_baseline_energy_uj"]
+    parts["mercury"]["Backward"] = (layer["input_grad_mercury_energy_uj"] + layer["grad_sum_energy_uj"]
+                                    + layer["weight_grad_mercury_energy_uj"])
+    return parts
 
 
 def run_study(datasets: List[str], models: List[str], study: TrainingStudy) -> List[Dict]:

@@ -1,9 +1,9 @@
 """The training study's figures: loss, test accuracy and simulated step speedup per variant; per-layer hit rates
-over the steps; the adaptive policy's decisions."""
+over the steps; the adaptive policy's decisions; the simulated step energy per layer (baseline vs MERCURY)."""
 import os
 from typing import Dict, List, Optional
 
-from mercury.study.plots import pyplot, save_figure
+from mercury.study.plots import energy_bars, pyplot, save_figure
 
 VARIANT_COLORS = {"baseline": "tab:blue", "mercury": "tab:orange", "adaptive": "tab:green"}  # the same in every panel
 
@@ -70,6 +70,15 @@ def plot_pair(model_name: str, dataset: str, results: List[Dict], out: str) -> L
             ax.grid(alpha=0.3)
             ax.legend(fontsize=7, ncol=2)
         save_figure(fig, os.path.join(out, f"hitrates_{model_name}_{dataset}.png"), paths)
+    for r in mres:
+        layers = (r.get("sim") or {}).get("layers") or []
+        if layers and all(layer.get("energy_parts") for layer in layers):
+            fig, ax = plt.subplots(figsize=(max(8.0, 0.3 * len(layers) + 4), 4.5))
+            label_axes(ax, "conv layer id", "energy per training step (uJ)",
+                       f"{model_name}/{dataset} ({r['variant']}, last epoch): simulated step energy per layer\n"
+                       f"baseline (left) vs MERCURY (right; hatched: its own structures), mercury-sim --training")
+            energy_bars(ax, [layer["layer_id"] for layer in layers], layers)
+            save_figure(fig, os.path.join(out, f"energy_{model_name}_{dataset}_{r['variant']}.png"), paths)
     for r in results:
         if r.get("adaptive"):
             paths.append(plot_adaptive(model_name, dataset, r, out))

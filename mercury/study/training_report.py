@@ -5,10 +5,17 @@ from typing import Dict, List
 from mercury.files import markdown_table, write_json
 
 
+def _step_energy(sim: Dict) -> str:
+    e = sim.get("energy_uj")
+    return f"{e['step_baseline_energy_uj']:.4g} -> {e['step_mercury_energy_uj']:.4g}" if e else "-"
+
+
 def results_table(results: List[Dict]) -> str:
     header = ["model", "dataset", "variant", "test acc (exact inference)", "test acc (reuse inference)",
               "final train loss", "mean hit rate (last epoch)", "sig bits (end)", "layers off",
               "sim. forward speedup", "sim. training-step speedup", "sim. step speedup per epoch",
+              "sim. step energy (uJ, baseline -> MERCURY)", "sim. step energy ratio",
+              "MERCURY's own share of its step energy",
               "wall-clock step (ms, median)",
               "wall-clock step vs baseline", "train time (s)"]
     rows = []
@@ -29,6 +36,8 @@ def results_table(results: List[Dict]) -> str:
                      f"{sim['step_speedup']:.3f}x" if sim.get("step_speedup") else "-",
                      " / ".join(f"{e['sim_step_speedup']:.2f}x" for e in r["epochs"] if e.get("sim_step_speedup"))
                      or "-",
+                     _step_energy(sim), f"{sim['step_energy_ratio']:.3f}x" if sim.get("step_energy_ratio") else "-",
+                     f"{100 * sim['own_energy_share']:.1f}%" if "own_energy_share" in sim else "-",
                      f"{r['step_ms_median']:.1f}",
                      f"{base / r['step_ms_median']:.2f}x" if base else "-",
                      f"{r['train_s']:.1f}"])

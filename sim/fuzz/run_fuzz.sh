@@ -16,7 +16,7 @@ cmake --build "$BUILD" --target mercury_sim_fuzz -j"$(nproc)" >> "$BUILD.log" 2>
   || { tail -40 "$BUILD.log"; exit 1; }
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 cp "$HERE"/corpus/* "$work/"
-echo "run_fuzz: fuzzing the config/topology/hit-log parsers for ${SECONDS_TO_RUN}s"
+echo "run_fuzz: fuzzing the config/topology/hit-log/energy-table parsers for ${SECONDS_TO_RUN}s"
 "$BUILD/mercury_sim_fuzz" -max_total_time="$SECONDS_TO_RUN" -max_len=4096 -print_final_stats=1 "$work" \
   2> "$work/fuzz.log" || { tail -60 "$work/fuzz.log"; exit 1; }
 grep -E "^stat::number_of_executed_units|Done" "$work/fuzz.log" | tail -2

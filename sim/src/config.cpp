@@ -43,7 +43,7 @@ const std::map<std::string, std::set<std::string>>& known_keys() {
         "ofmapoffset", "dataflow", "bandwidth", "memorybanks", "topologycsvloc"}},
       {"run_presets", {"interfacebandwidth"}},
       {"network_presets", {"topologycsvloc"}},
-      {"mercury", {"signatureunitmacs", "lookupcyclespervector", "reusereadsresults"}},
+      {"mercury", {"signatureunitmacs", "lookupcyclespervector", "reusereadsresults", "cacheentries", "cacheways"}},
   };
   return keys;
 }
@@ -203,6 +203,21 @@ void read_topology_path(const ConfigKeys& keys, Config& c) {
   c.topology_path = path;
 }
 
+// CacheEntries in [1, 2^30] (the op's bound), CacheWays 0 (fully associative) or a divisor of CacheEntries.
+void read_mcache_geometry(const ConfigKeys& keys, Config& c) {
+  if (const Entry* e = keys.find("mercury.cacheentries")) {
+    c.mercury.cache_entries = keys.bounded("CacheEntries", e->value, e->line, 1LL << 30);
+  }
+  if (const Entry* w = keys.find("mercury.cacheways")) {
+    c.mercury.cache_ways = parse_int(w->value, "CacheWays", keys.name(), w->line);
+    if (c.mercury.cache_ways < 0 || c.mercury.cache_ways > c.mercury.cache_entries ||
+        (c.mercury.cache_ways > 0 && c.mercury.cache_entries % c.mercury.cache_ways != 0)) {
+      keys.fail(w->line, "CacheWays must be 0 (fully associative) or divide CacheEntries (" +
+                             std::to_string(c.mercury.cache_entries) + "), got " + w->value);
+    }
+  }
+}
+
 void read_mercury(const ConfigKeys& keys, Config& c) {
   if (const Entry* sig = keys.find("mercury.signatureunitmacs")) {
     c.mercury.signature_unit_macs = parse_int(sig->value, "SignatureUnitMacs", keys.name(), sig->line);
@@ -221,6 +236,7 @@ void read_mercury(const ConfigKeys& keys, Config& c) {
     if (v != "true" && v != "false") keys.fail(reads->line, "ReuseReadsResults must be true or false");
     c.mercury.reuse_reads_results = v == "true";
   }
+  read_mcache_geometry(keys, c);
 }
 
 }  // namespace

@@ -15,6 +15,10 @@ struct MercuryCosts {
   long long signature_unit_macs = 0;
   double lookup_cycles_per_vector = 1.0;   // MCACHE probe per vector, one port
   bool reuse_reads_results = true;         // a hit reads its cached outputs (C_out words at ArrayWidth/cycle)
+  // The MCACHE's geometry (the hit logs do not record it): the op's defaults, 1024 entries, fully associative
+  // (ways 0). Only the energy model and the MCACHE's storage use them (energy.h, mcache_storage.h).
+  long long cache_entries = 1024;
+  long long cache_ways = 0;                // 0: fully associative; else divides cache_entries
 };
 
 // The keys SCALE-Sim v2 reads (scalesim/scale_config.py) that change its results; sim/README.md lists every key it

@@ -1,5 +1,7 @@
 // mercury-sim -c config.cfg [-t topology.csv] [-m hitlog_dir [--training]] [-o outdir] [--memory exact|fast]
+//             [--energy table.cfg] [--cache-entries N] [--cache-ways W]
 #include "config.h"
+#include "energy.h"
 #include "hitlog.h"
 #include "hitlog_topology.h"
 #include "join.h"
@@ -15,15 +17,19 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: mercury-sim -c CONFIG.cfg [-t TOPOLOGY.csv] [-m HITLOG_DIR [--training]] [-o OUT_DIR]\n"
-    "                   [--memory exact|fast]\n"
+    "                   [--memory exact|fast] [--energy ENERGY.cfg] [--cache-entries N] [--cache-ways W]\n"
     "  CONFIG: SCALE-Sim v2 config (+ optional [mercury] section); TOPOLOGY: SCALE-Sim conv or GEMM (M,N,K) CSV.\n"
     "  The topology is -t, else the config's [network_presets] TopologyCsvLoc, else (with -m) built from the\n"
     "  hit logs' geometry (layers L000, L001, ...).\n"
     "  HITLOG_DIR: hitlog-NNN.csv files exported by mercury.hitlog_export (row i of the topology = layer id i;\n"
     "              a grouped conv's groups come from its hit log). Older logs (hitmap-NNN.csv, columns S0, S1,\n"
     "              vector for vectors, sig_bits, vector_kind) are read too.\n"
-    "  OUT_DIR: COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv, DETAILED_ACCESS_REPORT.csv (+ MERCURY_REPORT.csv and\n"
-    "           MERCURY_TOTAL.csv with -m).\n"
+    "  OUT_DIR: COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv, DETAILED_ACCESS_REPORT.csv, ENERGY_REPORT.csv\n"
+    "           (+ MERCURY_REPORT.csv and MERCURY_TOTAL.csv with -m).\n"
+    "  --cache-entries N, --cache-ways W: the MCACHE's geometry (energy and storage only), overriding the\n"
+    "            config's [mercury] CacheEntries / CacheWays (defaults 1024 / 0 = fully associative).\n"
+    "  --energy: an energy table overriding entries of the built-in one (configs/energy/default_45nm.cfg; a\n"
+    "            first entry `defaults = none` replaces it whole); energies are in ENERGY_REPORT.csv and the table.\n"
     "  --memory: exact (default) replays SCALE-Sim's read/write buffers (its DRAM counts, stalls, start/stop\n"
     "            cycles); fast = first-order model (CALC: cycles identical, DRAM counts approximate; USER: stalls\n"
     "            approximate too), milliseconds per network.\n"
@@ -32,20 +38,39 @@ constexpr const char* kUsage =
     "  Long names, as in the Python CLIs: --config (-c), --topology (-t), --hitlog (-m), --out (-o).\n";
 
 // The file-taking flags: SCALE-Sim's short names and the long names the project's Python CLIs use.
-std::string* file_flag(const std::string& arg, std::string& config, std::string& topology, std::string& hitlog,
-                       std::string& out) {
-  if (arg == "-c" || arg == "--config") return &config;
-  if (arg == "-t" || arg == "--topology") return &topology;
-  if (arg == "-m" || arg == "--hitlog") return &hitlog;
-  if (arg == "-o" || arg == "--out") return &out;
+struct Paths {
+  std::string config, topology, hitlog, out, energy;
+};
+std::string* file_flag(const std::string& arg, Paths& p) {
+  if (arg == "--energy") return &p.energy;
+  if (arg == "-c" || arg == "--config") return &p.config;
+  if (arg == "-t" || arg == "--topology") return &p.topology;
+  if (arg == "-m" || arg == "--hitlog") return &p.hitlog;
+  if (arg == "-o" || arg == "--out") return &p.out;
   return nullptr;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  std::string config_path, topology_path, hitlog_dir, out_dir, memory = "exact";
+struct Args {
+  Paths paths;
+  std::string memory = "exact";
   bool training = false;
+  std::string cache_entries, cache_ways;  // override the config's [mercury] CacheEntries / CacheWays
+};
+
+// --cache-entries / --cache-ways: the config's keys, checked by the config's own rules (as a [mercury] section).
+void override_mcache(const Args& a, msim::Config& c) {
+  if (a.cache_entries.empty() && a.cache_ways.empty()) return;
+  std::string text = "[architecture_presets]\nArrayHeight: 1\nArrayWidth: 1\nIfmapSramSzkB: 1\nFilterSramSzkB: 1\n"
+                     "OfmapSramSzkB: 1\nDataflow: ws\n[mercury]\nCacheEntries: " +
+                     (a.cache_entries.empty() ? std::to_string(c.mercury.cache_entries) : a.cache_entries) +
+                     "\nCacheWays: " + (a.cache_ways.empty() ? std::to_string(c.mercury.cache_ways) : a.cache_ways) + "\n";
+  const msim::Config given = msim::parse_config_text(text, "--cache-entries/--cache-ways");
+  c.mercury.cache_entries = given.mercury.cache_entries;
+  c.mercury.cache_ways = given.mercury.cache_ways;
+}
+
+// The command line into a; returns -1 to go on, else the exit code (--help: 0, a bad argument: 2).
+int parse_args(int argc, char** argv, Args& a) {
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "-h" || arg == "--help") {
@@ -53,14 +78,18 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (arg == "--memory" && i + 1 < argc && (std::string(argv[i + 1]) == "exact" || std::string(argv[i + 1]) == "fast")) {
-      memory = argv[++i];
+      a.memory = argv[++i];
       continue;
     }
     if (arg == "--training") {
-      training = true;
+      a.training = true;
       continue;
     }
-    if (std::string* target = file_flag(arg, config_path, topology_path, hitlog_dir, out_dir)) {
+    if ((arg == "--cache-entries" || arg == "--cache-ways") && i + 1 < argc) {
+      (arg == "--cache-entries" ? a.cache_entries : a.cache_ways) = argv[++i];
+      continue;
+    }
+    if (std::string* target = file_flag(arg, a.paths)) {
       if (i + 1 < argc) {
         *target = argv[++i];
         continue;
@@ -69,6 +98,19 @@ int main(int argc, char** argv) {
     std::cerr << "mercury-sim: unexpected argument '" << arg << "'\n" << kUsage;
     return 2;
   }
+  return -1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args args;
+  if (const int rc = parse_args(argc, argv, args); rc >= 0) return rc;
+  const Paths& paths = args.paths;
+  const std::string &config_path = paths.config, &hitlog_dir = paths.hitlog, &out_dir = paths.out;
+  std::string topology_path = paths.topology;
+  const std::string& memory = args.memory;
+  const bool training = args.training;
   if (config_path.empty()) {
     std::cerr << "mercury-sim: -c is required\n" << kUsage;
     return 2;
@@ -81,6 +123,7 @@ int main(int argc, char** argv) {
     msim::Config config = msim::parse_config(config_path);
     config.exact_memory = memory == "exact";
     config.training = training;
+    override_mcache(args, config);
     if (topology_path.empty()) topology_path = config.topology_path;  // SCALE-Sim: the command line wins
     if (topology_path.empty() && hitlog_dir.empty()) {
       std::cerr << "mercury-sim: -t is required unless -m is given or the config names a topology\n" << kUsage;
@@ -105,9 +148,14 @@ int main(int argc, char** argv) {
     } else {
       layers = msim::layers_from_hitlogs(hitlogs, hitlog_dir);
     }
-    const auto results = msim::simulate(layers, config, hitlog_dir.empty() ? nullptr : &hitlogs);
-    if (!out_dir.empty()) msim::write_reports(results, config, !hitlog_dir.empty(), out_dir);
-    msim::print_table(results, config, !hitlog_dir.empty(), std::cout);
+    // Every energy refusal (table, SRAM sizes, MCACHE sizes) before any simulation work.
+    const auto* logs = hitlog_dir.empty() ? nullptr : &hitlogs;
+    const msim::EnergyModel energy_model =
+        msim::prepare_energy(msim::load_energy_table(paths.energy), config, layers, logs);
+    const auto results = msim::simulate(layers, config, logs);
+    const auto energy = msim::energy_layers(results, energy_model, config);
+    if (!out_dir.empty()) msim::write_reports(results, config, !hitlog_dir.empty(), out_dir, &energy);
+    msim::print_table(results, config, !hitlog_dir.empty(), std::cout, &energy);
   } catch (const msim::ParseError& e) {
     std::cerr << "mercury-sim: error: " << e.what() << "\n";
     return 2;

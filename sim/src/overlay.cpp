@@ -14,6 +14,26 @@ long long compute_cycles(const Layer& l, long long ofmap_px, long long filters, 
 
 }  // namespace
 
+OverlayCounts overlay_counts(const Layer& l, const LayerHits& hits) {
+  // Vectors of one image (one group): a patch vector per output position (K = Fh Fw C entries), or with
+  // vector_kind=channel one Fh x Fw window per output position and input channel.
+  // Streamed work. patch: a hit is one output position whose vector is not streamed: in WS a row of the ifmap
+  // operand matrix (T shrinks), in OS a row of the array's output tile (Sr shrinks), in IS a column of
+  // stationary inputs (Sc shrinks); the same pixel count drives all three through map_layer.
+  // channel: a hit removes that channel's Fh Fw entries of one operand row for all filters; the missed windows
+  // are taken as packed into whole rows, i.e. the same ceil(P (1 - h)) rows (a lower bound: unpacked, a row
+  // can be skipped only when all of its channel windows hit).
+  OverlayCounts n;
+  const bool channel = hits.vector_kind == "channel";
+  const long long px = l.ofmap_px(), taps = l.filter_h * l.filter_w;
+  const double h = hits.hit_rate();
+  n.vectors = channel ? px * l.channels : px;
+  n.vector_len = channel ? taps : l.window();
+  n.missed_px = missed_rows(px, h);
+  n.hit_vectors = channel ? static_cast<long long>(std::llround(static_cast<double>(n.vectors) * h)) : px - n.missed_px;
+  return n;
+}
+
 long long missed_rows(long long px, double hit_rate) {
   return static_cast<long long>(std::ceil(static_cast<double>(px) * (1.0 - hit_rate)));
 }
@@ -42,25 +62,13 @@ MercuryResult mercury_layer(const Layer& l, const Config& c, const LayerHits* hi
     return r;
   }
   r.hit_rate = hits->hit_rate();
-  // Vectors of one image (one group): a patch vector per output position (K = Fh Fw C entries), or with
-  // vector_kind=channel one Fh x Fw window per output position and input channel.
-  const bool channel = hits->vector_kind == "channel";
-  const long long taps = l.filter_h * l.filter_w;
-  const long long vectors = channel ? px * l.channels : px;
-  // Streamed work. patch: a hit is one output position whose vector is not streamed: in WS a row of the ifmap
-  // operand matrix (T shrinks), in OS a row of the array's output tile (Sr shrinks), in IS a column of
-  // stationary inputs (Sc shrinks); the same pixel count drives all three through map_layer.
-  // channel: a hit removes that channel's Fh Fw entries of one operand row for all filters; the missed windows
-  // are taken as packed into whole rows, i.e. the same ceil(P (1 - h)) rows (a lower bound: unpacked, a row
-  // can be skipped only when all of its channel windows hit).
-  const long long missed_px = missed_rows(px, r.hit_rate);
-  r.streamed_cycles = l.groups * cycles_with_stalls(missed_px);
+  const OverlayCounts n = overlay_counts(l, *hits);
+  r.streamed_cycles = l.groups * cycles_with_stalls(n.missed_px);
   // Signatures: every vector projected on sig_bits directions (px x K x bits MACs either way): on the array, a
   // GEMM of `vectors` rows, the vector length and bits columns; or on a separate unit of N MACs per cycle.
   const long long bits = hits->sig_bits;
   if (c.mercury.signature_unit_macs == 0) {
-    r.signature_cycles =
-        l.groups * compute_mapping(map_layer(vectors, channel ? taps : l.window(), bits, c.dataflow), c).cycles;
+    r.signature_cycles = l.groups * compute_mapping(map_layer(n.vectors, n.vector_len, bits, c.dataflow), c).cycles;
   } else {
     using u128 = unsigned __int128;  // px K bits can pass 2^63 (px K N <= 2^60 is all the parser guarantees)
     const u128 macs = static_cast<u128>(px) * static_cast<u128>(l.window()) * static_cast<u128>(bits);
@@ -68,13 +76,11 @@ MercuryResult mercury_layer(const Layer& l, const Config& c, const LayerHits* hi
     r.signature_cycles = l.groups * static_cast<long long>((macs + unit - 1) / unit);
   }
   r.lookup_cycles =
-      l.groups * static_cast<long long>(std::ceil(static_cast<double>(vectors) * c.mercury.lookup_cycles_per_vector));
+      l.groups * static_cast<long long>(std::ceil(static_cast<double>(n.vectors) * c.mercury.lookup_cycles_per_vector));
   if (c.mercury.reuse_reads_results) {
     // A hit reads its cached results: the C_out outputs of a patch, or the C_out partial sums of a channel
     // window, at ArrayWidth words per cycle.
-    const long long hit_vectors = channel ? static_cast<long long>(std::llround(static_cast<double>(vectors) * r.hit_rate))
-                                          : px - missed_px;
-    r.result_read_cycles = l.groups * ceil_div(hit_vectors * l.filters, c.array_width);
+    r.result_read_cycles = l.groups * ceil_div(n.hit_vectors * l.filters, c.array_width);
   }
   return r;
 }

@@ -23,6 +23,15 @@ struct MercuryResult {
 // P' = ceil(P (1 - h)): the rows of P whose vectors missed (hit_rate in [0, 1]).
 long long missed_rows(long long px, double hit_rate);
 
+// One group's vectors and what the overlay does with them (every count mercury_layer and the energy model use).
+struct OverlayCounts {
+  long long vectors = 0;      // patch: P (one per output position); channel: P x C (one Fh x Fw window per channel)
+  long long vector_len = 0;   // K = Fh Fw C, or Fh Fw for channel windows
+  long long missed_px = 0;    // P' = ceil(P (1 - h)): the rows still streamed
+  long long hit_vectors = 0;  // vectors whose cached results are reused
+};
+OverlayCounts overlay_counts(const Layer& l, const LayerHits& hits);
+
 // `hits` null: no hit log for this layer; the result is the baseline, flagged.
 // baseline_stalls: the layer's stall cycles per group from the memory model (< 0: computed here).
 MercuryResult mercury_layer(const Layer& l, const Config& c, const LayerHits* hits, long long baseline_stalls = -1);

@@ -1,5 +1,6 @@
 #include "report.h"
 
+#include "energy_report.h"
 #include "layer_totals.h"
 
 #include <algorithm>
@@ -142,13 +143,15 @@ void write_mercury_total(const LayerTotals& t, const Config& c, const std::strin
 
 }  // namespace
 
-void write_reports(const std::vector<LayerResult>& results, const Config& c, bool with_mercury, const std::string& dir) {
+void write_reports(const std::vector<LayerResult>& results, const Config& c, bool with_mercury, const std::string& dir,
+                   const std::vector<LayerEnergy>* energy) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw std::runtime_error("cannot create output directory " + dir + ": " + ec.message());
   write_compute_report(results, c, dir);
   write_bandwidth_report(results, dir);
   write_detailed_access_report(results, dir);
+  if (energy) write_energy_report(results, *energy, c, dir);
   if (!with_mercury) return;
   write_mercury_report(results, c, dir);
   write_mercury_total(sum_layers(results), c, dir);

@@ -2,7 +2,9 @@
 // totals, and the console table.
 #pragma once
 
+#include "energy.h"
 #include "simulate.h"
+#include "table.h"
 
 #include <ostream>
 #include <string>
@@ -10,7 +12,8 @@
 
 namespace msim {
 
-void write_reports(const std::vector<LayerResult>& results, const Config& c, bool with_mercury, const std::string& dir);
-void print_table(const std::vector<LayerResult>& results, const Config& c, bool with_mercury, std::ostream& out);
+// energy: per layer (energy.h); given, ENERGY_REPORT.csv is written too (energy_report.h).
+void write_reports(const std::vector<LayerResult>& results, const Config& c, bool with_mercury, const std::string& dir,
+                   const std::vector<LayerEnergy>* energy = nullptr);
 
 }  // namespace msim

@@ -37,7 +37,25 @@ void print_mercury_cells(std::ostream& out, double hit_percent, const Cycles& cy
   out << std::setw(9) << format("%.2fx", static_cast<double>(cy.baseline) / static_cast<double>(cy.mercury));
 }
 
-void print_header(const Config& c, bool with_mercury, bool step, std::ostream& out) {
+// The energy cells (uJ): baseline, and with hit logs MERCURY and its own structures' share (signatures, lookups,
+// fills) of MERCURY's energy; with --training, the whole step's.
+struct Energy {
+  double baseline, mercury, own;
+};
+Energy energy_of(const LayerEnergy& e, bool step) {
+  if (!step) return {e.baseline.total(), e.mercury.total(), e.mercury.own()};
+  return {e.step_baseline(), e.step_mercury(), e.mercury.own()};
+}
+void print_energy_cells(std::ostream& out, const LayerEnergy* e, bool with_mercury, bool step) {
+  if (!e) return;
+  const Energy en = energy_of(*e, step);
+  out << std::setw(13) << format("%.4g", en.baseline * 1e-6);
+  if (!with_mercury) return;
+  out << std::setw(13) << format("%.4g", en.mercury * 1e-6)
+      << std::setw(8) << format("%.1f", en.mercury > 0 ? 100.0 * en.own / en.mercury : 0.0);
+}
+
+void print_header(const Config& c, bool with_mercury, bool step, std::ostream& out, bool energy) {
   out << "mercury-sim: " << c.run_name << ", " << c.array_height << "x" << c.array_width << " array, "
       << dataflow_name(c.dataflow) << (step ? ", training step (forward + input gradient + weight gradient)" : "")
       << "\n";
@@ -47,10 +65,13 @@ void print_header(const Config& c, bool with_mercury, bool step, std::ostream& o
     out << std::setw(9) << "hit %" << std::setw(14) << "MERCURY" << std::setw(12) << "overhead" << std::setw(9)
         << "speedup";
   }
+  if (energy) out << std::setw(13) << (step ? "step uJ" : "energy uJ");
+  if (energy && with_mercury) out << std::setw(13) << "MERCURY uJ" << std::setw(8) << "own %";
   out << "\n";
 }
 
-void print_layer(size_t i, const LayerResult& r, bool with_mercury, bool step, std::ostream& out) {
+void print_layer(size_t i, const LayerResult& r, bool with_mercury, bool step, std::ostream& out,
+                 const LayerEnergy* e) {
   const Cycles cy = layer_cycles(r, step);
   out << std::setw(4) << i << "  " << std::left << std::setw(36) << r.layer.name.substr(0, 36) << std::right
       << std::setw(14) << cy.baseline;
@@ -60,18 +81,20 @@ void print_layer(size_t i, const LayerResult& r, bool with_mercury, bool step, s
     } else if (r.mercury.has_hitlog) {
       print_mercury_cells(out, 100.0 * r.mercury.hit_rate, cy);
     } else {
-      out << "   no hit log: baseline only";
+      out << (e ? "   no hit log: baseline only                 " : "   no hit log: baseline only");
     }
   }
+  print_energy_cells(out, e, with_mercury, step);
   out << "\n";
 }
 
-void print_total(const LayerTotals& t, bool with_mercury, bool step, std::ostream& out) {
+void print_total(const LayerTotals& t, bool with_mercury, bool step, std::ostream& out, const LayerEnergy* e) {
   const Cycles cy = total_cycles(t, step);
   out << std::setw(4) << "" << "  " << std::left << std::setw(36) << ("TOTAL (" + std::to_string(t.layers) + " layers)")
       << std::right << std::setw(14) << cy.baseline;
+  if (with_mercury) print_mercury_cells(out, t.vectors ? 100.0 * t.hits / t.vectors : 0.0, cy);
+  print_energy_cells(out, e, with_mercury, step);
   if (with_mercury) {
-    print_mercury_cells(out, t.vectors ? 100.0 * t.hits / t.vectors : 0.0, cy);
     if (t.without_hitlog()) {
       out << "\nwarning: " << t.without_hitlog() << " layer(s) had no hit log and count at baseline cycles";
     }
@@ -90,15 +113,36 @@ void print_phases(const TrainingResult& t, std::ostream& out) {
       << t.weight_grad_baseline << " -> " << t.weight_grad_mercury << "\n";
 }
 
+// The energy totals in words: MERCURY's own structures and the largest MCACHE; with --training the phases.
+void print_energy_line(const LayerEnergy& e, bool step, std::ostream& out) {
+  const EnergyParts& m = e.mercury;
+  out << "energy, uJ: baseline " << format("%.4g", e.baseline.total() * 1e-6) << " -> MERCURY "
+      << format("%.4g", m.total() * 1e-6) << " (signatures " << format("%.4g", m.signature * 1e-6) << ", lookups "
+      << format("%.4g", m.lookup * 1e-6) << ", fills " << format("%.4g", m.fill * 1e-6) << "); largest MCACHE "
+      << format("%.0f", e.mcache_bytes) << " bytes\n";
+  if (!step) return;
+  out << "step energy, uJ, baseline -> MERCURY: forward " << format("%.4g", e.baseline.total() * 1e-6) << " -> "
+      << format("%.4g", m.total() * 1e-6) << ", input gradient " << format("%.4g", e.input_grad_baseline * 1e-6)
+      << " -> " << format("%.4g", (e.input_grad_mercury + e.grad_sum) * 1e-6) << ", weight gradient "
+      << format("%.4g", e.weight_grad_baseline * 1e-6) << " -> " << format("%.4g", e.weight_grad_mercury * 1e-6)
+      << "\n";
+}
+
 }  // namespace
 
-void print_table(const std::vector<LayerResult>& results, const Config& c, bool with_mercury, std::ostream& out) {
+void print_table(const std::vector<LayerResult>& results, const Config& c, bool with_mercury, std::ostream& out,
+                 const std::vector<LayerEnergy>* energy) {
   const bool step = c.training && with_mercury;
-  print_header(c, with_mercury, step, out);
-  for (size_t i = 0; i < results.size(); ++i) print_layer(i, results[i], with_mercury, step, out);
+  print_header(c, with_mercury, step, out, energy != nullptr);
+  LayerEnergy total_energy;
+  for (size_t i = 0; i < results.size(); ++i) {
+    print_layer(i, results[i], with_mercury, step, out, energy ? &(*energy)[i] : nullptr);
+    if (energy) total_energy += (*energy)[i];
+  }
   const LayerTotals totals = sum_layers(results);
-  print_total(totals, with_mercury, step, out);
+  print_total(totals, with_mercury, step, out, energy ? &total_energy : nullptr);
   if (step) print_phases(totals.training, out);
+  if (energy && with_mercury) print_energy_line(total_energy, step, out);
   const auto first_order = std::count_if(results.begin(), results.end(),
                                          [](const LayerResult& r) { return !r.memory.exact_reads; });
   if (c.exact_memory && first_order > 0) {

@@ -6,12 +6,18 @@
 
 namespace msim {
 
-long long gemm_cycles(long long m, long long n, long long k, const Config& c) {
-  if (m == 0 || k == 0) return 0;
+GemmRun gemm_run(long long m, long long n, long long k, const Config& c) {
+  GemmRun run;
+  if (m == 0 || k == 0) return run;
   const Layer g = gemm_layer("gemm", m, n, k);
   const ComputeResult compute = compute_layer(g, c);
-  return compute.cycles + memory_layer(g, compute, c).stall_cycles;
+  const MemoryResult memory = memory_layer(g, compute, c);
+  run.cycles = compute.cycles + memory.stall_cycles;
+  run.counts = access_counts(compute, &memory);
+  return run;
 }
+
+long long gemm_cycles(long long m, long long n, long long k, const Config& c) { return gemm_run(m, n, k, c).cycles; }
 
 TrainingResult& TrainingResult::operator+=(const TrainingResult& o) {
   forward_baseline += o.forward_baseline;
@@ -30,20 +36,30 @@ TrainingResult training_layer(const Layer& l, const Config& c, const MercuryResu
   t.forward_baseline = forward.baseline_cycles;
   t.forward_mercury = forward.mercury_cycles();
   // Input gradient: dX rows (P x K) = dY (P x N) W (N x K): GEMM M = P, N = K output columns, reduction N.
-  t.input_grad_baseline = G * gemm_cycles(P, K, N, c);
+  const GemmRun input_grad = gemm_run(P, K, N, c);
+  t.input_grad_baseline = G * input_grad.cycles;
+  t.input_grad_baseline_counts = input_grad.counts.times(G);
   // Weight gradient: dW (N x K) = dY^T (N x P) X (P x K): GEMM M = N, N = K, reduction P.
-  t.weight_grad_baseline = G * gemm_cycles(N, K, P, c);
+  const GemmRun weight_grad = gemm_run(N, K, P, c);
+  t.weight_grad_baseline = G * weight_grad.cycles;
+  t.weight_grad_baseline_counts = weight_grad.counts.times(G);
   if (!forward.has_hitlog) {
     t.input_grad_mercury = t.input_grad_baseline;
     t.weight_grad_mercury = t.weight_grad_baseline;
+    t.input_grad_mercury_counts = t.input_grad_baseline_counts;
+    t.weight_grad_mercury_counts = t.weight_grad_baseline_counts;
     return t;
   }
   // The forward's reuse map: P' unique missed rows; each hit row's N output gradients are first added into its
   // source row (ArrayWidth additions per cycle, once per step), then both GEMMs run on P' rows.
   const long long rows = missed_rows(P, forward.hit_rate);
+  t.grad_sum_additions = G * (P - rows) * N;
   t.grad_sum_cycles = G * ceil_div((P - rows) * N, c.array_width);
-  t.input_grad_mercury = G * gemm_cycles(rows, K, N, c) + t.grad_sum_cycles;
-  t.weight_grad_mercury = G * gemm_cycles(N, K, rows, c);
+  const GemmRun input_grad_m = gemm_run(rows, K, N, c), weight_grad_m = gemm_run(N, K, rows, c);
+  t.input_grad_mercury = G * input_grad_m.cycles + t.grad_sum_cycles;
+  t.weight_grad_mercury = G * weight_grad_m.cycles;
+  t.input_grad_mercury_counts = input_grad_m.counts.times(G);
+  t.weight_grad_mercury_counts = weight_grad_m.counts.times(G);
   return t;
 }
 

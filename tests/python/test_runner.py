@@ -84,7 +84,9 @@ def test_runner_with_simulator(tmp_path):
     assert t["baseline_cycles"] == pytest.approx(sum(r["baseline_cycles"] for r in rows))
     assert t["mercury_cycles"] == pytest.approx(sum(r["mercury_cycles"] for r in rows))
     assert t["speedup"] == pytest.approx(t["baseline_cycles"] / t["mercury_cycles"])
-    for name in ("hit_rate.png", "speedup.png", "cycles.png"):
+    assert t["baseline_energy_uj"] > 0 and t["mercury_energy_uj"] > 0 and 0 <= t["own_energy_share"] <= 1
+    assert t["baseline_energy_uj"] == pytest.approx(sum(r["baseline_energy_uj"] for r in rows))
+    for name in ("hit_rate.png", "speedup.png", "cycles.png", "energy.png"):
         assert _is_png(out / name), name
     assert (out / "sim" / "MERCURY_REPORT.csv").is_file()
 

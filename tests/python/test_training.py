@@ -60,6 +60,10 @@ def test_training_step_is_simulated_by_mercury_sim(tmp_path):
                                                  + p["weight_grad_baseline"])
     assert sim["step_speedup"] == pytest.approx(sim["step_baseline"] / sim["step_mercury"])
     assert p["weight_grad_mercury"] < p["weight_grad_baseline"]  # hits shrink the reduction over positions
+    e = sim["energy_uj"]  # ENERGY_REPORT.csv's totals: the forward and the whole step, both sides
+    assert 0 < e["baseline_energy_uj"] < e["step_baseline_energy_uj"] and 0 < e["step_mercury_energy_uj"]
+    assert sim["step_energy_ratio"] == pytest.approx(e["step_baseline_energy_uj"] / e["step_mercury_energy_uj"])
+    assert e["signature_energy_uj"] > 0 and e["lookup_energy_uj"] > 0 and sim["mcache_bytes"] > 0
     assert all(r["step_ms_median"] > 0 for r in res)
     # every epoch is simulated from its own hit log; the headline figure is the last epoch's
     epochs = res[1]["epochs"]
