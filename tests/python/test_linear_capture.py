@@ -187,3 +187,29 @@ def test_hugging_face_models_with_random_weights_convert(build):
     mercury.hitlog_reset()
     torch.testing.assert_close(model(input_ids=ids, attention_mask=mask).last_hidden_state, ref)
     assert {r["op"] for r in mercury.hitlog()} == {"linear"}
+
+
+def test_gpt2s_conv1d_projections_are_linear_layers_in_the_graph_passes():
+    """GPT-2 (random weights, from a config) keeps its projections in transformers' Conv1D: an addmm with a weight
+    [in, out], which the export and TorchScript passes take (mercury.convert sees no nn.Linear there)."""
+    from models import random_transformers
+
+    class Hidden(nn.Module):
+        def __init__(self, model):
+            super().__init__()
+            self.model = model
+
+        def forward(self, ids):
+            return self.model(input_ids=ids, use_cache=False).last_hidden_state
+
+    model = Hidden(random_transformers.random_gpt2()).eval()
+    ids = torch.randint(0, 1000, (2, 12), generator=torch.Generator().manual_seed(0))
+    ref = model(ids)
+    program, export_layers, _ = mercury.rewrite(model, (ids,), kinds=ALL_KINDS, mode="observe")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        traced, trace_layers, _ = mercury.rewrite(torch.jit.trace(model, (ids,)), kinds=ALL_KINDS, mode="observe")
+    assert len(export_layers) == len(trace_layers) == 8  # 2 blocks x (qkv, attention out, mlp in, mlp out)
+    assert [row["name"] for row in export_layers] == [row["name"] for row in trace_layers]
+    for rewritten in (program.module(), traced):
+        torch.testing.assert_close(rewritten(ids), ref)
