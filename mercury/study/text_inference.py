@@ -23,7 +23,7 @@ from mercury.hitlog import layer_totals
 from mercury.matmuls import activation_matmuls, matmul_layers, write_matmul_hitlogs
 from mercury.order import ALL_KINDS, run_example
 from mercury.quality import EmbeddingQuality
-from mercury.simulate import export_hitlog, simulate
+from mercury.simulate import export_hitlog, mcache_flags, simulate
 from mercury.study import plots
 from mercury.study.choices import ModelChoice
 from mercury.study.inputs import weights_label
@@ -31,6 +31,9 @@ from mercury.study.text_inputs import TextBatches, text_inputs
 from mercury.study.text_quality import Probe, neighbour_agreement
 from mercury.study.text_report import LAYER_COLUMNS, print_text_table
 from mercury import topology
+
+
+_ENERGY = ("baseline_energy_uj", "mercury_energy_uj", "own_energy_share", "energy_ratio", "mcache_bytes")
 
 
 def _embed(model, data: TextBatches) -> List[torch.Tensor]:
@@ -67,7 +70,7 @@ def _simulate(model, inputs, table: List[Dict], out: str, study, name: str) -> D
     rows_topology = topology.model_layers(model, example, ALL_KINDS) + matmul_layers(matmuls, len(table))
     topo = topology.write_topology(rows_topology, os.path.join(out, "topology.csv"))
     report = simulate(hit_dir, os.path.join(out, "sim"), study.simulator.config, study.simulator.binary,
-                      topology=topo)
+                      topology=topo, extra=mcache_flags(study.settings))
     totals = layer_totals(mercury.hitlog())
     off = {"calls": 0, "vectors": 0, "hits": 0}
     names = [layer.name for layer in rows_topology]
@@ -80,10 +83,10 @@ def _simulate(model, inputs, table: List[Dict], out: str, study, name: str) -> D
                      "mode": table[lid]["mode"] if lid < len(table) else "baseline",
                      **{k: counts[k] for k in off},
                      "hit_rate": counts["hits"] / counts["vectors"] if counts["vectors"] else 0.0,
-                     **{k: layer[k] for k in ("baseline_cycles", "mercury_cycles", "speedup")}})
+                     **{k: layer[k] for k in ("baseline_cycles", "mercury_cycles", "speedup", *_ENERGY)}})
     untouched = sum(r["baseline_cycles"] for r in rows if r["kind"] == "matmul")
     model_totals = {k: report.totals[k] for k in ("layers", "vectors", "hits", "hit_rate", "baseline_cycles",
-                                                   "mercury_cycles", "speedup")}
+                                                   "mercury_cycles", "speedup", *_ENERGY)}
     model_totals["untouched_share"] = untouched / report.totals["baseline_cycles"]
     return {"rows": rows, "totals": model_totals, "command": " ".join(report.command)}
 

@@ -4,7 +4,7 @@ import os
 from typing import Dict
 
 LAYER_COLUMNS = ["layer_id", "name", "kind", "mode", "calls", "vectors", "hits", "hit_rate", "baseline_cycles",
-                 "mercury_cycles", "speedup"]
+                 "mercury_cycles", "speedup", "baseline_energy_uj", "mercury_energy_uj", "own_energy_share"]
 
 
 def quality_line(q: Dict) -> str:
@@ -31,6 +31,9 @@ def print_text_table(summary: Dict) -> None:
           f"{t['speedup']:7.2f}x")
     print(f"     cycles MERCURY cannot touch (attention's matmuls of two activations): "
           f"{100 * t['untouched_share']:.1f}% of the baseline")
+    print(f"     energy: baseline {t['baseline_energy_uj']:.4g} uJ -> MERCURY {t['mercury_energy_uj']:.4g} uJ "
+          f"({t['energy_ratio']:.3f}x less), MERCURY's signatures + lookups + fills {100 * t['own_energy_share']:.1f}% "
+          f"of it; largest MCACHE {t['mcache_bytes'] / 1024:.1f} KiB")
     print(f"     {quality_line(summary['output_quality'])}")
     if summary.get("calibration"):
         c = summary["calibration"]
