@@ -1,7 +1,7 @@
 // Every schema of the mercury::conv2d operator, in one place. The MERCURY settings part of the schema (names,
 // types, defaults) comes from the settings table (csrc/settings/settings.h). Kernels are registered per dispatch key in
-// ops/cpu, ops/meta, ops/autograd, ops/autocast; every kernel reads the arguments with read_conv2d_call
-// (ops/conv2d_options.h). The hit-log ops live in csrc/hitlog.
+// ops/cpu, ops/meta, ops/autograd, ops/autocast and ops/cuda (a refusal: there are no CUDA kernels); every kernel
+// reads the arguments with read_conv2d_call (ops/conv2d_options.h). The hit-log ops live in csrc/hitlog.
 #include "csrc/settings/settings.h"
 
 #include <torch/library.h>
