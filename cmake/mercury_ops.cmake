@@ -22,12 +22,14 @@ target_include_directories(mercury_ops PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(mercury_ops PUBLIC mercury::torch)
 target_compile_options(mercury_ops PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wno-unused-parameter>)
 
-# Copy the library next to mercury/__init__.py so the package works from the source tree
-# (not from sanitizer builds, whose libraries Python cannot load without preloading the runtimes).
+# Copy the library next to mercury/__init__.py so the package works from the source tree (not from sanitizer builds,
+# whose libraries Python cannot load without preloading the runtimes; nor from setup.py's, which may be for another
+# environment's torch than the checkout's build and takes the libraries from its build folder).
+option(MERCURY_COPY_INTO_PACKAGE "Copy the libraries Python loads next to mercury/__init__.py" ON)
 # torch_version.txt travels with it: `import mercury` compares it with the torch it imports (a stale build is
 # refused with the rebuild command instead of failing on undefined symbols).
 file(WRITE ${PROJECT_BINARY_DIR}/torch_version.txt "${TORCH_VERSION}\n")
-if(NOT MERCURY_SANITIZE)
+if(MERCURY_COPY_INTO_PACKAGE AND NOT MERCURY_SANITIZE)
   add_custom_command(TARGET mercury_ops POST_BUILD
     COMMAND ${CMAKE_COMMAND} -DDEST=${PROJECT_SOURCE_DIR}/mercury -DFILE=$<TARGET_FILE:mercury_ops>
             -P ${PROJECT_SOURCE_DIR}/cmake/copy_into_package.cmake
