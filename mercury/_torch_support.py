@@ -15,9 +15,9 @@ import warnings
 import torch
 
 # The oldest torch with everything used here (torch.library.opcheck/register_fake, effectful custom ops,
-# torch.export.save/load of custom ops); tested: 2.13.0 (CI).
+# torch.export.save/load of custom ops); tested in CI: TESTED_TORCH.
 MIN_TORCH = (2, 6)
-TESTED_TORCH = "2.13.0"
+TESTED_TORCH = "2.13.0 (CPU build) and 2.14.1 (CUDA build)"
 REBUILD = "bash tests/build.sh (from the checkout; or pip install . again)"
 # mercury's kernels: CPU, Meta, Autograd, AutocastCPU. Its CUDA kernel only refuses (ops/cuda/conv2d_cuda.cpp).
 CUDA_KERNELS = False
