@@ -23,8 +23,9 @@ from setuptools.command.build_ext import build_ext
 ROOT = os.path.dirname(os.path.abspath(__file__))
 TOOLS = {"mercury-sim": os.path.join("sim", "mercury-sim"),
          "mercury-rewrite": os.path.join("csrc", "rewrite", "mercury-rewrite")}
-# What CMake leaves next to mercury/__init__.py besides the libraries: the torch version they were built for.
-PACKAGE_FILES = ("*.so", "torch_version.txt")
+# What Python loads, in CMake's build folder: the libraries, and the torch version they were built for.
+PACKAGE_FILES = ("libmercury_ops.so", os.path.join("csrc", "rewrite", "libmercury_rewrite.so"),
+                 os.path.join("csrc", "python", "_C*.so"), "torch_version.txt")
 
 
 def target_environment():
@@ -43,16 +44,18 @@ class CMakeBuild(build_ext):
     def run(self):
         env = target_environment()
         build_dir = os.path.join(ROOT, "build", "pip")
+        # Not copied next to the checkout's mercury/__init__.py: they are built against this environment's torch,
+        # which need not be the one of the checkout's own build.
         subprocess.check_call(["cmake", "-S", ROOT, "-B", build_dir, "-DCMAKE_BUILD_TYPE=Release",
-                               "-DMERCURY_BUILD_TESTS=OFF", f"-DPython3_EXECUTABLE={sys.executable}"], env=env)
+                               "-DMERCURY_BUILD_TESTS=OFF", "-DMERCURY_COPY_INTO_PACKAGE=OFF",
+                               f"-DPython3_EXECUTABLE={sys.executable}"], env=env)
         subprocess.check_call(["cmake", "--build", build_dir, "-j", str(os.cpu_count() or 2), "--target",
                                "mercury_ops", "mercury_python", *TOOLS], env=env)
         target = os.path.join(os.path.abspath(self.build_lib), "mercury")
         os.makedirs(os.path.join(target, "bin"), exist_ok=True)
         os.makedirs(os.path.join(target, "configs"), exist_ok=True)
-        # CMake copies every Python-loaded library next to mercury/__init__.py.
         for pattern in PACKAGE_FILES:
-            for path in glob.glob(os.path.join(ROOT, "mercury", pattern)):
+            for path in glob.glob(os.path.join(build_dir, pattern)):
                 shutil.copy2(path, target)
         for name, path in TOOLS.items():
             shutil.copy2(os.path.join(build_dir, path), os.path.join(target, "bin", name))

@@ -5,7 +5,7 @@ file(GLOB MERCURY_CORE_SOURCES CONFIGURE_DEPENDS
   ${PROJECT_SOURCE_DIR}/csrc/hitlog/*.cpp)
 add_library(mercury_core OBJECT ${MERCURY_CORE_SOURCES})
 target_include_directories(mercury_core PUBLIC ${PROJECT_SOURCE_DIR})
-target_link_libraries(mercury_core PUBLIC ${TORCH_LIBRARIES})
+target_link_libraries(mercury_core PUBLIC mercury::torch)
 target_compile_options(mercury_core PRIVATE -Wall -Wextra -Wno-unused-parameter)
 
 # The op library: schema and kernels per dispatch key, with the core.
@@ -14,24 +14,22 @@ file(GLOB MERCURY_OP_SOURCES CONFIGURE_DEPENDS
   ${PROJECT_SOURCE_DIR}/ops/cpu/*.cpp
   ${PROJECT_SOURCE_DIR}/ops/autograd/*.cpp
   ${PROJECT_SOURCE_DIR}/ops/autocast/*.cpp
+  ${PROJECT_SOURCE_DIR}/ops/cuda/*.cpp
   ${PROJECT_SOURCE_DIR}/ops/meta/*.cpp)
 
 add_library(mercury_ops SHARED ${MERCURY_OP_SOURCES} $<TARGET_OBJECTS:mercury_core>)
 target_include_directories(mercury_ops PUBLIC ${PROJECT_SOURCE_DIR})
-target_link_libraries(mercury_ops PUBLIC ${TORCH_LIBRARIES})
+target_link_libraries(mercury_ops PUBLIC mercury::torch)
 target_compile_options(mercury_ops PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wno-unused-parameter>)
 
-# Copy the library next to mercury/__init__.py so the package works from the source tree
-# (not from sanitizer builds, whose libraries Python cannot load without preloading the runtimes).
+# Copy the library next to mercury/__init__.py so the package works from the source tree (not from sanitizer builds,
+# whose libraries Python cannot load without preloading the runtimes; nor from setup.py's, which may be for another
+# environment's torch than the checkout's build and takes the libraries from its build folder).
+option(MERCURY_COPY_INTO_PACKAGE "Copy the libraries Python loads next to mercury/__init__.py" ON)
 # torch_version.txt travels with it: `import mercury` compares it with the torch it imports (a stale build is
 # refused with the rebuild command instead of failing on undefined symbols).
-execute_process(COMMAND ${Python3_EXECUTABLE} -c "import torch; print(torch.__version__, end='')"
-                OUTPUT_VARIABLE MERCURY_TORCH_VERSION ERROR_QUIET)
-if(NOT MERCURY_TORCH_VERSION)
-  set(MERCURY_TORCH_VERSION ${Torch_VERSION})
-endif()
-file(WRITE ${PROJECT_BINARY_DIR}/torch_version.txt "${MERCURY_TORCH_VERSION}\n")
-if(NOT MERCURY_SANITIZE)
+file(WRITE ${PROJECT_BINARY_DIR}/torch_version.txt "${TORCH_VERSION}\n")
+if(MERCURY_COPY_INTO_PACKAGE AND NOT MERCURY_SANITIZE)
   add_custom_command(TARGET mercury_ops POST_BUILD
     COMMAND ${CMAKE_COMMAND} -DDEST=${PROJECT_SOURCE_DIR}/mercury -DFILE=$<TARGET_FILE:mercury_ops>
             -P ${PROJECT_SOURCE_DIR}/cmake/copy_into_package.cmake

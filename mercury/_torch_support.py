@@ -2,6 +2,7 @@
 
 ``check_torch()`` refuses a torch older than the oldest supported one, and a library built against another torch
 (a stale build: the ABI of the C++ library is tied to the exact torch it was compiled with) before it is loaded.
+``note_cuda_build()`` tells the user of a CUDA build of torch that mercury's kernels are CPU code.
 ``register_effects()`` marks the logging ops as effectful, so torch.compile keeps every call, in order, instead of
 merging identical calls or dropping one whose output is unused: the hit log is a side effect.
 """
@@ -9,14 +10,17 @@ import importlib.abc
 import importlib.machinery
 import os
 import sys
+import warnings
 
 import torch
 
 # The oldest torch with everything used here (torch.library.opcheck/register_fake, effectful custom ops,
-# torch.export.save/load of custom ops); tested: 2.13.0 (CI).
+# torch.export.save/load of custom ops); tested in CI: TESTED_TORCH.
 MIN_TORCH = (2, 6)
-TESTED_TORCH = "2.13.0"
+TESTED_TORCH = "2.13.0 (CPU build) and 2.14.1 (CUDA build)"
 REBUILD = "bash tests/build.sh (from the checkout; or pip install . again)"
+# mercury's kernels: CPU, Meta, Autograd, AutocastCPU. Its CUDA kernel only refuses (ops/cuda/op_cuda.cpp).
+CUDA_KERNELS = False
 
 
 def _version_tuple(version: str):
@@ -45,6 +49,15 @@ def load_library(path: str) -> None:
     except OSError as e:  # undefined symbols: built against another torch
         raise ImportError(f"mercury: {path} does not load with torch {torch.__version__} ({e}); it was built "
                           f"against another torch: rebuild it: {REBUILD}") from None
+
+
+def note_cuda_build() -> None:
+    """On a CUDA build of torch (PyPI's default on Linux x86_64, GPU or not), warns once that the op runs on CPU
+    tensors only, so that a GPU user learns it here rather than from the op's refusal of a CUDA tensor."""
+    if torch.version.cuda:
+        warnings.warn(f"mercury: torch {torch.__version__} is a CUDA build, but mercury has CPU kernels only "
+                      "(mercury.cuda_kernels is False): mercury::conv2d runs on CPU tensors and refuses CUDA "
+                      "ones; move a model's inputs and weights with .cpu()", stacklevel=2)
 
 
 def register_effects() -> None:

@@ -1,8 +1,8 @@
 // Every schema of the mercury operators (conv2d, linear), in one place. The MERCURY settings part of the schemas
 // (names, types, defaults) comes from the settings table (csrc/settings/settings.h): both ops take the same settings.
-// Kernels are registered per dispatch key in ops/cpu, ops/meta, ops/autograd, ops/autocast; every kernel reads the
-// arguments with Conv2dCall::read (ops/conv2d_options.h) or LinearCall::read (ops/linear_options.h). The hit-log ops
-// live in csrc/hitlog.
+// Kernels are registered per dispatch key in ops/cpu, ops/meta, ops/autograd, ops/autocast and ops/cuda (a refusal:
+// there are no CUDA kernels); every kernel reads the arguments with Conv2dCall::read (ops/conv2d_options.h) or
+// LinearCall::read (ops/linear_options.h). The hit-log ops live in csrc/hitlog.
 #include "csrc/settings/settings.h"
 
 #include <torch/library.h>

@@ -34,3 +34,27 @@ def test_clear_errors(kwargs, message, mode):
     with pytest.raises(RuntimeError) as info:
         mercury.conv2d(args.pop("input"), args.pop("weight"), **args)
     assert message in str(info.value)
+
+
+LINEAR_X, LINEAR_W = torch.randn(4, 5), torch.randn(3, 5)
+CUDA_CASES = {"conv2d": (X, W, None), "_conv2d_forward": (X, W, None),
+              "_conv2d_backward": (torch.randn(1, 6, 6, 6), torch.empty(0), X, W, None),
+              "linear": (LINEAR_X, LINEAR_W, None), "_linear_forward": (LINEAR_X, LINEAR_W, None),
+              "_linear_backward": (torch.randn(4, 3), torch.empty(0), LINEAR_X, LINEAR_W, None)}
+
+
+@pytest.mark.parametrize("op", sorted(CUDA_CASES))
+def test_every_op_has_a_cuda_kernel_and_it_refuses_with_what_to_do(op):
+    assert torch._C._dispatch_has_kernel_for_dispatch_key(f"mercury::{op}", "CUDA")
+    # Called directly, as the dispatcher would for a CUDA tensor: this also runs where no GPU is.
+    overload = getattr(torch.ops.mercury, op).default
+    args = CUDA_CASES[op]
+    with pytest.raises(RuntimeError, match=rf"mercury::{op} runs on the CPU only \(mercury has no CUDA kernels\) "
+                                           r"but got a tensor on cuda: move its inputs .* with \.cpu\(\)"):
+        overload.redispatch(torch._C.DispatchKeySet(torch._C.DispatchKey.CUDA), *args)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
+def test_a_cuda_tensor_is_refused_naming_its_device():
+    with pytest.raises(RuntimeError, match=r"got a tensor on cuda:0: move its inputs"):
+        mercury.conv2d(X.cuda(), W.cuda(), None, mode="observe")

@@ -2,6 +2,7 @@
 import os
 import subprocess
 import sys
+import warnings
 
 import pytest
 
@@ -54,6 +55,20 @@ def test_a_library_that_does_not_load_is_answered_with_the_rebuild_command(tmp_p
     broken.write_bytes(b"not a shared library")
     with pytest.raises(ImportError, match=r"does not load with torch .*rebuild it: bash tests/build\.sh"):
         _torch_support.load_library(str(broken))
+
+
+def test_a_cuda_build_of_torch_is_told_that_the_op_runs_on_cpu_tensors(monkeypatch):
+    import torch
+    import mercury
+    from mercury import _torch_support
+    assert mercury.cuda_kernels is False
+    monkeypatch.setattr(torch.version, "cuda", "13.0")  # as PyPI's default build reports itself, GPU or not
+    with pytest.warns(UserWarning, match=r"is a CUDA build, but mercury has CPU kernels only .* with \.cpu\(\)"):
+        _torch_support.note_cuda_build()
+    monkeypatch.setattr(torch.version, "cuda", None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _torch_support.note_cuda_build()  # a CPU build: nothing to say
 
 
 def test_progress_prints_plain_lines_when_not_on_a_terminal(capsys):
