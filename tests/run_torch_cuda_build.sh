@@ -10,8 +10,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 VENV="${1:-$ROOT/.venv-cu}"
 TORCH_PIN="torch==2.14.1"
-# The op's tests: opcheck, torch.compile, torch.export, TorchScript, and its errors (the CUDA kernel's refusal).
-TESTS=(test_opcheck.py test_compile.py test_export.py test_conv2d_torchscript.py test_conv2d_errors.py)
+# The ops' tests: opcheck, torch.compile, torch.export, TorchScript, their errors (the CUDA kernel's refusal), and
+# mercury::linear against the reference.
+TESTS=(test_opcheck.py test_compile.py test_export.py test_conv2d_torchscript.py test_conv2d_errors.py test_linear.py)
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 # Every other package at the version requirements.txt pins; its torch pin (the CPU reference) left out.
@@ -30,7 +31,7 @@ make_venv() {
 }
 
 install_wheel() {
-  "$VENV/bin/pip" install --disable-pip-version-check -c "$WORK/constraints.txt" "$ROOT" pytest \
+  "$VENV/bin/pip" install --disable-pip-version-check -c "$WORK/constraints.txt" "$ROOT" pytest hypothesis \
     > "$WORK/pip.log" 2>&1 || { tail -40 "$WORK/pip.log"; exit 1; }
 }
 
