@@ -25,7 +25,7 @@ import mercury  # noqa: E402
 from mercury.order import layer_calls  # noqa: E402
 from mercury.study import cli  # noqa: E402
 from mercury.study.choices import DataChoice  # noqa: E402
-from mercury.study.text_inputs import _full_length  # noqa: E402
+from mercury.study.text_inputs import full_length_emails  # noqa: E402
 
 FORCED = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9)
 
@@ -75,7 +75,7 @@ def main():
     settings = {k: v for k, v in mercury.settings.from_args(args).items() if k != "mode"}
     from models import minilm, zoo
     model = zoo.build("minilm_l6")
-    batch = _full_length("held_out", args.batch_size, args.batch_size, minilm.minilm_tokenizer()).batches[0]
+    batch = full_length_emails("held_out", args.batch_size, args.batch_size, minilm.minilm_tokenizer()).batches[0]
     seen, rows = set(), []
     for call in layer_calls(model, batch, ("linear",), keep_inputs=True):
         linear, x = call.module, call.input.reshape(-1, call.input.shape[-1])

@@ -1,5 +1,6 @@
 #include "ops/conv2d_options.h"
 
+#include "ops/operand_checks.h"
 #include "ops/settings_args.h"
 
 namespace mercury {
@@ -37,17 +38,6 @@ Conv2dCall Conv2dCall::read(c10::ArrayRef<c10::IValue> args) {
 namespace {
 
 template <typename Int>
-Int size_of(const at::Tensor& t, int64_t dim);
-template <>
-int64_t size_of<int64_t>(const at::Tensor& t, int64_t dim) { return t.size(dim); }
-template <>
-c10::SymInt size_of<c10::SymInt>(const at::Tensor& t, int64_t dim) { return t.sym_size(dim); }
-
-bool holds(bool condition) { return condition; }
-// A check on symbolic sizes becomes a guard of the compiled graph (as ATen's own meta functions do).
-bool holds(const c10::SymBool& condition) { return condition.guard_bool(__FILE__, __LINE__); }
-
-template <typename Int>
 ConvGeometryOf<Int> check(const Conv2dCall& call) {
   const at::Tensor& input = call.input;
   const at::Tensor& weight = call.weight;
@@ -55,15 +45,7 @@ ConvGeometryOf<Int> check(const Conv2dCall& call) {
               "-D with shape ", input.sym_sizes());
   TORCH_CHECK(weight.dim() == 4, "mercury::conv2d: weight must be 4-D [C_out, C_in/groups, kH, kW], got ",
               weight.dim(), "-D with shape ", weight.sym_sizes());
-  TORCH_CHECK(input.scalar_type() == at::kFloat || input.scalar_type() == at::kDouble,
-              "mercury::conv2d: input must be float32 or float64, got ", input.scalar_type(),
-              input.scalar_type() == at::kBFloat16 || input.scalar_type() == at::kHalf
-                  ? " (under torch.autocast(\"cpu\") the op runs in float32 by itself; outside it, cast to float32)"
-                  : "");
-  TORCH_CHECK(weight.scalar_type() == input.scalar_type(), "mercury::conv2d: weight dtype ",
-              weight.scalar_type(), " differs from input dtype ", input.scalar_type());
-  TORCH_CHECK(weight.device() == input.device(), "mercury::conv2d: weight is on ", weight.device(),
-              " but input is on ", input.device());
+  check_operand_types("mercury::conv2d", input, weight, call.bias);
   const auto& [stride, padding, dilation] = std::tie(call.stride, call.padding, call.dilation);
   TORCH_CHECK(stride[0] >= 1 && stride[1] >= 1, "mercury::conv2d: stride must be >= 1, got ",
               at::IntArrayRef(stride));
@@ -95,8 +77,6 @@ ConvGeometryOf<Int> check(const Conv2dCall& call) {
     const at::Tensor& bias = *call.bias;
     TORCH_CHECK(bias.dim() == 1 && holds(size_of<Int>(bias, 0) == g.out_channels),
                 "mercury::conv2d: bias must have shape [", g.out_channels, "], got ", bias.sym_sizes());
-    TORCH_CHECK(bias.scalar_type() == input.scalar_type(), "mercury::conv2d: bias dtype ", bias.scalar_type(),
-                " differs from input dtype ", input.scalar_type());
   }
   g.stride_h = stride[0];
   g.stride_w = stride[1];

@@ -1,5 +1,6 @@
 #include "ops/linear_options.h"
 
+#include "ops/operand_checks.h"
 #include "ops/settings_args.h"
 
 namespace mercury {
@@ -8,41 +9,13 @@ namespace {
 constexpr size_t kFixedArgs = 4;  // input, weight, bias, layer_id
 
 template <typename Int>
-Int size_of(const at::Tensor& t, int64_t dim);
-template <>
-int64_t size_of<int64_t>(const at::Tensor& t, int64_t dim) { return t.size(dim); }
-template <>
-c10::SymInt size_of<c10::SymInt>(const at::Tensor& t, int64_t dim) { return t.sym_size(dim); }
-
-bool holds(bool condition) { return condition; }
-// A check on symbolic sizes becomes a guard of the compiled graph (as ATen's own meta functions do).
-bool holds(const c10::SymBool& condition) { return condition.guard_bool(__FILE__, __LINE__); }
-
-void check_dtypes(const LinearCall& call) {
-  const at::Tensor& input = call.input;
-  TORCH_CHECK(input.scalar_type() == at::kFloat || input.scalar_type() == at::kDouble,
-              "mercury::linear: input must be float32 or float64, got ", input.scalar_type(),
-              input.scalar_type() == at::kBFloat16 || input.scalar_type() == at::kHalf
-                  ? " (under torch.autocast(\"cpu\") the op runs in float32 by itself; outside it, cast to float32)"
-                  : "");
-  TORCH_CHECK(call.weight.scalar_type() == input.scalar_type(), "mercury::linear: weight dtype ",
-              call.weight.scalar_type(), " differs from input dtype ", input.scalar_type());
-  TORCH_CHECK(call.weight.device() == input.device(), "mercury::linear: weight is on ", call.weight.device(),
-              " but input is on ", input.device());
-  if (call.bias.has_value()) {
-    TORCH_CHECK(call.bias->scalar_type() == input.scalar_type(), "mercury::linear: bias dtype ",
-                call.bias->scalar_type(), " differs from input dtype ", input.scalar_type());
-  }
-}
-
-template <typename Int>
 LinearGeometryOf<Int> check(const LinearCall& call) {
   const at::Tensor& input = call.input;
   const at::Tensor& weight = call.weight;
   TORCH_CHECK(weight.dim() == 2, "mercury::linear: weight must be 2-D [out_features, in_features], got ",
               weight.dim(), "-D with shape ", weight.sym_sizes());
   TORCH_CHECK(input.dim() >= 1, "mercury::linear: input must have at least 1 dim [..., in_features], got a 0-D tensor");
-  check_dtypes(call);
+  check_operand_types("mercury::linear", input, weight, call.bias);
   TORCH_CHECK(call.options.vector_kind == VectorKind::Patch,
               "mercury::linear: vector_kind must be \"patch\" (each input row is one vector), got \"",
               choice_name(call.options.vector_kind), "\"");

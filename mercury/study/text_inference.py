@@ -61,7 +61,7 @@ class _Reference:
                 "probe_accuracy_exact": self.probe.accuracy(exact, self.labels)}
 
 
-def _simulate(model, inputs, table: List[Dict], out: str, study, name: str) -> Dict:
+def _simulate(model, inputs, table: List[Dict], out: str, study) -> Dict:
     """The hit log of the last evaluation pass, attention's matmuls beside it, through mercury-sim."""
     example = inputs.evaluation.batches[0]
     hit_dir = export_hitlog(os.path.join(out, "hitlog"))
@@ -115,7 +115,7 @@ def _calibrate(exact, inputs, study, out: str) -> Optional[calibration.Calibrati
     return cal
 
 
-def _curve(exact, inputs, reference: _Reference, candidates, study, out: str, name: str) -> List[Dict]:
+def _curve(exact, inputs, reference: _Reference, candidates, study, out: str) -> List[Dict]:
     """Every layer on one candidate in turn: what it does to the output and its simulated speedup."""
     points = []
     for i, cand in enumerate(candidates):
@@ -123,7 +123,7 @@ def _curve(exact, inputs, reference: _Reference, candidates, study, out: str, na
         table = mercury.convert(model, example=inputs.evaluation.batches[0], kinds=ALL_KINDS,
                                 **dict(study.settings, **cand, mode="reuse"))
         quality = _run(model, inputs, reference)
-        sim = _simulate(model, inputs, table, os.path.join(out, "curve", f"c{i}"), study, name)
+        sim = _simulate(model, inputs, table, os.path.join(out, "curve", f"c{i}"), study)
         points.append(dict(cand, **quality, hit_rate=sim["totals"]["hit_rate"], speedup=sim["totals"]["speedup"]))
     return points
 
@@ -150,7 +150,7 @@ def run_text_model(choice: ModelChoice, study) -> Dict:
     quality = _run(model, inputs, reference)
     timings["run_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    sim = _simulate(model, inputs, table, out, study, name)
+    sim = _simulate(model, inputs, table, out, study)
     timings["sim_s"] = time.perf_counter() - t0
     summary = {"model": name, "weights": weights_label(choice), "data": inputs.description,
                "batches": study.data.batches, "batch_size": study.data.batch_size, "settings": settings,
@@ -166,8 +166,7 @@ def run_text_model(choice: ModelChoice, study) -> Dict:
         timings["headroom_s"] = time.perf_counter() - t0
     if study.calibration.curve:
         t0 = time.perf_counter()
-        summary["tradeoff_curve"] = _curve(exact, inputs, reference, calibration.DEFAULT_CANDIDATES, study, out,
-                                           name)
+        summary["tradeoff_curve"] = _curve(exact, inputs, reference, calibration.DEFAULT_CANDIDATES, study, out)
         timings["curve_s"] = time.perf_counter() - t0
     summary["timings_s"] = dict(timings, total_s=sum(timings.values()))
     write_csv(os.path.join(out, "layers.csv"), LAYER_COLUMNS, ([r.get(h) for h in LAYER_COLUMNS] for r in sim["rows"]))

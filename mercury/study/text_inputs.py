@@ -31,8 +31,9 @@ class TextInputs:
     description: str
 
 
-def _full_length(split: str, count: int, batch_size: int, tokenizer) -> TextBatches:
-    """The first `count` e-mails of `split` with at least MAX_TOKENS tokens, in batches of `batch_size`."""
+def full_length_emails(split: str, count: int, batch_size: int, tokenizer) -> TextBatches:
+    """The first `count` e-mails of `split` with at least MAX_TOKENS tokens, cut to MAX_TOKENS, in batches of
+    `batch_size` (what every text study and benchmark reads)."""
     from models import spam_assassin
     messages = spam_assassin.spam_assassin_messages(split)
     ids, labels = [], []
@@ -58,7 +59,7 @@ def _full_length(split: str, count: int, batch_size: int, tokenizer) -> TextBatc
 def training_tokens(split: str, count: int):
     """((input_ids, attention_mask), labels) of the first `count` full-length e-mails of `split`, for training."""
     from models import minilm
-    batches = _full_length(split, count, count, minilm.minilm_tokenizer())
+    batches = full_length_emails(split, count, count, minilm.minilm_tokenizer())
     return batches.batches[0], batches.labels[0]
 
 
@@ -68,8 +69,8 @@ def text_inputs(data: DataChoice, calibration_batches: int) -> TextInputs:
     from models import minilm
     tokenizer = minilm.minilm_tokenizer()
     n = data.batch_size
-    return TextInputs(_full_length("held_out", n * data.batches, n, tokenizer),
-                      _full_length("calibration", n * calibration_batches, n, tokenizer) if calibration_batches
+    return TextInputs(full_length_emails("held_out", n * data.batches, n, tokenizer),
+                      full_length_emails("calibration", n * calibration_batches, n, tokenizer) if calibration_batches
                       else TextBatches([], []),
-                      _full_length("training", PROBE_TRAINING_TEXTS, 64, tokenizer),
+                      full_length_emails("training", PROBE_TRAINING_TEXTS, 64, tokenizer),
                       f"SpamAssassin e-mails of >= {MAX_TOKENS} tokens, cut to {MAX_TOKENS} (no padding)")

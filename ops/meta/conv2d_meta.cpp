@@ -1,6 +1,7 @@
 // Meta kernels: output shapes without data, in symbolic sizes (SymInt), so fake tensors, torch.compile with
 // dynamic shapes, torch.export and TorchScript shape propagation work.
 #include "ops/boxed.h"
+#include "ops/meta/gradient_meta.h"
 #include "ops/conv2d_options.h"
 
 #include <torch/library.h>
@@ -19,18 +20,10 @@ std::tuple<at::Tensor, at::Tensor> forward_meta(const Conv2dCall& call) {
   return {out, sources};
 }
 
-std::tuple<at::Tensor, at::Tensor, at::Tensor> backward_meta(const at::Tensor& grad_output,
-                                                             const at::Tensor& sources, const Conv2dCall& call) {
-  const at::Tensor& w = call.weight;
-  at::Tensor grad_bias = call.bias.has_value() ? at::empty_symint({w.sym_size(0)}, w.options())
-                                               : at::empty({0}, w.options());
-  return {at::empty_like(call.input), at::empty_like(w), grad_bias};
-}
-
 }  // namespace
 
 TORCH_LIBRARY_IMPL(mercury, Meta, m) {
-  register_kernels<Conv2dCall, &forward_meta, &backward_meta>(m);
+  register_kernels<Conv2dCall, &forward_meta, &backward_meta<Conv2dCall>>(m);
 }
 
 }  // namespace mercury

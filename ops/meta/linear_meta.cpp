@@ -1,5 +1,6 @@
 // Meta kernels of mercury::linear: output shapes without data, in symbolic sizes (SymInt).
 #include "ops/boxed.h"
+#include "ops/meta/gradient_meta.h"
 #include "ops/linear_options.h"
 
 #include <torch/library.h>
@@ -18,18 +19,10 @@ std::tuple<at::Tensor, at::Tensor> forward_meta(const LinearCall& call) {
   return {out, sources};
 }
 
-std::tuple<at::Tensor, at::Tensor, at::Tensor> backward_meta(const at::Tensor& grad_output,
-                                                             const at::Tensor& sources, const LinearCall& call) {
-  const at::Tensor& w = call.weight;
-  at::Tensor grad_bias = call.bias.has_value() ? at::empty_symint({w.sym_size(0)}, w.options())
-                                               : at::empty({0}, w.options());
-  return {at::empty_like(call.input), at::empty_like(w), grad_bias};
-}
-
 }  // namespace
 
 TORCH_LIBRARY_IMPL(mercury, Meta, m) {
-  register_kernels<LinearCall, &forward_meta, &backward_meta>(m);
+  register_kernels<LinearCall, &forward_meta, &backward_meta<LinearCall>>(m);
 }
 
 }  // namespace mercury
