@@ -29,7 +29,7 @@ from mercury.study.choices import ModelChoice
 from mercury.study.inputs import weights_label
 from mercury.study.text_inputs import TextBatches, text_inputs
 from mercury.study.text_quality import Probe, neighbour_agreement
-from mercury.study.text_report import LAYER_COLUMNS, print_text_table
+from mercury.study.text_report import LAYER_COLUMNS, plot_text_curve, print_text_table
 from mercury import topology
 
 
@@ -167,6 +167,8 @@ def run_text_model(choice: ModelChoice, study) -> Dict:
     if study.calibration.curve:
         t0 = time.perf_counter()
         summary["tradeoff_curve"] = _curve(exact, inputs, reference, calibration.DEFAULT_CANDIDATES, study, out)
+        if study.output.plots:
+            summary["tradeoff_plot"] = plot_text_curve(name, summary["tradeoff_curve"], quality, sim["totals"], out)
         timings["curve_s"] = time.perf_counter() - t0
     summary["timings_s"] = dict(timings, total_s=sum(timings.values()))
     write_csv(os.path.join(out, "layers.csv"), LAYER_COLUMNS, ([r.get(h) for h in LAYER_COLUMNS] for r in sim["rows"]))

@@ -1,7 +1,9 @@
 """What the study prints for a text model: per layer hit rate, cycles and speedup (attention's matmuls at
 baseline), the totals, and what reuse did to the embeddings of the held-out e-mails."""
 import os
-from typing import Dict
+from typing import Dict, List
+
+from mercury.study.plots import pyplot, save_figure
 
 LAYER_COLUMNS = ["layer_id", "name", "kind", "mode", "calls", "vectors", "hits", "hit_rate", "baseline_cycles",
                  "mercury_cycles", "speedup", "baseline_energy_uj", "mercury_energy_uj", "own_energy_share"]
@@ -51,3 +53,28 @@ def print_text_table(summary: Dict) -> None:
               + f": hit rate {100 * p['hit_rate']:.1f}%, speedup {p['speedup']:.3f}x; {quality_line(p)}")
     print(f"     cycles: {summary['simulator']}")
     print(f"     time: {', '.join(f'{k} {v:.1f}' for k, v in summary['timings_s'].items())}")
+
+
+def plot_text_curve(name: str, points: List[Dict], calibrated: Dict, totals: Dict, out: str) -> str:
+    """tradeoff.png: per setting (every layer on it) the held-out e-mails' minimum and mean cosine and the probe's
+    accuracy against the simulated speedup, with the calibrated per-layer point."""
+    plt = pyplot()
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4))
+    here = dict(calibrated, speedup=totals["speedup"], signature="calibrated")
+    for p in list(points) + [here]:
+        label = "calibrated" if p is here else f"{p['signature']} {p['sig_bits']}b" + (
+            f" w={p['bucket_width']:g}" if p["signature"] != "sign" else "")
+        style = dict(marker="*", s=200, color="black") if p is here else {}
+        a1.scatter([p["speedup"]], [p["min_cosine"]], label=label, **style)
+        a2.scatter([p["speedup"]], [100 * p["probe_accuracy"]], label=label, **style)
+    a1.set_ylabel("min cosine with the exact embedding")
+    a2.set_ylabel("ham/spam probe accuracy (%)")
+    a2.axhline(100 * calibrated["probe_accuracy_exact"], color="grey", lw=0.8, label="exact embeddings")
+    for ax in (a1, a2):
+        ax.set_xlabel("simulated speedup (x, mercury-sim)")
+        ax.grid(alpha=0.3)
+    a1.legend(fontsize=7)
+    fig.suptitle(f"{name}: every layer on one setting vs the calibrated per-layer point (held-out e-mails)")
+    paths: List[str] = []
+    save_figure(fig, os.path.join(out, "tradeoff.png"), paths)
+    return paths[0]

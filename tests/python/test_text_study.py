@@ -77,3 +77,12 @@ def test_minilm_fine_tunes_with_reuse_in_forward_and_backward(tmp_path):
     assert [row["HitLog"] for row in report].count("matmul") == 12 and len(report) == 38 + 12
     matmul = [row for row in report if row["HitLog"] == "matmul"][0]
     assert matmul["StepBaselineCycles"] == matmul["StepMercuryCycles"]
+
+
+def test_the_trade_off_plot_draws_every_setting_and_the_calibrated_point(tmp_path):
+    from mercury.study.text_report import plot_text_curve
+    point = dict(signature="svd", sig_bits=8, bucket_width=0.2, min_cosine=0.9, probe_accuracy=0.9, speedup=1.1)
+    calibrated = dict(min_cosine=0.97, probe_accuracy=0.91, probe_accuracy_exact=0.91)
+    path = plot_text_curve("m", [point, dict(point, signature="sign", speedup=1.05)], calibrated, {"speedup": 1.02},
+                           str(tmp_path))
+    assert path == str(tmp_path / "tradeoff.png") and os.path.getsize(path) > 10_000
