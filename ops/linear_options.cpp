@@ -75,10 +75,16 @@ ConvGeometry linear_as_conv(const LinearGeometry& g) {
   return c;
 }
 
-Conv2dCall linear_as_conv_call(const LinearCall& call, const LinearGeometry& g) {
-  const ConvGeometry c = linear_as_conv(g);
+ConvGeometry linear_lookup_geometry(const LinearGeometry& g) {
+  ConvGeometry c = linear_as_conv(g);
+  c.n = 1;
+  c.h = c.out_h = g.rows;
+  return c;
+}
+
+Conv2dCall linear_as_conv_call(const LinearCall& call, const ConvGeometry& c) {
   Conv2dCall conv;
-  // [rows, K] viewed as [samples, rows/sample, 1, K], permuted to NCHW sizes: channels-last strides, no copy.
+  // [rows, K] viewed as [n, rows / n, 1, K], permuted to NCHW sizes: channels-last strides, no copy.
   conv.input = call.input.reshape({c.n, c.h, 1, c.c}).permute({0, 3, 1, 2});
   conv.weight = call.weight;
   conv.bias = call.bias;

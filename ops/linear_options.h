@@ -40,10 +40,13 @@ using SymLinearGeometry = LinearGeometryOf<c10::SymInt>;
 LinearGeometry check_linear(const LinearCall& call);
 SymLinearGeometry check_linear_symbolic(const LinearCall& call);
 
-// The call as the 1 x 1 convolution it equals, over samples of rows / samples positions: the geometry the MCACHE
-// lookups, the hit log and the simulator see (SCALE-Sim's GEMM mapping: M = rows of a sample, K, N). Its input is
-// the rows [samples, K, rows / samples, 1] (channels-last: a view, no copy), its weight the 2-D weight.
+// The call as the 1 x 1 convolution it equals, over samples of rows / samples positions: the geometry the hit log
+// and the simulator see (SCALE-Sim's GEMM mapping: M = rows of a sample, K, N).
 ConvGeometry linear_as_conv(const LinearGeometry& g);
-Conv2dCall linear_as_conv_call(const LinearCall& call, const LinearGeometry& g);
+// The same rows as one image of `rows` positions (the same lookup order): what the MCACHE lookups run on, so that
+// signatures are packed in one pass rather than one tiny task per sample. Its input is the rows [1, K, rows, 1]
+// (channels-last: a view, no copy), its weight the 2-D weight.
+ConvGeometry linear_lookup_geometry(const LinearGeometry& g);
+Conv2dCall linear_as_conv_call(const LinearCall& call, const ConvGeometry& lookup);
 
 }  // namespace mercury

@@ -24,9 +24,9 @@ std::tuple<at::Tensor, at::Tensor> linear_forward_cpu(const LinearCall& call) {
   const at::Tensor no_sources = at::empty({0}, call.input.options().dtype(at::kLong));
   auto exact = [&] { return at::linear(call.input, call.weight, call.bias); };
   if (o.mode == Mode::Off) return {exact(), no_sources};
-  const ConvGeometry cg = linear_as_conv(g);
-  CallLookups lookups = look_up_call(linear_as_conv_call(call, g), cg);
-  log_call("linear", cg, o, lookups.vectors, lookups.hits, std::move(lookups.hitmap));
+  const ConvGeometry lookup = linear_lookup_geometry(g);
+  CallLookups lookups = look_up_call(linear_as_conv_call(call, lookup), lookup);
+  log_call("linear", linear_as_conv(g), o, lookups.vectors, lookups.hits, std::move(lookups.hitmap));
   if (o.mode == Mode::Observe) return {exact(), no_sources};
   const at::Tensor rows = call.input.reshape({g.rows, g.in_features});
   const at::Tensor out = linear_reuse_forward(rows, call.weight, call.bias, lookups.sources);
