@@ -34,7 +34,7 @@ import mercury
 from mercury import settings as mercury_settings
 from mercury.convert import configure_layers, mercury_layers
 from mercury.files import write_json
-from mercury.order import DEFAULT_KINDS, run_example
+from mercury.order import DEFAULT_KINDS, example_rows, run_example
 from mercury.quality import EmbeddingQuality, OutputQuality
 from mercury.simulate import export_hitlog, simulate
 
@@ -115,15 +115,6 @@ def _run(model: nn.Module, batches: Sequence, exact: Sequence[torch.Tensor], tar
     return quality.summary()
 
 
-def _first_input(batch):
-    """The first input of a batch (a tensor, or a tuple / dict of tensors): enough to number the layers."""
-    if isinstance(batch, dict):
-        return {k: v[:1] for k, v in batch.items()}
-    if isinstance(batch, (tuple, list)):
-        return tuple(t[:1] for t in batch)
-    return batch[:1]
-
-
 def calibrate(model: nn.Module, batches: Sequence, target_agreement: float = 0.99,
               max_prob_change: float = 0.05, candidates: Sequence[Mapping] = DEFAULT_CANDIDATES,
               config: Optional[str] = None, sim: Optional[str] = None, max_trials: int = 200,
@@ -138,7 +129,7 @@ def calibrate(model: nn.Module, batches: Sequence, target_agreement: float = 0.9
     work = copy.deepcopy(model).eval()
     with torch.no_grad():
         exact = [run_example(work, x) for x in batches]
-    table = mercury.convert(work, example=_first_input(batches[0]), mode="off", kinds=kinds)
+    table = mercury.convert(work, example=example_rows(batches[0], 0, 1), mode="off", kinds=kinds)
     layers = mercury_layers(work)
     names = [row["name"] for row in table]
     base = {k: v for k, v in mercury_settings.defaults().items() if k != "mode"}

@@ -49,7 +49,7 @@ from typing import Dict, Iterable, List, Optional, Sequence
 import torch
 import torch.nn as nn
 
-from mercury.order import DEFAULT_KINDS, layer_calls, layer_kind, run_example
+from mercury.order import DEFAULT_KINDS, example_size, layer_calls, layer_kind, run_example
 from mercury.quality import EmbeddingQuality, OutputQuality
 
 DEFAULT_THRESHOLDS = (0.02, 0.05, 0.1)
@@ -227,7 +227,7 @@ def headroom(model: nn.Module, batches: Iterable, thresholds: Sequence[float] = 
         with torch.no_grad():
             for b, x in enumerate(batches):
                 n_batches += 1
-                n_images += _batch_size(x)
+                n_images += example_size(x)
                 calls = layer_calls(model, x, kinds, keep_inputs=True)
                 model.eval()
                 if b == 0:
@@ -257,11 +257,6 @@ def headroom(model: nn.Module, batches: Iterable, thresholds: Sequence[float] = 
         result["model"]["end_to_end"] = {k: quality[k].summary() for k in keys}
     result["wall_s"] = round(time.time() - t0, 3)
     return result
-
-
-def _batch_size(x) -> int:
-    first = next(iter(x.values())) if isinstance(x, dict) else x[0] if isinstance(x, (tuple, list)) else x
-    return len(first)
 
 
 def _check_thresholds(thresholds: Sequence[float], sample: int) -> List[str]:

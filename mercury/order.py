@@ -61,6 +61,22 @@ def run_example(model: nn.Module, example: Any) -> Any:
     return model(example)
 
 
+def example_rows(example: Any, start: int, stop: int) -> Any:
+    """Items [start, stop) of every tensor of an example (a tensor, a tuple / list, or a dict of them)."""
+    if isinstance(example, dict):
+        return {k: v[start:stop] for k, v in example.items()}
+    if isinstance(example, (tuple, list)):
+        return tuple(t[start:stop] for t in example)
+    return example[start:stop]
+
+
+def example_size(example: Any) -> int:
+    """The batch size of an example: the length of its (first) tensor."""
+    if isinstance(example, dict):
+        return len(next(iter(example.values())))
+    return len(example[0]) if isinstance(example, (tuple, list)) else len(example)
+
+
 def layer_calls(model: nn.Module, example: Any, kinds: Sequence[str] = tuple(LAYER_KINDS),
                 keep_inputs: bool = False) -> List[LayerCall]:
     """Run one forward pass of `model` on `example` (run_example; no grad, eval mode; every module's training flag

@@ -49,7 +49,7 @@ import mercury
 from mercury.adaptive import AdaptivePolicy
 from mercury.convert import configure_layers, mercury_layers
 from mercury.hitlog import layer_totals
-from mercury.order import ALL_KINDS, DEFAULT_KINDS, layer_calls
+from mercury.order import ALL_KINDS, DEFAULT_KINDS, example_rows, layer_calls
 from mercury.simulate import export_hitlog, mcache_flags, simulate
 from mercury.study import cli
 from mercury.study.choices import OutputChoice, SimulatorChoice
@@ -110,17 +110,13 @@ def load_data(name: str, train_limit: int, test_limit: int):
     return ((xtr,), ytr), ((xte,), yte)
 
 
-def _rows(inputs, start: int, stop: int):
-    return tuple(t[start:stop] for t in inputs)
-
-
 def evaluate(model: nn.Module, x, y: torch.Tensor, batch: int = 100) -> float:
     was = model.training
     model.eval()
     correct = 0
     with torch.no_grad():
         for i in range(0, len(y), batch):
-            correct += (model(*_rows(x, i, i + batch)).argmax(1) == y[i:i + batch]).sum().item()
+            correct += (model(*example_rows(x, i, i + batch)).argmax(1) == y[i:i + batch]).sum().item()
     model.train(was)
     return correct / len(y)
 
@@ -177,7 +173,7 @@ def _build(model_name: str, variant: str, xtr, study: TrainingStudy, out: str) -
     text = zoo.input_kind(model_name) == "text"
     kinds = ALL_KINDS if text else DEFAULT_KINDS
     module = zoo.build(model_name, seed=study.seed, **({"num_classes": 2} if text else {}))
-    example = _rows(xtr, 0, study.batch_size)
+    example = example_rows(xtr, 0, study.batch_size)
     layers = topology.model_layers(module, example, kinds)
     model = _Model(module, [l.name for l in layers], [])
     if text:  # attention at baseline: its geometry after the MERCURY layers
@@ -185,10 +181,10 @@ def _build(model_name: str, variant: str, xtr, study: TrainingStudy, out: str) -
         layers += matmul_layers(model.matmuls, len(layers))
     if variant == "baseline":
         return model
-    twice = [c.name for c in layer_calls(module, _rows(xtr, 0, 1), kinds) if c.call > 0]
+    twice = [c.name for c in layer_calls(module, example_rows(xtr, 0, 1), kinds) if c.call > 0]
     if twice:  # the eager swap gives one id per module; mercury.rewrite gives one per call
         raise ValueError(f"{model_name}: layers called more than once per forward ({twice[:3]}): use mercury.rewrite")
-    mercury.convert(module, example=_rows(xtr, 0, 1), kinds=kinds, **study.settings)
+    mercury.convert(module, example=example_rows(xtr, 0, 1), kinds=kinds, **study.settings)
     model.mercury_layers = mercury_layers(module)
     model.topology = topology.write_topology(layers, os.path.join(out, "topology.csv"))  # for every epoch's simulation
     if variant == "adaptive":
