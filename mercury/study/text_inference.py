@@ -61,19 +61,28 @@ class _Reference:
                 "probe_accuracy_exact": self.probe.accuracy(exact, self.labels)}
 
 
-def _simulate(model, inputs, table: List[Dict], out: str, study) -> Dict:
+class _Layout:
+    """The model's layers as topology rows (its linear layers, then attention's matmuls, mercury.matmuls) from one
+    forward of the exact model: the same for every setting, so taken once. A layer left off has no hit log and is
+    simulated at baseline from its row."""
+
+    def __init__(self, exact, example):
+        self.matmuls = activation_matmuls(exact, example)
+        linears = topology.model_layers(exact, example, ALL_KINDS)
+        self.first_matmul = len(linears)  # the matmuls' ids follow the MERCURY layers'
+        self.rows = linears + matmul_layers(self.matmuls, self.first_matmul)
+
+
+def _simulate(layout: _Layout, table: List[Dict], out: str, study) -> Dict:
     """The hit log of the last evaluation pass, attention's matmuls beside it, through mercury-sim."""
-    example = inputs.evaluation.batches[0]
+    totals = layer_totals(mercury.hitlog())
     hit_dir = export_hitlog(os.path.join(out, "hitlog"))
-    matmuls = activation_matmuls(model, example)
-    write_matmul_hitlogs(matmuls, hit_dir, len(table))
-    rows_topology = topology.model_layers(model, example, ALL_KINDS) + matmul_layers(matmuls, len(table))
-    topo = topology.write_topology(rows_topology, os.path.join(out, "topology.csv"))
+    write_matmul_hitlogs(layout.matmuls, hit_dir, layout.first_matmul)
+    topo = topology.write_topology(layout.rows, os.path.join(out, "topology.csv"))
     report = simulate(hit_dir, os.path.join(out, "sim"), study.simulator.config, study.simulator.binary,
                       topology=topo, extra=mcache_flags(study.settings))
-    totals = layer_totals(mercury.hitlog())
     off = {"calls": 0, "vectors": 0, "hits": 0}
-    names = [layer.name for layer in rows_topology]
+    names = [layer.name for layer in layout.rows]
     rows = []
     for layer, lname in zip(report.layers, names):
         lid = layer["layer_id"]
@@ -115,7 +124,7 @@ def _calibrate(exact, inputs, study, out: str) -> Optional[calibration.Calibrati
     return cal
 
 
-def _curve(exact, inputs, reference: _Reference, candidates, study, out: str) -> List[Dict]:
+def _curve(exact, inputs, reference: _Reference, layout: _Layout, candidates, study, out: str) -> List[Dict]:
     """Every layer on one candidate in turn: what it does to the output and its simulated speedup."""
     points = []
     for i, cand in enumerate(candidates):
@@ -123,7 +132,7 @@ def _curve(exact, inputs, reference: _Reference, candidates, study, out: str) ->
         table = mercury.convert(model, example=inputs.evaluation.batches[0], kinds=ALL_KINDS,
                                 **dict(study.settings, **cand, mode="reuse"))
         quality = _run(model, inputs, reference)
-        sim = _simulate(model, inputs, table, os.path.join(out, "curve", f"c{i}"), study)
+        sim = _simulate(layout, table, os.path.join(out, "curve", f"c{i}"), study)
         points.append(dict(cand, **quality, hit_rate=sim["totals"]["hit_rate"], speedup=sim["totals"]["speedup"]))
     return points
 
@@ -138,6 +147,7 @@ def run_text_model(choice: ModelChoice, study) -> Dict:
     inputs = text_inputs(study.data, study.calibration.batches)
     exact = zoo.build(name).eval()
     reference = _Reference(exact, inputs)
+    layout = _Layout(exact, inputs.evaluation.batches[0])
     timings["data_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     cal = _calibrate(exact, inputs, study, out)
@@ -150,7 +160,7 @@ def run_text_model(choice: ModelChoice, study) -> Dict:
     quality = _run(model, inputs, reference)
     timings["run_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    sim = _simulate(model, inputs, table, out, study)
+    sim = _simulate(layout, table, out, study)
     timings["sim_s"] = time.perf_counter() - t0
     summary = {"model": name, "weights": weights_label(choice), "data": inputs.description,
                "batches": study.data.batches, "batch_size": study.data.batch_size, "settings": settings,
@@ -166,7 +176,8 @@ def run_text_model(choice: ModelChoice, study) -> Dict:
         timings["headroom_s"] = time.perf_counter() - t0
     if study.calibration.curve:
         t0 = time.perf_counter()
-        summary["tradeoff_curve"] = _curve(exact, inputs, reference, calibration.DEFAULT_CANDIDATES, study, out)
+        summary["tradeoff_curve"] = _curve(exact, inputs, reference, layout, calibration.DEFAULT_CANDIDATES, study,
+                                           out)
         if study.output.plots:
             summary["tradeoff_plot"] = plot_text_curve(name, summary["tradeoff_curve"], quality, sim["totals"], out)
         timings["curve_s"] = time.perf_counter() - t0
