@@ -28,8 +28,46 @@ HitLog& HitLog::instance() {
   return log;
 }
 
-int64_t HitLog::append(Record record) {
+int64_t HitLog::reserve() {
   std::lock_guard<std::mutex> lock(mutex_);
+  return next_ticket_++;
+}
+
+void HitLog::complete(int64_t ticket, Record record) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  TORCH_INTERNAL_ASSERT(ticket >= next_to_store_ && ticket < next_ticket_ && !waiting_.count(ticket),
+                        "hit log: ticket ", ticket, " is not open");
+  waiting_.emplace(ticket, std::move(record));
+  store_ready();
+}
+
+void HitLog::abandon(int64_t ticket) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  TORCH_INTERNAL_ASSERT(ticket >= next_to_store_ && ticket < next_ticket_ && !waiting_.count(ticket),
+                        "hit log: ticket ", ticket, " is not open");
+  waiting_.emplace(ticket, std::nullopt);
+  store_ready();
+}
+
+void HitLog::append(Record record) { complete(reserve(), std::move(record)); }
+
+void HitLog::wait_for_pending() const {
+  std::unique_lock<std::mutex> lock(mutex_);
+  const int64_t taken = next_ticket_;
+  settled_.wait(lock, [&] { return next_to_store_ >= taken; });
+}
+
+void HitLog::store_ready() {
+  bool stored = false;
+  for (auto it = waiting_.begin(); it != waiting_.end() && it->first == next_to_store_; it = waiting_.erase(it)) {
+    if (it->second.has_value()) store(std::move(*it->second));
+    ++next_to_store_;
+    stored = true;
+  }
+  if (stored) settled_.notify_all();
+}
+
+void HitLog::store(Record record) {
   record.seq = seq_++;
   record.call = next_call_[record.layer_id]++;
   if (static_cast<int64_t>(records_.size()) >= record_capacity_) {
@@ -42,7 +80,7 @@ int64_t HitLog::append(Record record) {
     o.hits += record.hits;
     o.misses += record.misses;
     o.vectors += record.vectors;
-    return -1;
+    return;
   }
   const auto map_bytes = static_cast<int64_t>(record.hitmap.size());
   if (map_bytes > 0 && hitmap_bytes_ + map_bytes > hitmap_byte_capacity_) {
@@ -57,21 +95,23 @@ int64_t HitLog::append(Record record) {
     hitmap_bytes_ += map_bytes;
   }
   records_.push_back(std::move(record));
-  return static_cast<int64_t>(records_.size()) - 1;
 }
 
 std::vector<Record> HitLog::snapshot(int64_t start) const {
+  wait_for_pending();
   std::lock_guard<std::mutex> lock(mutex_);
   const auto size = static_cast<int64_t>(records_.size());
   return {records_.begin() + std::min(std::max<int64_t>(start, 0), size), records_.end()};
 }
 
 std::map<int64_t, Overflow> HitLog::overflow() const {
+  wait_for_pending();
   std::lock_guard<std::mutex> lock(mutex_);
   return overflow_;
 }
 
 Stats HitLog::stats() const {
+  wait_for_pending();
   std::lock_guard<std::mutex> lock(mutex_);
   Stats s;
   s.stored = static_cast<int64_t>(records_.size());
@@ -86,6 +126,7 @@ Stats HitLog::stats() const {
 }
 
 void HitLog::reset() {
+  wait_for_pending();
   std::lock_guard<std::mutex> lock(mutex_);
   records_.clear();
   records_.shrink_to_fit();

@@ -1,13 +1,18 @@
 // The process-wide MERCURY hit log: every mercury::conv2d call appends one record.
 // Bounded: past `record_capacity` records (or `hitmap_byte_capacity` bytes of per-vector hit maps)
 // nothing more is stored, but every dropped call is still counted per layer, so totals stay exact.
+// In call order: a call takes its place (a ticket) when it starts, and its record lands after every earlier call's,
+// even when its lookups finish later on another thread (the device kernels' observe mode); readers wait for the
+// places still open.
 #pragma once
 
 #include "csrc/hitlog/record_schema.h"
 
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,8 +51,17 @@ class HitLog {
  public:
   static HitLog& instance();
 
-  // Fills in seq and call; returns the stored record's index, or -1 when it overflowed.
-  int64_t append(Record record);
+  // A call's place in the log, taken when the call starts.
+  int64_t reserve();
+  // The record of the call at `ticket`: stored once every earlier place is completed or abandoned (seq and call
+  // are filled in then, in ticket order).
+  void complete(int64_t ticket, Record record);
+  // The call at `ticket` failed: it leaves no record, and later records no longer wait for it.
+  void abandon(int64_t ticket);
+  // complete(reserve(), record).
+  void append(Record record);
+  // Blocks until every place taken so far is completed or abandoned (every reader below does this first).
+  void wait_for_pending() const;
   // Records from index `start` on (all by default): a reader that polls every step copies only what is new.
   std::vector<Record> snapshot(int64_t start = 0) const;
   std::map<int64_t, Overflow> overflow() const;
@@ -60,7 +74,14 @@ class HitLog {
 
  private:
   HitLog() = default;
+  // Stores `record` (mutex_ held): fills in seq and call, or counts it in the overflow.
+  void store(Record record);
+  // Stores the completed records whose turn has come (mutex_ held).
+  void store_ready();
   mutable std::mutex mutex_;
+  mutable std::condition_variable settled_;
+  int64_t next_ticket_ = 0, next_to_store_ = 0;
+  std::map<int64_t, std::optional<Record>> waiting_;  // ticket -> record, or none when abandoned
   std::vector<Record> records_;
   std::map<int64_t, int64_t> next_call_;
   std::map<int64_t, Overflow> overflow_;
@@ -69,6 +90,26 @@ class HitLog {
   int64_t hitmap_bytes_ = 0;
   int64_t record_capacity_ = 100000;
   int64_t hitmap_byte_capacity_ = int64_t(256) << 20;
+};
+
+// A call's place in the hit log, abandoned unless completed: a call that fails on the way leaves no record, and
+// no half-written one.
+class Ticket {
+ public:
+  Ticket() : id_(HitLog::instance().reserve()) {}
+  ~Ticket() {
+    if (id_ >= 0) HitLog::instance().abandon(id_);
+  }
+  Ticket(const Ticket&) = delete;
+  Ticket& operator=(const Ticket&) = delete;
+  void complete(Record record) {
+    const int64_t id = id_;
+    id_ = -1;
+    HitLog::instance().complete(id, std::move(record));
+  }
+
+ private:
+  int64_t id_;
 };
 
 }  // namespace hitlog

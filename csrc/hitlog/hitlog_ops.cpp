@@ -123,6 +123,8 @@ void set_capacity(int64_t records, int64_t hitmap_bytes) {
 
 int64_t export_csv(std::string dir) { return HitLog::instance().export_csv(dir); }
 
+void wait_for_pending() { HitLog::instance().wait_for_pending(); }
+
 }  // namespace
 
 TORCH_LIBRARY_FRAGMENT(mercury, m) {
@@ -136,6 +138,9 @@ TORCH_LIBRARY_FRAGMENT(mercury, m) {
   m.def(torch::schema("mercury::hitlog_set_capacity(int records, int hitmap_bytes) -> ()", conservative),
         &set_capacity);
   m.def(torch::schema("mercury::hitlog_export(str dir) -> int", conservative), &export_csv);
+  // Every reader waits for the records of calls whose lookups still run on the host (the device kernels' observe
+  // mode); this waits alone (at exit, before a device's runtime goes).
+  m.def(torch::schema("mercury::hitlog_wait() -> ()", conservative), &wait_for_pending);
 }
 
 }  // namespace hitlog

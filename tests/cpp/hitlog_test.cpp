@@ -2,10 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <memory>
 #include <thread>
 
 using mercury::hitlog::HitLog;
 using mercury::hitlog::Record;
+using mercury::hitlog::Ticket;
 
 namespace {
 
@@ -42,6 +45,30 @@ TEST(HitLog, ConcurrentAppendsKeepEveryCount) {
   EXPECT_EQ(log.stats().dropped_calls, 350);
   log.reset();
   log.set_capacity(100000, int64_t(256) << 20);
+}
+
+// Records land in the order calls took their places, whichever completes first; an abandoned place leaves no
+// record and holds nothing up; a reader waits for the places still open.
+TEST(HitLog, RecordsLandInTicketOrder) {
+  HitLog& log = HitLog::instance();
+  log.reset();
+  auto first = std::make_unique<Ticket>();
+  auto failed = std::make_unique<Ticket>();
+  Ticket third;
+  third.complete(make_record(3, 1, 4));
+  std::thread late([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    first->complete(make_record(1, 2, 4));
+  });
+  failed.reset();  // abandoned: the call failed
+  const auto stored = log.snapshot();  // waits for `first`
+  late.join();
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_EQ(stored[0].layer_id, 1);
+  EXPECT_EQ(stored[0].seq, 0);
+  EXPECT_EQ(stored[1].layer_id, 3);
+  EXPECT_EQ(stored[1].seq, 1);
+  log.reset();
 }
 
 }  // namespace
