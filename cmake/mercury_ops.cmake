@@ -14,7 +14,7 @@ file(GLOB MERCURY_OP_SOURCES CONFIGURE_DEPENDS
   ${PROJECT_SOURCE_DIR}/ops/cpu/*.cpp
   ${PROJECT_SOURCE_DIR}/ops/autograd/*.cpp
   ${PROJECT_SOURCE_DIR}/ops/autocast/*.cpp
-  ${PROJECT_SOURCE_DIR}/ops/cuda/*.cpp
+  ${PROJECT_SOURCE_DIR}/ops/device/*.cpp
   ${PROJECT_SOURCE_DIR}/ops/meta/*.cpp)
 
 add_library(mercury_ops SHARED ${MERCURY_OP_SOURCES} $<TARGET_OBJECTS:mercury_core>)

@@ -2,8 +2,8 @@
 
 Importing this package loads libmercury_ops.so, after which ``torch.ops.mercury.conv2d`` and ``.linear`` exist. The op, the hit
 log and ``convert`` need only that library; ``rewrite`` also needs the ``mercury._C`` bindings, loaded on first use.
-The kernels are CPU code (``cuda_kernels`` is False): with a CUDA build of torch, import warns once that the op runs
-on CPU tensors, and the op refuses a CUDA tensor with a message that says to move it with ``.cpu()``.
+The ops run on CPU and CUDA tensors (``cuda_kernels``); ``kernels`` says which kernels CPU tensors take: the CPU
+kernels, or with MERCURY_KERNELS=device in the environment the device kernels that CUDA tensors take.
 """
 import os
 
@@ -11,12 +11,13 @@ from mercury import _torch_support
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 BUILD_HINT = _torch_support.REBUILD
-cuda_kernels = _torch_support.CUDA_KERNELS
 _torch_support.check_torch(_HERE)
 LIBRARY_PATH = os.path.join(_HERE, "libmercury_ops.so")
 _torch_support.load_library(LIBRARY_PATH)
+kernels = _torch_support.check_kernels()
+cuda_kernels = _torch_support.cuda_kernels()
 _torch_support.register_effects()
-_torch_support.note_cuda_build()
+_torch_support.wait_for_records_at_exit()
 
 from mercury import settings  # noqa: E402
 from mercury.hitlog import (hitlog, hitlog_columns, hitlog_export, hitlog_hitmap, hitlog_overflow,  # noqa: E402
@@ -29,4 +30,4 @@ defaults = settings.defaults
 
 __all__ = ["conv2d", "linear", "convert", "MercuryConv2d", "MercuryLinear", "rewrite", "defaults", "settings", "hitlog", "hitlog_columns", "hitlog_export",
            "hitlog_hitmap", "hitlog_overflow", "hitlog_reset", "hitlog_schema", "hitlog_set_capacity", "hitlog_stats",
-           "LIBRARY_PATH", "BUILD_HINT", "cuda_kernels"]
+           "LIBRARY_PATH", "BUILD_HINT", "cuda_kernels", "kernels"]

@@ -2,15 +2,16 @@
 
 ``check_torch()`` refuses a torch older than the oldest supported one, and a library built against another torch
 (a stale build: the ABI of the C++ library is tied to the exact torch it was compiled with) before it is loaded.
-``note_cuda_build()`` tells the user of a CUDA build of torch that mercury's kernels are CPU code.
+``check_kernels()`` reads which kernels CPU tensors take (MERCURY_KERNELS) and refuses an unknown choice;
+``cuda_kernels()`` asks the dispatcher whether the ops have CUDA kernels.
 ``register_effects()`` marks the logging ops as effectful, so torch.compile keeps every call, in order, instead of
 merging identical calls or dropping one whose output is unused: the hit log is a side effect.
 """
+import atexit
 import importlib.abc
 import importlib.machinery
 import os
 import sys
-import warnings
 
 import torch
 
@@ -19,8 +20,6 @@ import torch
 MIN_TORCH = (2, 6)
 TESTED_TORCH = "2.13.0 (CPU build) and 2.14.1 (CUDA build)"
 REBUILD = "bash tests/build.sh (from the checkout; or pip install . again)"
-# mercury's kernels: CPU, Meta, Autograd, AutocastCPU. Its CUDA kernel only refuses (ops/cuda/op_cuda.cpp).
-CUDA_KERNELS = False
 
 
 def _version_tuple(version: str):
@@ -51,13 +50,25 @@ def load_library(path: str) -> None:
                           f"against another torch: rebuild it: {REBUILD}") from None
 
 
-def note_cuda_build() -> None:
-    """On a CUDA build of torch (PyPI's default on Linux x86_64, GPU or not), warns once that the op runs on CPU
-    tensors only, so that a GPU user learns it here rather than from the op's refusal of a CUDA tensor."""
-    if torch.version.cuda:
-        warnings.warn(f"mercury: torch {torch.__version__} is a CUDA build, but mercury has CPU kernels only "
-                      "(mercury.cuda_kernels is False): mercury::conv2d runs on CPU tensors and refuses CUDA "
-                      "ones; move a model's inputs and weights with .cpu()", stacklevel=2)
+def check_kernels() -> str:
+    """Which kernels CPU tensors take, from MERCURY_KERNELS: 'cpu' (the CPU kernels; the default) or 'device' (the
+    device kernels, the code CUDA tensors take). Anything else stops the import, naming the accepted values."""
+    try:
+        return torch.ops.mercury.kernels_for_cpu_tensors()
+    except RuntimeError as e:
+        raise ImportError(f"mercury: {str(e).splitlines()[0]}") from None
+
+
+def cuda_kernels() -> bool:
+    """Whether the ops have kernels for CUDA tensors (the device kernels: every build has them; they run where
+    torch is a CUDA build and a GPU is present)."""
+    return all(torch._C._dispatch_has_kernel_for_dispatch_key(f"mercury::{op}", "CUDA") for op in ("conv2d", "linear"))
+
+
+def wait_for_records_at_exit() -> None:
+    """Records of calls whose lookups still run on host threads (the device kernels' observe mode) land before the
+    interpreter, and a device's runtime, go away."""
+    atexit.register(torch.ops.mercury.hitlog_wait)
 
 
 def register_effects() -> None:

@@ -58,6 +58,12 @@ LinearCall LinearCall::read(c10::ArrayRef<c10::IValue> args) {
 LinearGeometry check_linear(const LinearCall& call) { return check<int64_t>(call); }
 SymLinearGeometry check_linear_symbolic(const LinearCall& call) { return check<c10::SymInt>(call); }
 
+std::vector<int64_t> linear_output_sizes(const LinearCall& call, const LinearGeometry& g) {
+  std::vector<int64_t> sizes = call.input.sizes().vec();
+  sizes.back() = g.out_features;
+  return sizes;
+}
+
 ConvGeometry linear_as_conv(const LinearGeometry& g) {
   ConvGeometry c;
   c.n = g.samples;

@@ -10,6 +10,7 @@
 #include <ATen/core/ivalue.h>
 
 #include <optional>
+#include <vector>
 
 namespace mercury {
 
@@ -38,6 +39,8 @@ using LinearGeometry = LinearGeometryOf<int64_t>;
 using SymLinearGeometry = LinearGeometryOf<c10::SymInt>;
 
 LinearGeometry check_linear(const LinearCall& call);
+// The output's sizes: the input's, with out_features last.
+std::vector<int64_t> linear_output_sizes(const LinearCall& call, const LinearGeometry& g);
 SymLinearGeometry check_linear_symbolic(const LinearCall& call);
 
 // The call as the 1 x 1 convolution it equals, over samples of rows / samples positions: the geometry the hit log

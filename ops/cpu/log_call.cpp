@@ -1,11 +1,9 @@
 #include "ops/cpu/log_call.h"
 
-#include "csrc/hitlog/hitlog.h"
-
 namespace mercury {
 
-void log_call(const char* op, const ConvGeometry& g, const Options& o, int64_t vectors, int64_t hits,
-              std::vector<uint8_t> hitmap) {
+hitlog::Record call_record(const char* op, const ConvGeometry& g, const Options& o, int64_t vectors, int64_t hits,
+                           std::vector<uint8_t> hitmap) {
   hitlog::Record r;
   r.op = op;
 #define MERCURY_COPY_GEOMETRY(field, column) r.field = g.field;
@@ -20,7 +18,12 @@ void log_call(const char* op, const ConvGeometry& g, const Options& o, int64_t v
   r.vector_kind = choice_name(o.vector_kind);
   r.signature = choice_name(o.signature);
   r.hitmap = std::move(hitmap);
-  hitlog::HitLog::instance().append(std::move(r));
+  return r;
+}
+
+void log_call(const char* op, const ConvGeometry& g, const Options& o, int64_t vectors, int64_t hits,
+              std::vector<uint8_t> hitmap) {
+  hitlog::HitLog::instance().append(call_record(op, g, o, vectors, hits, std::move(hitmap)));
 }
 
 }  // namespace mercury

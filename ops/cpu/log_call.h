@@ -1,6 +1,7 @@
-// One call of a mercury op appended to the process-wide hit log (csrc/hitlog/hitlog.h).
+// One call of a mercury op as a record of the process-wide hit log (csrc/hitlog/hitlog.h).
 #pragma once
 
+#include "csrc/hitlog/hitlog.h"
 #include "ops/conv2d_options.h"
 
 #include <cstdint>
@@ -10,6 +11,10 @@ namespace mercury {
 
 // `op` is the record's op text ("conv2d", "linear"); `g` the call's geometry as a convolution (a linear call's is
 // linear_as_conv's).
+hitlog::Record call_record(const char* op, const ConvGeometry& g, const Options& o, int64_t vectors, int64_t hits,
+                           std::vector<uint8_t> hitmap);
+
+// Appends call_record(...) to the hit log.
 void log_call(const char* op, const ConvGeometry& g, const Options& o, int64_t vectors, int64_t hits,
               std::vector<uint8_t> hitmap);
 

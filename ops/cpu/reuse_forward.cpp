@@ -1,5 +1,6 @@
 #include "ops/cpu/reuse_forward.h"
 
+#include "ops/cpu/channel_reuse.h"
 #include "ops/cpu/patches.h"
 #include "ops/cpu/reuse_support.h"
 
@@ -92,27 +93,6 @@ at::Tensor reuse_depthwise(const at::Tensor& x, const at::Tensor& weight, const 
     });
   });
   return out;
-}
-
-// Channel vectors: reusing a window's partial sums equals multiplying with the reused window in its place.
-at::Tensor reuse_channel_windows(const at::Tensor& x, const at::Tensor& weight, const ConvGeometry& g,
-                                 const at::Tensor& sources) {
-  const int64_t window = g.kernel_h * g.kernel_w;
-  const at::Tensor rows = as_rows(unfold(x, g));
-  at::Tensor reused = at::empty_like(rows);
-  for (int64_t ch = 0; ch < g.c; ++ch) {
-    reused.narrow(1, ch * window, window).copy_(rows.narrow(1, ch * window, window).index_select(0, sources[ch]));
-  }
-  const at::Tensor w_rows = weight.reshape({g.out_channels, -1});
-  const int64_t out_per_group = g.out_channels / g.groups;
-  const int64_t group_width = w_rows.size(1);
-  at::Tensor out_rows = at::empty({g.positions(), g.out_channels}, x.options());
-  for (int64_t grp = 0; grp < g.groups; ++grp) {
-    out_rows.narrow(1, grp * out_per_group, out_per_group)
-        .copy_(at::mm(reused.narrow(1, grp * group_width, group_width),
-                      w_rows.narrow(0, grp * out_per_group, out_per_group).t()));
-  }
-  return out_rows;
 }
 
 }  // namespace

@@ -46,19 +46,33 @@ at::Tensor draw_projection(int64_t seed, int64_t layer_id, int64_t k, int64_t bi
 
 }  // namespace
 
-at::Tensor projection_matrix(int64_t seed, int64_t layer_id, int64_t k, int64_t bits, at::ScalarType dtype) {
-  // Drawing is cheap but not free on large layers; keep the few matrices a model uses.
-  using Key = std::tuple<int64_t, int64_t, int64_t, int64_t, int>;
-  static std::mutex mutex;
-  static std::map<Key, at::Tensor> cache;
-  const Key key{seed, layer_id, k, bits, static_cast<int>(dtype)};
+namespace {
+
+// A tensor made once per key and kept (a model uses few); the cache is emptied when it grows past 1024 entries.
+template <typename Key, typename Make>
+at::Tensor kept(std::map<Key, at::Tensor>& cache, std::mutex& mutex, const Key& key, Make make) {
   std::lock_guard<std::mutex> lock(mutex);
   auto it = cache.find(key);
   if (it != cache.end()) return it->second;
   if (cache.size() >= 1024) cache.clear();
-  at::Tensor r = draw_projection(seed, layer_id, k, bits).to(dtype);
-  cache.emplace(key, r);
-  return r;
+  at::Tensor made = make();
+  cache.emplace(key, made);
+  return made;
+}
+
+using DeviceKey = std::tuple<int, int>;  // device type and index
+DeviceKey device_key(at::Device device) { return {static_cast<int>(device.type()), device.index()}; }
+
+}  // namespace
+
+at::Tensor projection_matrix(int64_t seed, int64_t layer_id, int64_t k, int64_t bits, at::ScalarType dtype,
+                             at::Device device) {
+  // Drawing is cheap but not free on large layers, and a device copy would wait for the device on every call.
+  using Key = std::tuple<int64_t, int64_t, int64_t, int64_t, int, DeviceKey>;
+  static std::mutex mutex;
+  static std::map<Key, at::Tensor> cache;
+  return kept(cache, mutex, Key{seed, layer_id, k, bits, static_cast<int>(dtype), device_key(device)},
+              [&] { return draw_projection(seed, layer_id, k, bits).to(device, dtype); });
 }
 
 std::vector<double> bucket_offsets(int64_t seed, int64_t layer_id, int64_t k, int64_t bits) {
@@ -66,6 +80,22 @@ std::vector<double> bucket_offsets(int64_t seed, int64_t layer_id, int64_t k, in
   std::vector<double> offsets(static_cast<size_t>(bits));
   for (double& o : offsets) o = uniform_open(state);
   return offsets;
+}
+
+at::Tensor bucket_offsets_tensor(int64_t seed, int64_t layer_id, int64_t k, int64_t bits, at::Device device) {
+  using Key = std::tuple<int64_t, int64_t, int64_t, int64_t, DeviceKey>;
+  static std::mutex mutex;
+  static std::map<Key, at::Tensor> cache;
+  return kept(cache, mutex, Key{seed, layer_id, k, bits, device_key(device)}, [&] {
+    const std::vector<double> offsets = bucket_offsets(seed, layer_id, k, bits);
+    return at::tensor(offsets, at::kDouble).to(device);
+  });
+}
+
+int64_t sign_chunk_images(const ConvGeometry& g, int64_t units, int64_t bits, const at::Tensor& input) {
+  const int64_t budget = input.device().is_cpu() ? int64_t(1) << 20 : int64_t(256) << 20;
+  const int64_t per_image = units * bits * g.out_h * g.out_w * input.element_size();
+  return std::max<int64_t>(1, budget / std::max<int64_t>(1, per_image));
 }
 
 namespace {
@@ -90,7 +120,7 @@ void sign_rows(const scalar_t* rows, int64_t stride, int64_t bits, int64_t count
 }  // namespace
 
 void pack_sign_images(const at::Tensor& projections, int64_t units, int64_t bits, int64_t first_image,
-                      std::vector<std::vector<uint64_t>>& sig) {
+                      int64_t positions, uint64_t* sig) {
   const at::Tensor p = projections.contiguous();
   const int64_t n = p.size(0), l = p.size(2);
   AT_DISPATCH_FLOATING_TYPES(p.scalar_type(), "mercury_pack_sign_images", [&] {
@@ -99,7 +129,7 @@ void pack_sign_images(const at::Tensor& projections, int64_t units, int64_t bits
       for (int64_t task = begin; task < end; ++task) {
         const int64_t u = task / n, i = task % n;
         const scalar_t* rows = data + (i * units * bits + u * bits) * l;
-        uint64_t* out = sig[u].data() + (first_image + i) * l;
+        uint64_t* out = sig + u * positions + (first_image + i) * l;
         if (bits <= 32) sign_rows<scalar_t, uint32_t>(rows, l, bits, l, out);
         else sign_rows<scalar_t, uint64_t>(rows, l, bits, l, out);
       }
@@ -107,13 +137,11 @@ void pack_sign_images(const at::Tensor& projections, int64_t units, int64_t bits
   });
 }
 
-std::vector<std::vector<uint64_t>> pack_signatures(const at::Tensor& projections, int64_t units, int64_t bits,
-                                                   const Options& options, const std::vector<double>& offsets) {
+void pack_signatures(const at::Tensor& projections, int64_t units, int64_t bits, const Options& options,
+                     const std::vector<double>& offsets, uint64_t* sig) {
   const at::Tensor p = projections.contiguous();
   const int64_t n = p.size(0), l = p.size(2);
   const bool sign = options.signature == SignatureScheme::Sign;
-  std::vector<std::vector<uint64_t>> sig(static_cast<size_t>(units));
-  for (auto& s : sig) s.resize(static_cast<size_t>(n * l));
   AT_DISPATCH_FLOATING_TYPES(p.scalar_type(), "mercury_pack_signatures", [&] {
     const scalar_t* data = p.data_ptr<scalar_t>();
     if (sign) {
@@ -122,7 +150,7 @@ std::vector<std::vector<uint64_t>> pack_signatures(const at::Tensor& projections
         for (int64_t task = begin; task < end; ++task) {
           const int64_t u = task / n, i = task % n;
           const scalar_t* rows = data + (i * units * bits + u * bits) * l;
-          uint64_t* out = sig[u].data() + i * l;
+          uint64_t* out = sig + (u * n + i) * l;
           if (bits <= 32) sign_rows<scalar_t, uint32_t>(rows, l, bits, l, out);
           else sign_rows<scalar_t, uint64_t>(rows, l, bits, l, out);
         }
@@ -138,9 +166,9 @@ std::vector<std::vector<uint64_t>> pack_signatures(const at::Tensor& projections
           for (int64_t e = 0; e < bits * l; ++e) squares += finite_square(static_cast<double>(rows[e]));
         }
         const double inverse_width = e2lsh_inverse_width(squares, n * bits * l, options.bucket_width);
-        std::fill(sig[u].begin(), sig[u].end(), kE2lshStart);
+        std::fill(sig + u * n * l, sig + (u + 1) * n * l, kE2lshStart);
         for (int64_t i = 0; i < n; ++i) {
-          uint64_t* s = sig[u].data() + i * l;
+          uint64_t* s = sig + (u * n + i) * l;
           for (int64_t b = 0; b < bits; ++b) {
             const scalar_t* row = data + (i * units * bits + u * bits + b) * l;
             for (int64_t j = 0; j < l; ++j) {
@@ -151,7 +179,6 @@ std::vector<std::vector<uint64_t>> pack_signatures(const at::Tensor& projections
       }
     });
   });
-  return sig;
 }
 
 at::Tensor project(const at::Tensor& x, const at::Tensor& projection, const ConvGeometry& g, VectorKind vector) {

@@ -50,20 +50,31 @@ inline uint64_t e2lsh_fold(uint64_t hash, int64_t b, double projection, double i
 at::Tensor project(const at::Tensor& x, const at::Tensor& projection, const ConvGeometry& g, VectorKind vector);
 
 // [k, bits] matrix of N(0, 1) entries drawn from a private splitmix64 stream seeded by
-// (seed, layer_id, k, bits): reproducible, and torch's global RNG is never touched.
-at::Tensor projection_matrix(int64_t seed, int64_t layer_id, int64_t k, int64_t bits, at::ScalarType dtype);
+// (seed, layer_id, k, bits): reproducible, and torch's global RNG is never touched. Drawn on the host in double,
+// then kept per dtype and device (a device copy made once, not on every call).
+at::Tensor projection_matrix(int64_t seed, int64_t layer_id, int64_t k, int64_t bits, at::ScalarType dtype,
+                             at::Device device = at::kCPU);
 
 // `bits` offsets uniform in [0, 1) for the e2lsh bucket boundaries, from a private stream like the projection's.
 std::vector<double> bucket_offsets(int64_t seed, int64_t layer_id, int64_t k, int64_t bits);
+// The same offsets as a float64 tensor on `device` (kept, like the projections).
+at::Tensor bucket_offsets_tensor(int64_t seed, int64_t layer_id, int64_t k, int64_t bits, at::Device device);
 
-// `projections` is [N, units * bits, L]; returns, per unit, the signatures of its N * L vectors in (n, l) order.
-// Sign: bit b is set when the projection on direction b is > 0. E2lsh and Svd: the hash of the bucket indices.
-std::vector<std::vector<uint64_t>> pack_signatures(const at::Tensor& projections, int64_t units, int64_t bits,
-                                                   const Options& options, const std::vector<double>& offsets);
+// Images per projection of the sign scheme, which projects a few images at a time: on the CPU the projections of a
+// chunk stay near 1 MB, so the allocator reuses their buffer instead of mapping and faulting in a fresh one on
+// every call; on a device, up to 256 MB at a time. The device kernels run the same rule, so on CPU tensors they
+// compute the very same projections as the CPU kernels.
+int64_t sign_chunk_images(const ConvGeometry& g, int64_t units, int64_t bits, const at::Tensor& input);
 
-// Sign scheme only: signatures of images [first_image, first_image + N) from their projections [N, units * bits, L],
-// written into sig[unit][(first_image + i) * L + l] (sig sized by the caller).
+// `projections` is [N, units * bits, L]; writes, per unit, the signatures of its N * L vectors in (n, l) order to
+// sig[unit * N * L + n * L + l]. Sign: bit b is set when the projection on direction b is > 0. E2lsh and Svd: the
+// hash of the bucket indices.
+void pack_signatures(const at::Tensor& projections, int64_t units, int64_t bits, const Options& options,
+                     const std::vector<double>& offsets, uint64_t* sig);
+
+// Sign scheme only: signatures of images [first_image, first_image + N) of a call of `positions` vectors per unit
+// from their projections [N, units * bits, L], written to sig[unit * positions + (first_image + i) * L + l].
 void pack_sign_images(const at::Tensor& projections, int64_t units, int64_t bits, int64_t first_image,
-                      std::vector<std::vector<uint64_t>>& sig);
+                      int64_t positions, uint64_t* sig);
 
 }  // namespace mercury

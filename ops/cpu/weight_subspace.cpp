@@ -30,21 +30,24 @@ constexpr size_t kMaxTracked = 1024;
 // kh x kw of a conv weight [Cout, C/G, kh, kw]; 1 for a linear weight [N, K] (a 1 x 1 filter).
 int64_t filter_window(const at::Tensor& weight) { return weight.dim() == 4 ? weight.size(2) * weight.size(3) : 1; }
 
-// Per unit its weight rows [Cout/G, k], in double, with k in the (c, kh, kw) order of its vectors.
+// Per unit its weight rows [Cout/G, k], in double on the host, with k in the (c, kh, kw) order of its vectors. The
+// host, whatever the weight's device: the CPU and device kernels then project on the very same directions (a
+// device's SVD could return other signs or rotations of them, and so other signatures).
 at::Tensor weight_rows(const at::Tensor& weight, int64_t groups, VectorKind vector) {
-  const at::Tensor w = weight.detach().to(at::kDouble).contiguous();
+  const at::Tensor w = weight.detach().to(at::kCPU, at::kDouble).contiguous();
   const int64_t out = w.size(0) / groups, in = w.size(1), window = filter_window(w);
   return vector == VectorKind::Patch
              ? w.view({groups, out, in * window})
              : w.view({groups, out, in, window}).permute({0, 2, 1, 3}).reshape({groups * in, out, window});
 }
 
+// The directions in the weight's dtype, on its device.
 at::Tensor scaled_directions(const at::Tensor& basis, const at::Tensor& singular, int64_t bits,
-                             at::ScalarType dtype) {
+                             const at::Tensor& weight) {
   const int64_t keep = std::min<int64_t>(bits, basis.size(2));
   at::Tensor d = at::zeros({basis.size(0), basis.size(1), bits}, basis.options());
   d.narrow(2, 0, keep).copy_(basis.narrow(2, 0, keep) * singular.narrow(1, 0, keep).unsqueeze(1));
-  return d.to(dtype);
+  return d.to(weight.device(), weight.scalar_type());
 }
 
 // Exact: the top q right-singular vectors of every unit's rows.
@@ -73,7 +76,7 @@ at::Tensor tracked_weight_directions(const at::Tensor& weight, int64_t groups, V
   if (impl->is_inference()) {  // no version counter to tell a change by: exact every call
     at::Tensor basis, singular;
     std::tie(basis, singular) = exact(weight_rows(weight, groups, vector), q);
-    return scaled_directions(basis, singular, bits, weight.scalar_type());
+    return scaled_directions(basis, singular, bits, weight);
   }
   const uint32_t version = impl->version_counter().current_version();
   const Key key{impl, groups, vector, bits};
@@ -96,7 +99,7 @@ at::Tensor tracked_weight_directions(const at::Tensor& weight, int64_t groups, V
   t.version = version;
   t.sizes = weight.sizes().vec();
   t.basis = basis;
-  t.directions = scaled_directions(basis, singular, bits, weight.scalar_type());
+  t.directions = scaled_directions(basis, singular, bits, weight);
   const at::Tensor directions = t.directions;
   std::lock_guard<std::mutex> lock(mutex);
   if (tracked.size() >= kMaxTracked) {

@@ -19,7 +19,8 @@
 
 namespace mercury {
 
-// The svd scheme's projection, [units, k, bits] in the weight's dtype: per unit (group of a patch vector, or input
+// The svd scheme's projection, [units, k, bits] in the weight's dtype and on its device (computed on the host, in
+// double, for every device: the CPU and device kernels use the same directions): per unit (group of a patch vector, or input
 // channel of a channel vector) the top `bits` right-singular vectors of the unit's weight rows [Cout/G, k] times
 // their singular values, so that a vector's projections are its output row's coordinates on the top left-singular
 // vectors; zero columns when bits exceeds the rank.

@@ -1,4 +1,6 @@
 """Bad input gets a clear error that names the problem."""
+import re
+
 import pytest
 import torch
 
@@ -37,24 +39,31 @@ def test_clear_errors(kwargs, message, mode):
 
 
 LINEAR_X, LINEAR_W = torch.randn(4, 5), torch.randn(3, 5)
-CUDA_CASES = {"conv2d": (X, W, None), "_conv2d_forward": (X, W, None),
-              "_conv2d_backward": (torch.randn(1, 6, 6, 6), torch.empty(0), X, W, None),
-              "linear": (LINEAR_X, LINEAR_W, None), "_linear_forward": (LINEAR_X, LINEAR_W, None),
-              "_linear_backward": (torch.randn(4, 3), torch.empty(0), LINEAR_X, LINEAR_W, None)}
+OPS = ["conv2d", "_conv2d_forward", "_conv2d_backward", "linear", "_linear_forward", "_linear_backward"]
+CUDA_KEY = torch._C.DispatchKeySet(torch._C.DispatchKey.CUDA)
 
 
-@pytest.mark.parametrize("op", sorted(CUDA_CASES))
-def test_every_op_has_a_cuda_kernel_and_it_refuses_with_what_to_do(op):
+@pytest.mark.parametrize("op", OPS)
+def test_every_op_has_a_cuda_kernel(op):
     assert torch._C._dispatch_has_kernel_for_dispatch_key(f"mercury::{op}", "CUDA")
-    # Called directly, as the dispatcher would for a CUDA tensor: this also runs where no GPU is.
-    overload = getattr(torch.ops.mercury, op).default
-    args = CUDA_CASES[op]
-    with pytest.raises(RuntimeError, match=rf"mercury::{op} runs on the CPU only \(mercury has no CUDA kernels\) "
-                                           r"but got a tensor on cuda: move its inputs .* with \.cpu\(\)"):
-        overload.redispatch(torch._C.DispatchKeySet(torch._C.DispatchKey.CUDA), *args)
+
+
+@pytest.mark.parametrize("op,args,message", [
+    ("conv2d", (X, W.to("meta"), None), "mercury::conv2d: weight is on meta but input is on cpu"),
+    ("conv2d", (X, W, torch.zeros(6, device="meta")), "mercury::conv2d: bias is on meta but input is on cpu"),
+    ("linear", (LINEAR_X, LINEAR_W.to("meta"), None), "mercury::linear: weight is on meta but input is on cpu"),
+    ("conv2d", (X.half(), W.half(), None), 'under torch.autocast("cpu") or torch.autocast("cuda") the op runs in '
+                                           'float32 by itself'),
+])
+def test_the_device_kernels_name_both_devices_of_mixed_operands(op, args, message):
+    """Called directly, as the dispatcher calls them for a CUDA tensor (this runs where no GPU is): the device
+    kernels check operands as the CPU kernels do. (A CUDA input with a CPU weight: test_a_cuda_input_with_a_cpu_weight
+    on a GPU.)"""
+    with pytest.raises(RuntimeError, match=re.escape(message)):
+        getattr(torch.ops.mercury, op).default.redispatch(CUDA_KEY, *args, mode="observe")
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
-def test_a_cuda_tensor_is_refused_naming_its_device():
-    with pytest.raises(RuntimeError, match=r"got a tensor on cuda:0: move its inputs"):
-        mercury.conv2d(X.cuda(), W.cuda(), None, mode="observe")
+def test_a_cuda_input_with_a_cpu_weight_names_both_devices():
+    with pytest.raises(RuntimeError, match=r"mercury::conv2d: weight is on cpu but input is on cuda:0"):
+        mercury.conv2d(X.cuda(), W, None, mode="observe")
