@@ -12,6 +12,13 @@ minimising ||y_p - y_s|| = ||W (x_p - x_s)|| -- and calls p reusable at threshol
 
     ||y_p - y_s|| / ||y_p|| <= t + tol          (a zero row y_p: reusable only by an exactly equal row).
 
+tol is the rounding of the device that computed the activations: an earlier row that equals x_p up to that
+rounding is an exact repeat. Two rows equal in exact arithmetic come out of the layer before bit-identical only
+where the processor computed them the same way, and it need not: on an AVX2 processor a float32 GEMM computes
+some rows with another kernel than others (seen: identical rows 1e-8 apart), and a GPU sums in other orders
+again. So tol defaults to REPEAT_ULPS units in the last place of the activations' dtype (float32: 7.6e-6), and
+never less than 1e-9 (the float64 re-measure's own rounding).
+
 Depthwise convs (Cout/G = 1, row_width 1 in the result) compare scalars: almost every position has an earlier
 output within a few percent, so their fractions are high by construction.
 
@@ -53,6 +60,15 @@ from mercury.order import DEFAULT_KINDS, example_size, layer_calls, layer_kind, 
 from mercury.quality import EmbeddingQuality, OutputQuality
 
 DEFAULT_THRESHOLDS = (0.02, 0.05, 0.1)
+# An exact repeat: an earlier output row within this many units in the last place of the activations' dtype.
+REPEAT_ULPS = 64
+FLOAT64_SLACK = 1e-9
+
+
+def repeat_tolerance(dtype: torch.dtype) -> float:
+    """The relative output-row error below which an earlier row is an exact repeat of x_p, for activations of
+    `dtype`: REPEAT_ULPS of its rounding (float32: 7.6e-6), at least FLOAT64_SLACK."""
+    return max(FLOAT64_SLACK, REPEAT_ULPS * torch.finfo(dtype).eps)
 
 
 def threshold_key(t: float) -> str:
@@ -198,7 +214,8 @@ def analyse_layer(m: nn.Module, x: torch.Tensor, budget: float = 2e9, sample: in
 
 
 def headroom(model: nn.Module, batches: Iterable, thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
-             budget: float = 2e9, sample: int = 2048, seed: int = 0, end_to_end: bool = True, tol: float = 1e-9,
+             budget: float = 2e9, sample: int = 2048, seed: int = 0, end_to_end: bool = True,
+             tol: Optional[float] = None,
              candidates: int = 4, chunk_bytes: int = 64 << 20, progress=None, kinds: Sequence[str] = DEFAULT_KINDS,
              embedding: bool = False) -> Dict:
     """Oracle reuse headroom of `model` (eager; its layers of `kinds`) on `batches` (an iterable of inputs: tensors,
@@ -207,7 +224,8 @@ def headroom(model: nn.Module, batches: Iterable, thresholds: Sequence[float] = 
     (mercury.quality.EmbeddingQuality) rather than a classifier's agreement.
 
     thresholds: relative output-row errors t; budget: exact search when P*P*Cout <= budget (per layer and batch),
-    else `sample` seeded positions; tol: numerical slack added to t (float64 rounding of repeated patches);
+    else `sample` seeded positions; tol: slack added to t, by default repeat_tolerance() of each layer's input
+    dtype (rows equal up to the rounding that computed them are exact repeats; see the module doc);
     candidates: closest earlier rows (float formula) re-measured in float64; progress: optional callable(str).
     Returns a JSON-serialisable dict (threshold keys are threshold_key(t) strings):
       {"thresholds", "settings", "layers": [{"layer_id", "name", "positions", "groups", "macs", "sampled",
@@ -238,8 +256,9 @@ def headroom(model: nn.Module, batches: Iterable, thresholds: Sequence[float] = 
                 for c, L in zip(calls, layers):
                     gen = torch.Generator().manual_seed(((seed * 1_000_003 + c.layer_id) * 10_007 + b) % (1 << 62))
                     r = analyse_layer(c.module, c.input, budget, sample, gen, candidates, chunk_bytes)
+                    slack = repeat_tolerance(c.input.dtype) if tol is None else tol
                     c.input = None
-                    per_batch = _count_reusable(L, r, thresholds, keys, tol, maps if end_to_end else None)
+                    per_batch = _count_reusable(L, r, thresholds, keys, slack, maps if end_to_end else None)
                     how = f"sampled {per_batch['sample_size']}" if r["sampled"] else "exact"
                     say(f"batch {b} layer {c.layer_id} {c.name}: P={r['positions']} G={r['groups']} {how} reusable "
                         + " ".join(f"{k}:{per_batch['reusable_positions'][k]:.3f}" for k in keys))
@@ -250,7 +269,8 @@ def headroom(model: nn.Module, batches: Iterable, thresholds: Sequence[float] = 
             m.training = training
     if n_batches == 0:
         raise ValueError("headroom: no batches given")
-    settings = {"budget": budget, "sample": sample, "seed": seed, "tol": tol, "candidates": candidates,
+    settings = {"budget": budget, "sample": sample, "seed": seed,
+                "tol": "repeat_tolerance(input dtype)" if tol is None else tol, "candidates": candidates,
                 "end_to_end": end_to_end}
     result = _result(layers, keys, settings, n_images, n_batches)
     if end_to_end:
