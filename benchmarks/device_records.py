@@ -73,6 +73,7 @@ def run(args) -> Dict:
 
 
 def read_records(folder: str) -> List[Dict[str, str]]:
+    csv.field_size_limit(sys.maxsize)  # a hit map is one field: a character per vector
     rows = []
     for path in sorted(glob.glob(os.path.join(folder, "hitlog-*.csv"))):
         with open(path) as f:

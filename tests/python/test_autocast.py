@@ -32,3 +32,19 @@ def test_autocast_training_step_has_gradients():
 def test_bfloat16_outside_autocast_says_what_to_do():
     with pytest.raises(RuntimeError, match="under torch.autocast"):
         mercury.conv2d(torch.randn(1, 2, 5, 5).bfloat16(), torch.randn(3, 2, 3, 3).bfloat16())
+
+
+@pytest.mark.parametrize("op", ["conv2d", "linear"])
+def test_the_ops_have_an_autocast_cuda_kernel(op):
+    """The same kernel as AutocastCPU's (one template), registered for torch.autocast("cuda")."""
+    assert torch._C._dispatch_has_kernel_for_dispatch_key(f"mercury::{op}", "AutocastCUDA")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
+def test_cuda_autocast_runs_the_op_in_float32():
+    g = torch.Generator().manual_seed(0)
+    x, w = torch.randn(2, 3, 10, 10, generator=g).cuda(), torch.randn(4, 3, 3, 3, generator=g).cuda()
+    with torch.autocast("cuda"):
+        got = mercury.conv2d(x.half(), w, None, mode="observe")
+    assert got.dtype == torch.float32
+    torch.testing.assert_close(got, torch.nn.functional.conv2d(x.half().float(), w), rtol=1e-3, atol=1e-3)

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 import mercury
+from device_under_test import DEVICE, on_device
 from models import zoo
 
 
@@ -40,7 +41,7 @@ def _fresh_dynamo():
 def test_a_function_compiles_whole_and_logs_as_eager(mode, backend):
     g = torch.Generator().manual_seed(0)
     x = torch.randint(0, 3, (2, 4, 10, 10), generator=g).float()
-    w1, w2 = torch.randn(6, 4, 3, 3, generator=g), torch.randn(5, 6, 3, 3, generator=g)
+    x, w1, w2 = on_device(x, torch.randn(6, 4, 3, 3, generator=g), torch.randn(5, 6, 3, 3, generator=g))
     eager, eager_log = _run_logged(two_layers, x, w1, w2, mode)
     compiled_fn = torch.compile(two_layers, fullgraph=True, backend=backend)
     compiled, compiled_log = _run_logged(compiled_fn, x, w1, w2, mode)
@@ -71,12 +72,12 @@ def test_dynamic_shapes_run_without_recompiling_per_batch():
 @pytest.mark.parametrize("mode", ["observe", "reuse"])
 def test_a_converted_model_trains_under_compile_as_in_eager(mode):
     torch.manual_seed(0)
-    model = zoo.build("small_cnn").train()
-    mercury.convert(model, example=torch.zeros(1, 1, 28, 28), mode=mode, signature="svd", sig_bits=8,
+    model = zoo.build("small_cnn").train().to(DEVICE)
+    mercury.convert(model, example=torch.zeros(1, 1, 28, 28, device=DEVICE), mode=mode, signature="svd", sig_bits=8,
                     bucket_width=0.5)
     twin = copy.deepcopy(model)
-    x = torch.rand(8, 1, 28, 28, generator=torch.Generator().manual_seed(3)).round()
-    target = torch.arange(8) % 10
+    x, target = on_device(torch.rand(8, 1, 28, 28, generator=torch.Generator().manual_seed(3)).round(),
+                          torch.arange(8) % 10)
 
     def step(net, opt):
         opt.zero_grad()

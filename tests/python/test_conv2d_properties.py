@@ -4,6 +4,7 @@ import torch
 from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
 
 import mercury
+from device_under_test import on_device
 from mercury_reference import reference_conv2d
 
 
@@ -37,11 +38,12 @@ def test_reuse_matches_the_reference(case):
     geometry = (case["stride"], case["padding"], case["dilation"], case["groups"])
     want, hits, hitmap, _ = reference_conv2d(x, weight, bias, *geometry, layer_id=1, **case["settings"])
     mercury.hitlog_reset()
-    got = mercury.conv2d(x, weight, bias, *geometry, layer_id=1, mode="reuse", record_hitmap=True,
-                         **case["settings"])
+    got = mercury.conv2d(*on_device(x, weight, bias), *geometry, layer_id=1, mode="reuse", record_hitmap=True,
+                         **case["settings"]).cpu()
     record = mercury.hitlog(with_hitmaps=True)[-1]
     tol = 1e-5 if dtype == torch.float32 else 1e-12
     torch.testing.assert_close(got, want, atol=tol, rtol=tol)
     assert record["hits"] == hits and record["hitmap"].tolist() == [bool(h) for h in hitmap]
-    observed = mercury.conv2d(x, weight, bias, *geometry, layer_id=1, mode="observe", **case["settings"])
+    observed = mercury.conv2d(*on_device(x, weight, bias), *geometry, layer_id=1, mode="observe",
+                              **case["settings"]).cpu()
     torch.testing.assert_close(observed, torch.nn.functional.conv2d(x, weight, bias, *geometry), atol=tol, rtol=tol)

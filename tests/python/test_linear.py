@@ -8,6 +8,7 @@ import torch
 from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
 
 import mercury
+from device_under_test import on_device
 from mercury_reference import reference_linear
 
 OP = torch.ops.mercury.linear
@@ -36,12 +37,12 @@ def test_reuse_matches_the_reference(shape, k, n, distinct, sig_bits, entries, w
     settings = dict(sig_bits=sig_bits, cache_entries=entries, cache_ways=ways, seed=seed)
     ref, ref_hits, ref_map, _ = reference_linear(x, w, b, layer_id=2, **settings)
     mercury.hitlog_reset()
-    out = OP(x, w, b, 2, mode="reuse", record_hitmap=True, **settings)
+    out = OP(*on_device(x, w, b), 2, mode="reuse", record_hitmap=True, **settings).cpu()
     record = mercury.hitlog(with_hitmaps=True)[-1]
     tol = 1e-5 if dtype == torch.float32 else 1e-12
     torch.testing.assert_close(out, ref, atol=tol, rtol=tol)
     assert record["hits"] == ref_hits and record["hitmap"].int().tolist() == ref_map
-    observed = OP(x, w, b, 2, mode="observe", **settings)
+    observed = OP(*on_device(x, w, b), 2, mode="observe", **settings).cpu()
     torch.testing.assert_close(observed, torch.nn.functional.linear(x, w, b), atol=tol, rtol=tol)
     assert mercury.hitlog()[-1]["hits"] == ref_hits
 
@@ -56,13 +57,13 @@ def test_reuse_gradient_is_the_gradient_of_the_reference(shape, k, n, distinct, 
     w = torch.randn(n, k, generator=g, dtype=torch.float64)
     b = torch.randn(n, generator=g, dtype=torch.float64) if bias else None
     grad = torch.randn(*shape, n, generator=g, dtype=torch.float64)
-    leaves = [t.clone().requires_grad_() for t in (x, w) + ((b,) if bias else ())]
-    OP(leaves[0], leaves[1], leaves[2] if bias else None, 0, mode="reuse", sig_bits=8).backward(grad)
+    leaves = on_device(*[t.clone().requires_grad_() for t in (x, w) + ((b,) if bias else ())])
+    OP(leaves[0], leaves[1], leaves[2] if bias else None, 0, mode="reuse", sig_bits=8).backward(*on_device(grad))
     ref_leaves = [t.clone().requires_grad_() for t in (x, w) + ((b,) if bias else ())]
     ref, *_ = reference_linear(ref_leaves[0], ref_leaves[1], ref_leaves[2] if bias else None, sig_bits=8)
     ref.backward(grad)
     for got, want in zip(leaves, ref_leaves):
-        torch.testing.assert_close(got.grad, want.grad, atol=1e-12, rtol=1e-12)
+        torch.testing.assert_close(got.grad.cpu(), want.grad, atol=1e-12, rtol=1e-12)
 
 
 @pytest.mark.parametrize("mode", ["off", "observe"])

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 import mercury  # noqa: F401  (loads the op library)
+from device_under_test import on_device
 
 OP = torch.ops.mercury.conv2d.default
 
@@ -64,6 +65,6 @@ def test_opcheck(case):
     x = torch.randint(0, 2, (2, c_in, 7, 7), generator=g).to(dtype).requires_grad_(grad)
     w = torch.randn(c_out, c_in // groups, k, k, generator=g, dtype=dtype, requires_grad=grad)
     b = torch.randn(c_out, generator=g, dtype=dtype, requires_grad=grad) if bias else None
-    args = (x, w, b, [stride, stride], [padding, padding], [dilation, dilation], groups, 3)
+    args = (*on_device(x, w, b), [stride, stride], [padding, padding], [dilation, dilation], groups, 3)
     kwargs = dict(mode=mode, signature=scheme, vector_kind=vector, sig_bits=8, bucket_width=2.0)
     torch.library.opcheck(OP, args, kwargs)
