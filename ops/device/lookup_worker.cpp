@@ -32,7 +32,7 @@ void LookupWorker::rethrow_failure() {
 
 void LookupWorker::start() {
   // A few threads: one call's streams are sequential, so calls in flight are served side by side.
-  const unsigned n = std::clamp(std::thread::hardware_concurrency() / 4, 1u, 4u);
+  const unsigned n = std::clamp(std::thread::hardware_concurrency() / 2, 1u, 8u);
   for (unsigned i = 0; i < n; ++i) threads_.emplace_back([this] { run(); });
 }
 
