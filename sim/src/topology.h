@@ -1,8 +1,9 @@
-// SCALE-Sim v2 topology CSVs (scalesim/topology_utils.py), read as SCALE-Sim reads them: conv rows (name, IFMAP H,
-// W, filter H, W, channels, filters, stride height[, stride width]) or GEMM rows (name, M, N, K). sim/README.md lists
-// every input form and what happens to it.
+// SCALE-Sim topology CSVs (scalesim/topology_utils.py, v2 and v3), read as SCALE-Sim reads them: conv rows (name,
+// IFMAP H, W, filter H, W, channels, filters, stride height[, stride width][, N:M]) or GEMM rows (name, M, N, K[, N:M]).
+// sim/README.md lists every input form and what happens to it.
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,11 @@ struct Layer {
   // has no groups); the hit logs set it (join.h, hitlog_topology.h).
   long long groups = 1;
   bool gemm = false;     // from a GEMM (M, N, K) row
+  // SCALE-Sim v3's N:M weight sparsity (topology column `N:M`, default 1:1): N nonzero weights in every block of M
+  // consecutive window indices. `sparse`: the layer runs on v3's sparse weight-stationary array ([sparsity]
+  // SparsitySupport on, set by apply_sparsity in sparsity.h); then it maps only the kept window indices.
+  long long nm_n = 1, nm_m = 1;
+  bool sparse = false;
   int line = 0;          // the row's line in its file (0: not from a topology file), for join errors
   long long row = 0;     // the row's index after the header (a depthwise row gives several layers of one row)
   // Operand-matrix view (SCALE-Sim's): ofmap pixels ceil((H - Fh + S) / S), window size K = fh * fw * C.
@@ -23,6 +29,11 @@ struct Layer {
   long long ofmap_w() const { return (ifmap_w - filter_w + stride_w + stride_w - 1) / stride_w; }
   long long ofmap_px() const { return ofmap_h() * ofmap_w(); }
   long long window() const { return filter_h * filter_w * channels; }
+  // The window indices kept by N:M (the first N of every block of M, as v3's pattern), and the window the array
+  // maps: the kept ones on the sparse array, else all. Kept index j is window index kept_index(j).
+  long long kept_window() const { return window() / nm_m * nm_n + std::min(window() % nm_m, nm_n); }
+  long long mapped_window() const { return sparse ? kept_window() : window(); }
+  long long kept_index(long long j) const { return sparse ? j / nm_n * nm_m + j % nm_n : j; }
   // Every window inside the ifmap (SCALE-Sim's ceil formula can place the last one past the edge: -1 addresses).
   bool windows_in_bounds() const {
     return (ofmap_h() - 1) * stride_h + filter_h <= ifmap_h && (ofmap_w() - 1) * stride_w + filter_w <= ifmap_w;
