@@ -13,7 +13,7 @@ Mapping map_layer(long long ofmap_px, long long window, long long filters, Dataf
   return {};
 }
 
-Mapping map_layer(const Layer& l, Dataflow d) { return map_layer(l.ofmap_px(), l.window(), l.filters, d); }
+Mapping map_layer(const Layer& l, Dataflow d) { return map_layer(l.ofmap_px(), l.mapped_window(), l.filters, d); }
 
 ComputeResult compute_mapping(const Mapping& m, const Config& c) {
   const long long r = c.array_height, col = c.array_width;

@@ -60,7 +60,7 @@ EnergyParts mercury_energy(const LayerResult& r, const McacheCost& mc, const Ene
   const Layer& l = r.layer;
   const OverlayCounts n = overlay_counts(l, r.hits);
   const ComputeResult streamed =
-      n.missed_px ? compute_mapping(map_layer(n.missed_px, l.window(), l.filters, c.dataflow), c) : ComputeResult{};
+      n.missed_px ? compute_mapping(map_layer(n.missed_px, l.mapped_window(), l.filters, c.dataflow), c) : ComputeResult{};
   AccessCounts a = access_counts(streamed, nullptr);
   a.ofmap_sram_writes += (l.ofmap_px() - n.missed_px) * l.filters;
   const AccessCounts base = access_counts(r.compute, &r.memory);

@@ -1,6 +1,8 @@
 // SCALE-Sim's operand-matrix addresses (operand_matrix.py), without the offsets, for the replay (cycle_replay.h):
 // ifmap (ofmap pixel p, window index k) -> its ifmap word, none where the window reaches past the ifmap edge;
-// filter (filter n, window index k) -> n K + k.
+// filter (filter n, window index k) -> n K + k. On v3's sparse array (Layer::sparse) the operand matrices keep only
+// the N:M window indices (operand_matrix.py drops the others' ifmap columns and condenses the filter): mapped index
+// j stands for window index l.kept_index(j), for both operands.
 #pragma once
 
 #include "operand_schedule.h"
@@ -19,6 +21,7 @@ class OperandAddresses {
   // The address of operand-matrix row `row` (pixel or filter), window index k; -1: none.
   long long at(long long row, long long k) const {
     if (kind_ == Kind::Filter) return row * K_ + k;
+    if (kind_ == Kind::FilterKept) return row * K_ + k_off_[k];
     if (p_row_[row] + k_row_[k] >= H_ || p_col_[row] + k_col_[k] >= W_) return -1;
     return p_base_[row] + k_off_[k];
   }
@@ -28,6 +31,10 @@ class OperandAddresses {
   bool for_each(const RowAccess& a, F&& f) const {
     if (kind_ == Kind::Filter) {
       for (long long j = a.lo; j <= a.hi; ++j) f(a.row(j) * K_ + a.k(j));
+      return a.count() > 0;
+    }
+    if (kind_ == Kind::FilterKept) {
+      for (long long j = a.lo; j <= a.hi; ++j) f(a.row(j) * K_ + k_off_[a.k(j)]);
       return a.count() > 0;
     }
     const long long* base = p_base_.data();
@@ -47,11 +54,11 @@ class OperandAddresses {
   }
 
  private:
-  enum class Kind { Filter, IfmapInBounds, IfmapClipped };
+  enum class Kind { Filter, FilterKept, IfmapInBounds, IfmapClipped };
   Kind kind_;
-  long long K_, H_, W_, words_;
-  // ifmap: per window index its (row, col) in the window and its offset from the window's origin; per pixel its
-  // window's origin (row, col) and address.
+  long long K_, H_, W_, words_;  // K_: the dense window (a filter's row of addresses)
+  // ifmap: per mapped window index its (row, col) in the window and its offset from the window's origin; per pixel
+  // its window's origin (row, col) and address. FilterKept: k_off_ = the kept window indices.
   std::vector<long long> k_row_, k_col_, k_off_, p_row_, p_col_, p_base_;
 };
 

@@ -40,8 +40,9 @@ InputReplay::InputReplay(const Layer& l, const Config& c, Operand operand)
     : operand_(operand), schedule_(l, c, operand), addresses_(l, operand), user_(!c.bandwidth_calc),
       bulk_(proved_all_miss(l, c, operand)),
       // USER: bandwidth-sized prefetches over SCALE-Sim's prefetch matrix.
-      read_buffer_(user_ ? sram_words(c, operand) : kBufferSets, user_ ? c.bandwidth : c.array_width,
-                   user_ ? addresses_.words() : 0),
+      read_buffer_(user_ ? sram_words(c, operand) : kBufferSets,
+                   user_ ? (operand == Operand::Ifmap ? c.ifmap_bandwidth : c.filter_bandwidth) : c.array_width,
+                   user_ ? addresses_.words() : 0, c.compat == Compat::V3),
       estimate_buffer_(user_ ? kBufferSets : sram_words(c, operand), user_ || bulk_ ? 0 : addresses_.words()) {
   if (user_) {
     std::vector<int64_t> entries;
