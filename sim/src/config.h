@@ -32,6 +32,9 @@ struct SparsitySettings {
   bool optimized_mapping = false;   // OptimizedMapping (row-wise sparsity; refused: config_v3.cpp)
   long long block_size = 4;         // BlockSize
   long long seed = 40;              // RandomNumberGeneratorSeed (row-wise sparsity only)
+  // [mercury] SparsityRatio N:M (default 1:1, as v3): for topology rows without the N:M column and layers built
+  // from hit logs.
+  long long default_n = 1, default_m = 1;
 };
 
 // SCALE-Sim v3's [layout] keys for one input operand (ifmap or filter SRAM).

@@ -30,7 +30,8 @@ const std::map<std::string, std::set<std::string>>& known_keys() {
        {"ifmapcustomlayout", "filtercustomlayout", "ifmapsrambankbandwidth", "filtersrambankbandwidth",
         "ifmapsrambanknum", "filtersrambanknum", "ifmapsrambankport", "filtersrambankport"}},
       {"sparsity", {"sparsitysupport", "sparserep", "optimizedmapping", "blocksize", "randomnumbergeneratorseed"}},
-      {"mercury", {"signatureunitmacs", "lookupcyclespervector", "reusereadsresults", "cacheentries", "cacheways"}},
+      {"mercury", {"signatureunitmacs", "lookupcyclespervector", "reusereadsresults", "cacheentries", "cacheways",
+                   "sparsityratio"}},
   };
   return keys;
 }

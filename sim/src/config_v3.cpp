@@ -1,6 +1,7 @@
 #include "config_v3.h"
 
 #include "parse_error.h"
+#include "topology.h"
 
 namespace msim {
 namespace {
@@ -90,6 +91,12 @@ SparseRep sparse_rep(const ConfigKeys& keys) {
 // [sparsity]: SparsitySupport, and when on SparseRep, OptimizedMapping, RandomNumberGeneratorSeed (+ BlockSize
 // with OptimizedMapping), as v3 reads them.
 void read_sparsity(const ConfigKeys& keys, Config& c) {
+  if (const Entry* e = keys.find("mercury.sparsityratio")) {
+    Layer ratio;
+    parse_sparsity_ratio(e->value, "SparsityRatio", keys.name(), e->line, ratio);
+    c.sparsity.default_n = ratio.nm_n;
+    c.sparsity.default_m = ratio.nm_m;
+  }
   if (!keys.has_section("sparsity")) return;
   SparsitySettings& s = c.sparsity;
   s.on = true_or_false(keys, "sparsity.sparsitysupport");

@@ -1,6 +1,7 @@
 #include "replay_input.h"
 
 #include "all_miss.h"
+#include "layout.h"
 #include "scalesim_constants.h"
 
 #include <algorithm>
@@ -44,7 +45,12 @@ InputReplay::InputReplay(const Layer& l, const Config& c, Operand operand)
                    user_ ? (operand == Operand::Ifmap ? c.ifmap_bandwidth : c.filter_bandwidth) : c.array_width,
                    user_ ? addresses_.words() : 0, c.compat == Compat::V3),
       estimate_buffer_(user_ ? kBufferSets : sram_words(c, operand), user_ || bulk_ ? 0 : addresses_.words()) {
-  if (user_) {
+  const OperandBanks& banks = operand == Operand::Ifmap ? c.ifmap_banks : c.filter_banks;
+  if (user_ && banks.custom_layout && l.layout) {
+    // v3's custom layout: the SRAM holds the operand in the layout's order, in banked lines (layout.h).
+    read_buffer_.use_banks(buffers::BankModel{banks.banks, banks.ports});
+    read_buffer_.build(layout_order(l, operand));
+  } else if (user_) {
     std::vector<int64_t> entries;
     schedule_.walk_prefetch([&](long long row, long long k) { entries.push_back(row < 0 ? -1 : addresses_.at(row, k)); });
     read_buffer_.build(entries);

@@ -7,7 +7,12 @@
 namespace msim {
 
 void apply_sparsity(std::vector<Layer>& layers, const Config& c) {
-  for (Layer& l : layers) l.sparse = c.sparsity.on;
+  for (Layer& l : layers) {
+    l.sparse = c.sparsity.on;
+    if (l.nm_from_row) continue;
+    l.nm_n = c.sparsity.default_n;
+    l.nm_m = c.sparsity.default_m;
+  }
 }
 
 FilterStorage filter_storage(const Layer& l, SparseRep rep) {

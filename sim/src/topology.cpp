@@ -22,6 +22,18 @@ std::vector<std::string> split_fields(const std::string& row) {
 
 }  // namespace
 
+void parse_sparsity_ratio(const std::string& text, const std::string& label, const std::string& file, int line,
+                          Layer& l) {
+  const auto colon = text.find(':');
+  if (colon == std::string::npos) throw ParseError(file, line, label + " must be N:M, got '" + text + "'");
+  l.nm_n = parse_int(text.substr(0, colon), label + " (N)", file, line);
+  l.nm_m = parse_int(text.substr(colon + 1), label + " (M)", file, line);
+  // v3 crashes on N > M (numpy: negative dimensions) and M = 0 (division by zero), and maps nothing for N = 0.
+  if (l.nm_m < 1 || l.nm_m > kMaxDim || l.nm_n < 1 || l.nm_n > l.nm_m) {
+    throw ParseError(file, line, label + " needs 1 <= N <= M <= " + std::to_string(kMaxDim) + ", got '" + text + "'");
+  }
+}
+
 Layer gemm_layer(const std::string& name, long long m, long long n, long long k) {
   Layer l;
   l.name = name;
@@ -63,16 +75,10 @@ struct TopologyRow {
     }
     return v;
   }
-  // Field i as SCALE-Sim v3's "N:M" (N nonzero weights in every M): 1 <= N <= M.
+  // Field i as SCALE-Sim v3's "N:M".
   void sparsity_ratio(size_t i, Layer& l) const {
-    const std::string& v = f[i];
-    const auto colon = v.find(':');
-    const std::string label = "N:M of layer '" + layer + "'";
-    l.nm_n = parse_int(v.substr(0, colon), label + " (N)", file, line);
-    l.nm_m = parse_int(v.substr(colon + 1), label + " (M)", file, line);
-    if (l.nm_m < 1 || l.nm_m > kMaxDim || l.nm_n < 1 || l.nm_n > l.nm_m) {
-      throw ParseError(file, line, label + " needs 1 <= N <= M <= " + std::to_string(kMaxDim) + ", got '" + v + "'");
-    }
+    parse_sparsity_ratio(f[i], "N:M of layer '" + layer + "'", file, line, l);
+    l.nm_from_row = true;
   }
 };
 

@@ -4,10 +4,13 @@
 #pragma once
 
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace msim {
+
+struct LayoutRow;  // layout.h
 
 struct Layer {
   std::string name;
@@ -21,7 +24,10 @@ struct Layer {
   // consecutive window indices. `sparse`: the layer runs on v3's sparse weight-stationary array ([sparsity]
   // SparsitySupport on, set by apply_sparsity in sparsity.h); then it maps only the kept window indices.
   long long nm_n = 1, nm_m = 1;
+  bool nm_from_row = false;  // the topology row had the N:M column (else [mercury] SparsityRatio applies)
   bool sparse = false;
+  // SCALE-Sim v3's layout row for this layer (layout.h; set by attach_layouts), null: SCALE-Sim's own order.
+  std::shared_ptr<const LayoutRow> layout;
   int line = 0;          // the row's line in its file (0: not from a topology file), for join errors
   long long row = 0;     // the row's index after the header (a depthwise row gives several layers of one row)
   // Operand-matrix view (SCALE-Sim's): ofmap pixels ceil((H - Fh + S) / S), window size K = fh * fw * C.
@@ -43,6 +49,10 @@ struct Layer {
 // SCALE-Sim's mapping of a GEMM row (M, N, K) to a conv: an M x K ifmap, a 1 x K filter, N filters, stride 1 (so
 // ofmap_px() = M, window() = K, filters = N).
 Layer gemm_layer(const std::string& name, long long m, long long n, long long k);
+
+// "N:M" (1 <= N <= M) into l.nm_n, l.nm_m, or ParseError(file, line, label ...).
+void parse_sparsity_ratio(const std::string& text, const std::string& label, const std::string& file, int line,
+                          Layer& l);
 
 // Throws ParseError (file:line) on an empty file, a short, long or non-numeric row, a non-positive dimension, a
 // filter larger than its ifmap, or a layer whose counts would leave 64 bits. The header decides the format: second column "M" is
