@@ -10,6 +10,7 @@ namespace msim {
 namespace {
 constexpr long long kMaxArray = 1LL << 16;    // PEs per side
 constexpr long long kMaxSramKb = 1LL << 30;   // 1 TB; also the Bandwidth limit (words/cycle)
+constexpr long long kMaxOffset = 1LL << 40;   // v3's bank model adds offsets to addresses (scalesim_buffers.h)
 }  // namespace
 
 const char* sparse_rep_name(SparseRep r) {
@@ -46,7 +47,9 @@ void read_array(const ConfigKeys& keys, Config& c) {
     const Entry* e = keys.find(key);
     const long long offset = e ? parse_int(e->value, key, keys.name(), e->line) : 0;
     if (offset < 0) keys.fail(e->line, std::string("negative offsets are not supported (") + key + ")");
+    if (offset > kMaxOffset) keys.fail(e->line, std::string("offsets above 2^40 are not supported (") + key + ")");
     if (std::string(key) == "architecture_presets.ifmapoffset") c.ifmap_offset = offset;
+    if (std::string(key) == "architecture_presets.filteroffset") c.filter_offset = offset;
   }
   const Entry& df = keys.need("architecture_presets.dataflow");
   const std::string d = lower(df.value);

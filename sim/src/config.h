@@ -60,7 +60,9 @@ struct Config {
   // USER mode: the ifmap's and filter's DRAM words/cycle: Bandwidth (v2), [layout] *SRAMBankBandwidth in a config
   // with a [layout] section (v3 reads them there, and Bandwidth for the ofmap only).
   long long ifmap_bandwidth = 10, filter_bandwidth = 10;
-  long long ifmap_offset = 0;    // IfmapOffset (v3's custom ifmap layout has no offset: config_v3.cpp)
+  // IfmapOffset, FilterOffset: no report depends on them but v3's bank columns (scalesim_buffers.h, BankModel); v3's
+  // custom ifmap layout has no offset (config_v3.cpp).
+  long long ifmap_offset = 0, filter_offset = 0;
   bool bandwidth_calc = true;    // InterfaceBandwidth: CALC (SCALE-Sim sizes the interface: no stalls)
   // TopologyCsvLoc of a [network_presets] config (SCALE-Sim's saved configs): the topology when none is given on
   // the command line. Empty: none. Relative paths are relative to the working directory, as in SCALE-Sim.

@@ -5,6 +5,7 @@
 #include "hitlog.h"
 #include "hitlog_topology.h"
 #include "join.h"
+#include "layout.h"
 #include "parse_error.h"
 #include "report.h"
 #include "simulate.h"
@@ -39,14 +40,15 @@ constexpr const char* kUsage =
     "            approximate too), milliseconds per network.\n"
     "  --training: (with -m) each layer's training step: forward, input gradient and weight gradient, baseline\n"
     "              and MERCURY (Forward*, InputGrad*, WeightGrad*, Step* columns; the table shows the step).\n"
-    "  Long names, as in the Python CLIs: --config (-c), --topology (-t), --hitlog (-m), --out (-o).\n";
+    "  Long names, as in the Python CLIs: --config (-c), --topology (-t), --hitlog (-m), --out (-o), --layout (-l).\n";
 
 // The file-taking flags: SCALE-Sim's short names and the long names the project's Python CLIs use.
 struct Paths {
-  std::string config, topology, hitlog, out, energy;
+  std::string config, topology, hitlog, out, energy, layout;
 };
 std::string* file_flag(const std::string& arg, Paths& p) {
   if (arg == "--energy") return &p.energy;
+  if (arg == "-l" || arg == "--layout") return &p.layout;
   if (arg == "-c" || arg == "--config") return &p.config;
   if (arg == "-t" || arg == "--topology") return &p.topology;
   if (arg == "-m" || arg == "--hitlog") return &p.hitlog;
@@ -159,6 +161,17 @@ int main(int argc, char** argv) {
       layers = msim::layers_from_hitlogs(hitlogs, hitlog_dir);
     }
     msim::apply_sparsity(layers, config);
+    if (config.ifmap_banks.custom_layout || config.filter_banks.custom_layout) {
+      if (paths.layout.empty()) {
+        std::cerr << "mercury-sim: [layout] IfmapCustomLayout / FilterCustomLayout True needs the layout file: -l "
+                     "LAYOUT.csv\n";
+        return 2;
+      }
+      msim::attach_layouts(paths.layout, layers, config);
+    } else if (!paths.layout.empty()) {
+      std::cerr << "mercury-sim: note: " << paths.layout << " is not used: no [layout] *CustomLayout is True (as "
+                   "SCALE-Sim v3)\n";
+    }
     // Every energy refusal (table, SRAM sizes, MCACHE sizes) before any simulation work.
     const auto* logs = hitlog_dir.empty() ? nullptr : &hitlogs;
     const msim::EnergyModel energy_model =

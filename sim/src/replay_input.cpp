@@ -48,7 +48,8 @@ InputReplay::InputReplay(const Layer& l, const Config& c, Operand operand)
   const OperandBanks& banks = operand == Operand::Ifmap ? c.ifmap_banks : c.filter_banks;
   if (user_ && banks.custom_layout && l.layout) {
     // v3's custom layout: the SRAM holds the operand in the layout's order, in banked lines (layout.h).
-    read_buffer_.use_banks(buffers::BankModel{banks.banks, banks.ports});
+    read_buffer_.use_banks(buffers::BankModel{banks.banks, banks.ports,
+                                              operand == Operand::Ifmap ? c.ifmap_offset : c.filter_offset});
     read_buffer_.build(layout_order(l, operand));
   } else if (user_) {
     std::vector<int64_t> entries;

@@ -20,6 +20,7 @@ namespace buffers {
 // lines per cycle, so a demand row touching L distinct lines in its busiest bank waits ceil(L / ports) - 1 cycles.
 struct BankModel {
   long long banks = 0, ports = 1;  // banks 0: no bank model (v2's read buffer)
+  long long address_offset = 0;    // the operand's *Offset: v3's sets hold the offset addresses (their order too)
 };
 
 // memory/read_buffer.py (USER mode). v3_stalls: SCALE-Sim v3's service_reads adds a prefetch's stall to the offset
@@ -135,12 +136,12 @@ class ReadBuffer {
     std::vector<int64_t> line;
     auto close_line = [&] {
       const std::vector<int32_t> at = set_iteration_positions(line);
-      for (size_t i = 0; i < line.size(); ++i) column_[line[i]] = at[i];
+      for (size_t i = 0; i < line.size(); ++i) column_[line[i] - banks_.address_offset] = at[i];
       line.clear();
     };
     for (int64_t a : entries) {
       if (a < 0) continue;
-      line.push_back(a);
+      line.push_back(a + banks_.address_offset);
       if (static_cast<long long>(line.size()) >= eps_) close_line();
     }
     close_line();
