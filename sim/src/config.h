@@ -43,6 +43,7 @@ struct OperandBanks {
   long long bandwidth = 10;    // *SRAMBankBandwidth: words per line (and, with USER interfaces, DRAM words/cycle)
   long long banks = 1;         // *SRAMBankNum: a line's words are split over the banks, bandwidth / banks each
   long long ports = 2;         // *SRAMBankPort: lines a bank serves per cycle
+  int line = 0;                // *CustomLayout's line (the layout file it needs is an argument, -l)
 };
 
 // Which SCALE-Sim's numbers the reports reproduce (mercury-sim --compat): v2 (default) or v3, whose memory model

@@ -48,6 +48,7 @@ OperandBanks read_banks(const ConfigKeys& keys, const std::string& operand) {
   OperandBanks b;
   const std::string prefix = "layout." + operand;
   b.custom_layout = config_boolean(keys, prefix + "customlayout");
+  b.line = keys.need(prefix + "customlayout").line;
   b.bandwidth = keys.positive(prefix + "srambankbandwidth", kMaxBankValue);
   b.banks = keys.positive(prefix + "srambanknum", kMaxBankValue);
   b.ports = keys.positive(prefix + "srambankport", kMaxBankValue);

@@ -74,7 +74,7 @@ void check_operand(const OperandLayout& o, const char* operand, long long bank_b
   }
   if (exact ? block != bank_bandwidth : block > bank_bandwidth) {
     throw ParseError(file, line, std::string(operand) + " intraline factors " + join_values(o.factors) + " = " +
-                                     std::to_string(block) + (exact ? " must equal" : " must be <= ") +
+                                     std::to_string(block) + (exact ? " must equal" : " must be <=") +
                                      " the SRAM bank bandwidth (a line), " + std::to_string(bank_bandwidth));
   }
 }
@@ -84,8 +84,8 @@ void check_operand(const OperandLayout& o, const char* operand, long long bank_b
 void attach_layouts(const std::string& path, std::vector<Layer>& layers, const Config& c) {
   std::vector<LayoutRow> rows = parse_layout_rows(read_input_file(path, "layout file"), path);
   const bool first_for_all = c.compat == Compat::V3;
-  long long needed = first_for_all ? 1 : 0;
-  for (const Layer& l : layers) needed = std::max(needed, l.row + 1);
+  long long needed = 1;
+  for (const Layer& l : layers) needed = first_for_all ? 1 : std::max(needed, l.row + 1);
   if (static_cast<long long>(rows.size()) < needed) {
     throw ParseError(path, rows.empty() ? 1 : rows.back().line,
                      "the layout file has " + std::to_string(rows.size()) + " rows, the topology needs " +

@@ -163,9 +163,10 @@ int main(int argc, char** argv) {
     msim::apply_sparsity(layers, config);
     if (config.ifmap_banks.custom_layout || config.filter_banks.custom_layout) {
       if (paths.layout.empty()) {
-        std::cerr << "mercury-sim: [layout] IfmapCustomLayout / FilterCustomLayout True needs the layout file: -l "
-                     "LAYOUT.csv\n";
-        return 2;
+        const bool ifmap = config.ifmap_banks.custom_layout;
+        throw msim::ParseError(config_path, (ifmap ? config.ifmap_banks : config.filter_banks).line,
+                               std::string(ifmap ? "IfmapCustomLayout" : "FilterCustomLayout") +
+                                   ": True needs SCALE-Sim v3's layout file: -l LAYOUT.csv");
       }
       msim::attach_layouts(paths.layout, layers, config);
     } else if (!paths.layout.empty()) {

@@ -71,3 +71,60 @@ TEST_P(AgainstScaleSimV3, AllReportsMatchUnderCompatV3) {
 INSTANTIATE_TEST_SUITE_P(Fixtures, AgainstScaleSimV3, ::testing::ValuesIn(v3_case_names()));
 
 }  // namespace
+
+namespace {
+
+// Without --compat, a v3 config keeps SCALE-Sim v2's memory model: the dense v3 cases whose config says what a v2
+// fixture's config says (USER at 2 words/cycle everywhere, or CALC) give that v2 fixture's reports, cell for cell.
+TEST(V3ConfigsByDefault, GiveV2Numbers) {
+  const std::pair<const char*, const char*> same[] = {
+      {"ws_bw2__small", "eyeriss_ws_bw2__small"},   {"ws_bw2__medium", "eyeriss_ws_bw2__medium"},
+      {"os_bw2__small", "eyeriss_os_bw2__small"},   {"os_bw2__medium", "eyeriss_os_bw2__medium"},
+      {"is_bw2__small", "eyeriss_is_bw2__small"},   {"is_bw2__medium", "eyeriss_is_bw2__medium"},
+      {"ws_bw2__dp", "eyeriss_ws_bw2__dp"},         {"ws_calc__medium", "eyeriss_ws__medium"}};
+  for (const auto& [v3_case, v2_fixture] : same) {
+    V3Case v;
+    for (const V3Case& c : v3_cases()) {
+      if (c.name == v3_case) v = c;
+    }
+    const msim::Config config = msim::parse_config(kV3 + "/" + v.config);
+    const auto results = msim::simulate(msim::parse_topology(kV3 + "/" + v.topology), config, nullptr);
+    const std::string out = ::testing::TempDir() + "msim_v3_as_v2_" + v.name;
+    msim::write_reports(results, config, false, out);
+    for (const char* report : {"COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv", "DETAILED_ACCESS_REPORT.csv"}) {
+      msim_test::expect_same_cells(out + "/" + report, msim_test::kFixtures + "/" + v2_fixture + "/" + report,
+                                   v.name + " " + report);
+    }
+  }
+}
+
+// mercury-sim's own sparse numbers (default): utilization over the MACs the sparse array performs (never above
+// 100%) and the IFMAP SRAM reads of its demand matrix; --compat v3 gives v3's dense-MAC utilization and M / N reads.
+TEST(V3Sparse, DefaultCountsTheSparseArraysWork) {
+  const msim::Config v2 = msim::parse_config(kV3 + "/configs/eyeriss_ws_v3_ellpack.cfg");
+  msim::Config v3 = v2;
+  v3.compat = msim::Compat::V3;
+  std::vector<msim::Layer> layers = msim::parse_topology(kV3 + "/nm.csv");
+  msim::apply_sparsity(layers, v2);
+  const auto results = msim::simulate(layers, v2, nullptr);
+  const std::string ours = ::testing::TempDir() + "msim_sparse_default", theirs = ::testing::TempDir() + "msim_sparse_v3";
+  msim::write_reports(results, v2, false, ours);
+  msim::write_reports(results, v3, false, theirs);
+  const auto util = msim_test::read_report(ours + "/COMPUTE_REPORT.csv");
+  const auto util_v3 = msim_test::read_report(theirs + "/COMPUTE_REPORT.csv");
+  const auto reads = msim_test::read_report(ours + "/DETAILED_ACCESS_REPORT.csv");
+  const auto reads_v3 = msim_test::read_report(theirs + "/DETAILED_ACCESS_REPORT.csv");
+  bool v3_above_100 = false;
+  for (size_t i = 0; i < results.size(); ++i) {
+    const msim::Layer& l = results[i].layer;
+    const double dense_over_sparse = static_cast<double>(l.window()) / static_cast<double>(l.kept_window());
+    EXPECT_LE(util[i][3], 100.0);
+    EXPECT_NEAR(util_v3[i][4], util[i][3] * dense_over_sparse, 1e-6);  // v3's column 4 (incl. prefetch first)
+    EXPECT_EQ(reads[i][3], static_cast<double>(results[i].compute.ifmap_sram_reads));
+    EXPECT_NEAR(reads_v3[i][3], reads[i][3] * static_cast<double>(l.nm_m) / static_cast<double>(l.nm_n), 1e-6);
+    v3_above_100 = v3_above_100 || util_v3[i][4] > 100.0;
+  }
+  EXPECT_TRUE(v3_above_100);  // the case that motivates the default
+}
+
+}  // namespace
