@@ -12,6 +12,7 @@ namespace {
 
 constexpr size_t kLayoutFields = 21;  // name + 20 integers
 constexpr long long kMaxFactor = 1LL << 20;
+constexpr long long kMaxPaddedWords = 1LL << 28;  // as the replay's operand limit (memory.h)
 
 std::vector<LayoutRow> parse_layout_rows(const std::string& text, const std::string& file) {
   std::istringstream in(text);
@@ -45,6 +46,19 @@ std::vector<LayoutRow> parse_layout_rows(const std::string& text, const std::str
     rows.push_back(r);
   }
   return rows;
+}
+
+// The operand's dimensions (ifmap X, Y, C; filter K, C, R, S) and its size padded to whole blocks of the layout.
+std::vector<long long> operand_dims(const Layer& l, Operand operand) {
+  return operand == Operand::Ifmap ? std::vector<long long>{l.ifmap_h, l.ifmap_w, l.channels}
+                                   : std::vector<long long>{l.filters, l.channels, l.filter_h, l.filter_w};
+}
+long long padded_words(const Layer& l, Operand operand) {
+  const OperandLayout& o = operand == Operand::Ifmap ? l.layout->ifmap : l.layout->filter;
+  const std::vector<long long> dims = operand_dims(l, operand);
+  long double words = 1;  // factors <= 2^20 and dims <= 2^31: kept in range by long double, compared once
+  for (size_t d = 0; d < dims.size(); ++d) words *= static_cast<long double>(ceil_div(dims[d], o.factors[d]) * o.factors[d]);
+  return words > static_cast<long double>(kMaxPaddedWords) ? kMaxPaddedWords + 1 : static_cast<long long>(words);
 }
 
 std::string join_values(const std::vector<long long>& v) {
@@ -82,7 +96,11 @@ void check_operand(const OperandLayout& o, const char* operand, long long bank_b
 }  // namespace
 
 void attach_layouts(const std::string& path, std::vector<Layer>& layers, const Config& c) {
-  std::vector<LayoutRow> rows = parse_layout_rows(read_input_file(path, "layout file"), path);
+  attach_layouts_text(read_input_file(path, "layout file"), path, layers, c);
+}
+
+void attach_layouts_text(const std::string& text, const std::string& path, std::vector<Layer>& layers, const Config& c) {
+  std::vector<LayoutRow> rows = parse_layout_rows(text, path);
   const bool first_for_all = c.compat == Compat::V3;
   long long needed = 1;
   for (const Layer& l : layers) needed = first_for_all ? 1 : std::max(needed, l.row + 1);
@@ -101,7 +119,17 @@ void attach_layouts(const std::string& path, std::vector<Layer>& layers, const C
     }
     shared.push_back(std::make_shared<const LayoutRow>(r));
   }
-  for (Layer& l : layers) l.layout = shared[first_for_all ? 0 : static_cast<size_t>(l.row)];
+  for (Layer& l : layers) {
+    l.layout = shared[first_for_all ? 0 : static_cast<size_t>(l.row)];
+    for (Operand operand : {Operand::Ifmap, Operand::Filter}) {
+      const bool custom = (operand == Operand::Ifmap ? c.ifmap_banks : c.filter_banks).custom_layout;
+      if (custom && padded_words(l, operand) > kMaxPaddedWords) {
+        throw ParseError(path, l.layout->line, std::string("the layout pads layer '") + l.name + "''s " +
+                                                   (operand == Operand::Ifmap ? "ifmap" : "filter") +
+                                                   " beyond 2^28 words (its factors overhang too far)");
+      }
+    }
+  }
 }
 
 std::vector<int64_t> layout_order(const Layer& l, Operand operand) {
@@ -109,8 +137,7 @@ std::vector<int64_t> layout_order(const Layer& l, Operand operand) {
   const OperandLayout& o = ifmap ? l.layout->ifmap : l.layout->filter;
   // The operand's dimensions and the address of an element (ifmap X, Y, C; filter K, C, R, S, numbered as v3's
   // np.arange(...).reshape does: the same set of addresses as the operand matrix's, in another order).
-  const std::vector<long long> dims = ifmap ? std::vector<long long>{l.ifmap_h, l.ifmap_w, l.channels}
-                                            : std::vector<long long>{l.filters, l.channels, l.filter_h, l.filter_w};
+  const std::vector<long long> dims = operand_dims(l, operand);
   const size_t D = dims.size();
   std::vector<long long> size(2 * D);  // axes: block indices of each dimension, then in-block indices
   for (size_t d = 0; d < D; ++d) {

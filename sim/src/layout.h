@@ -37,6 +37,8 @@ struct LayoutRow {
 // that are not permutations, factors below 1, or a block that does not fit a line of the bank bandwidth (ifmap:
 // X Y C factors <= IfmapSRAMBankBandwidth; filter: K C R S factors = FilterSRAMBankBandwidth, as v3 asserts).
 void attach_layouts(const std::string& path, std::vector<Layer>& layers, const Config& c);
+// The same on a layout file's text (name: for the errors).
+void attach_layouts_text(const std::string& text, const std::string& name, std::vector<Layer>& layers, const Config& c);
 
 // The operand's addresses (replay_addresses.h numbering) in the layout's order, -1 for padding.
 std::vector<int64_t> layout_order(const Layer& l, Operand operand);
