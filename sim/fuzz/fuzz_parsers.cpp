@@ -56,21 +56,27 @@ msim::Config v3_config(bool user) {
 }
 
 // A config's or topology's layers on the sparse array: compute, first-order memory, overlay and training.
+// Layer-wise N:M, then row-wise (OptimizedMapping, BlockSize 2 on any array).
 void sparse_layers(std::vector<msim::Layer> layers, const msim::Config& c) {
   msim::Config sparse = c;
   sparse.sparsity.on = c.dataflow == msim::Dataflow::WS;
   sparse.exact_memory = false;  // the replay allocates per operand word: not for fuzzed sizes
-  msim::apply_sparsity(layers, sparse);
   msim::LayerHits h;
   h.calls = 1;
   h.vectors = 10;
   h.hits = 4;
   h.sig_bits = 8;
-  for (const msim::Layer& l : layers) {
-    if (l.window() * l.filters > (1LL << 24) || l.ofmap_px() > (1LL << 24)) continue;  // keep executions fast
-    (void)msim::filter_storage(l, msim::SparseRep::Csr).compressed;
-    (void)msim::v3_sparse_ifmap_reads(l, sparse);
-    (void)msim::training_layer(l, sparse, msim::mercury_layer(l, sparse, &h)).step_speedup();
+  for (bool row_wise : {false, true}) {
+    sparse.sparsity.optimized_mapping = row_wise;
+    sparse.sparsity.block_size = 2;
+    msim::apply_sparsity(layers, sparse);
+    for (const msim::Layer& l : layers) {
+      if (l.window() * l.filters > (1LL << 24) || l.ofmap_px() > (1LL << 24)) continue;  // keep executions fast
+      (void)msim::filter_storage(l, msim::SparseRep::Csr).compressed;
+      (void)msim::v3_sparse_ifmap_reads(l, sparse);
+      (void)msim::compute_layer(l, sparse).mapping_efficiency;
+      (void)msim::training_layer(l, sparse, msim::mercury_layer(l, sparse, &h)).step_speedup();
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 #include "compute.h"
 
 #include "scalesim_constants.h"
+#include "sparsity.h"
 
 namespace msim {
 
@@ -63,6 +64,10 @@ ComputeResult compute_mapping(const Mapping& m, const Config& c) {
   return out;
 }
 
-ComputeResult compute_layer(const Layer& l, const Config& c) { return compute_mapping(map_layer(l, c.dataflow), c); }
+ComputeResult compute_layer(const Layer& l, const Config& c) {
+  ComputeResult r = compute_mapping(map_layer(l, c.dataflow), c);
+  if (l.row_wise_block) row_wise_compute(l, c, l.ofmap_px(), r);  // v3's row-wise sparse array (sparsity.h)
+  return r;
+}
 
 }  // namespace msim

@@ -29,7 +29,7 @@ const char* sparse_rep_name(SparseRep r);
 struct SparsitySettings {
   bool on = false;                  // SparsitySupport
   SparseRep rep = SparseRep::EllpackBlock;
-  bool optimized_mapping = false;   // OptimizedMapping (row-wise sparsity; refused: config_v3.cpp)
+  bool optimized_mapping = false;   // OptimizedMapping (row-wise sparsity)
   long long block_size = 4;         // BlockSize
   long long seed = 40;              // RandomNumberGeneratorSeed (row-wise sparsity only)
   // [mercury] SparsityRatio N:M (default 1:1, as v3): for topology rows without the N:M column and layers built

@@ -61,8 +61,9 @@ double signature_energy(const Layer& l, const OverlayCounts& n, long long bits, 
 EnergyParts mercury_energy(const LayerResult& r, const McacheCost& mc, const EnergyModel& m, const Config& c) {
   const Layer& l = r.layer;
   const OverlayCounts n = overlay_counts(l, r.hits);
-  const ComputeResult streamed =
+  ComputeResult streamed =
       n.missed_px ? compute_mapping(map_layer(n.missed_px, l.mapped_window(), l.filters, c.dataflow), c) : ComputeResult{};
+  if (l.row_wise_block && n.missed_px) row_wise_compute(l, c, n.missed_px, streamed);
   AccessCounts a = access_counts(streamed, nullptr);
   a.ofmap_sram_writes += (l.ofmap_px() - n.missed_px) * l.filters;
   const AccessCounts base = access_counts(r.compute, &r.memory);

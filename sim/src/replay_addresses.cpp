@@ -3,11 +3,12 @@
 namespace msim {
 
 OperandAddresses::OperandAddresses(const Layer& l, Operand operand)
-    : kind_(operand == Operand::Filter ? (l.sparse ? Kind::FilterKept : Kind::Filter)
+    : kind_(operand == Operand::Filter ? (l.row_wise_block ? Kind::FilterRowWise : l.sparse ? Kind::FilterKept : Kind::Filter)
             : l.windows_in_bounds()    ? Kind::IfmapInBounds
                                        : Kind::IfmapClipped),
-      K_(l.window()), H_(l.ifmap_h), W_(l.ifmap_w) {
-  const long long mapped = l.mapped_window();
+      K_(l.window()), H_(l.ifmap_h), W_(l.ifmap_w), B_(l.row_wise_block), nonzeros_(l.row_nonzeros) {
+  // Row-wise layers keep the whole ifmap (their blocks are read by replay_input.cpp).
+  const long long mapped = l.row_wise_block && operand == Operand::Ifmap ? K_ : l.mapped_window();
   if (operand == Operand::Filter) {
     words_ = K_ * l.filters;
     if (kind_ == Kind::FilterKept) {

@@ -55,7 +55,12 @@ void write_training_cells(std::ostream& f, const TrainingResult& t) {
 // counted M / N times (sparsity.h); mercury-sim's own are the MACs and reads the sparse array performs.
 bool v3_sparse(const LayerResult& r, const Config& c) { return c.compat == Compat::V3 && r.layer.sparse; }
 double ifmap_sram_reads(const LayerResult& r, const Config& c) {
-  return v3_sparse(r, c) ? v3_sparse_ifmap_reads(r.layer, c) : static_cast<double>(r.compute.ifmap_sram_reads);
+  if (!v3_sparse(r, c)) return static_cast<double>(r.compute.ifmap_sram_reads);
+  return r.layer.row_wise_block ? static_cast<double>(v3_row_wise_ifmap_reads(r.layer, c)) : v3_sparse_ifmap_reads(r.layer, c);
+}
+// Row-wise (--compat v3): v3 counts the condensed filter's empty slots as reads.
+long long filter_sram_reads(const LayerResult& r, const Config& c) {
+  return v3_sparse(r, c) && r.layer.row_wise_block ? v3_row_wise_filter_reads(r.layer) : r.compute.filter_sram_reads;
 }
 
 void write_compute_report(const std::vector<LayerResult>& results, const Config& c, const std::string& dir) {
@@ -94,7 +99,8 @@ void write_bandwidth_report(const std::vector<LayerResult>& results, const Confi
     auto dram_bw = [&](long long words, double start, double stop) {
       return mem.exact_reads ? static_cast<double>(words) / (stop - start + 1.0) : per_cycle(static_cast<double>(words));
     };
-    f << i << ", " << per_cycle(ifmap_sram_reads(r, c)) << ", " << per_cycle(r.compute.filter_sram_reads) << ", ";
+    f << i << ", " << per_cycle(ifmap_sram_reads(r, c)) << ", " << per_cycle(static_cast<double>(filter_sram_reads(r, c)))
+      << ", ";
     if (c.sparsity.on) f << per_cycle(filter_storage(r.layer, c.sparsity.rep).metadata) << ", ";
     f << per_cycle(r.compute.ofmap_sram_writes) << ", "
       << dram_bw(mem.ifmap_dram_reads, mem.ifmap_dram_start, mem.ifmap_dram_stop) << ", "
@@ -122,7 +128,7 @@ void write_detailed_access_report(const std::vector<LayerResult>& results, const
     } else {
       f << g * r.compute.ifmap_sram_reads;
     }
-    f << ", " << mem.filter_sram_start << ", " << mem.filter_sram_stop << ", " << g * r.compute.filter_sram_reads;
+    f << ", " << mem.filter_sram_start << ", " << mem.filter_sram_stop << ", " << g * filter_sram_reads(r, c);
     f << ", " << mem.ofmap_sram_start << ", " << mem.ofmap_sram_stop << ", " << g * r.compute.ofmap_sram_writes;
     f << ", " << mem.ifmap_dram_start << ", " << mem.ifmap_dram_stop << ", " << g * mem.ifmap_dram_reads;
     f << ", " << mem.filter_dram_start << ", " << mem.filter_dram_stop << ", " << g * mem.filter_dram_reads;

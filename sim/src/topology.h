@@ -26,6 +26,11 @@ struct Layer {
   long long nm_n = 1, nm_m = 1;
   bool nm_from_row = false;  // the topology row had the N:M column (else [mercury] SparsityRatio applies)
   bool sparse = false;
+  // v3's row-wise sparsity ([sparsity] OptimizedMapping true): BlockSize B (0: layer-wise N:M) and each filter's
+  // nonzeros in every block of B window indices (v3 draws them, sparsity.h). The filter is condensed to
+  // row_wise_rows() = ceil(K / 2B) B rows (half of K padded to 2B); the ifmap stays whole.
+  long long row_wise_block = 0;
+  std::shared_ptr<const std::vector<long long>> row_nonzeros;
   // SCALE-Sim v3's layout row for this layer (layout.h; set by attach_layouts), null: SCALE-Sim's own order.
   std::shared_ptr<const LayoutRow> layout;
   int line = 0;          // the row's line in its file (0: not from a topology file), for join errors
@@ -36,10 +41,12 @@ struct Layer {
   long long ofmap_px() const { return ofmap_h() * ofmap_w(); }
   long long window() const { return filter_h * filter_w * channels; }
   // The window indices kept by N:M (the first N of every block of M, as v3's pattern), and the window the array
-  // maps: the kept ones on the sparse array, else all. Kept index j is window index kept_index(j).
+  // maps: the kept ones on the sparse array (row-wise: the condensed filter's rows), else all. Kept index j is
+  // window index kept_index(j) (layer-wise N:M).
   long long kept_window() const { return window() / nm_m * nm_n + std::min(window() % nm_m, nm_n); }
-  long long mapped_window() const { return sparse ? kept_window() : window(); }
-  long long kept_index(long long j) const { return sparse ? j / nm_n * nm_m + j % nm_n : j; }
+  long long row_wise_rows() const { return (window() + 2 * row_wise_block - 1) / (2 * row_wise_block) * row_wise_block; }
+  long long mapped_window() const { return !sparse ? window() : row_wise_block ? row_wise_rows() : kept_window(); }
+  long long kept_index(long long j) const { return sparse && !row_wise_block ? j / nm_n * nm_m + j % nm_n : j; }
   // Every window inside the ifmap (SCALE-Sim's ceil formula can place the last one past the edge: -1 addresses).
   bool windows_in_bounds() const {
     return (ofmap_h() - 1) * stride_h + filter_h <= ifmap_h && (ofmap_w() - 1) * stride_w + filter_w <= ifmap_w;

@@ -99,32 +99,38 @@ TEST(V3ConfigsByDefault, GiveV2Numbers) {
 }
 
 // mercury-sim's own sparse numbers (default): utilization over the MACs the sparse array performs (never above
-// 100%) and the IFMAP SRAM reads of its demand matrix; --compat v3 gives v3's dense-MAC utilization and M / N reads.
+// 100%) and the IFMAP SRAM reads of its demand matrix; --compat v3 gives v3's dense-MAC utilization and, layer-wise,
+// M / N reads. Layer-wise N:M and row-wise (OptimizedMapping) arrays.
 TEST(V3Sparse, DefaultCountsTheSparseArraysWork) {
-  const msim::Config v2 = msim::parse_config(kV3 + "/configs/eyeriss_ws_v3_ellpack.cfg");
-  msim::Config v3 = v2;
-  v3.compat = msim::Compat::V3;
-  std::vector<msim::Layer> layers = msim::parse_topology(kV3 + "/nm.csv");
-  msim::apply_sparsity(layers, v2);
-  const auto results = msim::simulate(layers, v2, nullptr);
-  const std::string ours = ::testing::TempDir() + "msim_sparse_default", theirs = ::testing::TempDir() + "msim_sparse_v3";
-  msim::write_reports(results, v2, false, ours);
-  msim::write_reports(results, v3, false, theirs);
-  const auto util = msim_test::read_report(ours + "/COMPUTE_REPORT.csv");
-  const auto util_v3 = msim_test::read_report(theirs + "/COMPUTE_REPORT.csv");
-  const auto reads = msim_test::read_report(ours + "/DETAILED_ACCESS_REPORT.csv");
-  const auto reads_v3 = msim_test::read_report(theirs + "/DETAILED_ACCESS_REPORT.csv");
-  bool v3_above_100 = false;
-  for (size_t i = 0; i < results.size(); ++i) {
-    const msim::Layer& l = results[i].layer;
-    const double dense_over_sparse = static_cast<double>(l.window()) / static_cast<double>(l.kept_window());
-    EXPECT_LE(util[i][3], 100.0);
-    EXPECT_NEAR(util_v3[i][4], util[i][3] * dense_over_sparse, 1e-6);  // v3's column 4 (incl. prefetch first)
-    EXPECT_EQ(reads[i][3], static_cast<double>(results[i].compute.ifmap_sram_reads));
-    EXPECT_NEAR(reads_v3[i][3], reads[i][3] * static_cast<double>(l.nm_m) / static_cast<double>(l.nm_n), 1e-6);
-    v3_above_100 = v3_above_100 || util_v3[i][4] > 100.0;
+  for (const char* name : {"eyeriss_ws_v3_ellpack", "eyeriss_ws_v3_rowwise4"}) {
+    const msim::Config v2 = msim::parse_config(kV3 + "/configs/" + name + ".cfg");
+    msim::Config v3 = v2;
+    v3.compat = msim::Compat::V3;
+    std::vector<msim::Layer> layers = msim::parse_topology(kV3 + "/nm.csv");
+    msim::apply_sparsity(layers, v2);
+    const auto results = msim::simulate(layers, v2, nullptr);
+    const std::string ours = ::testing::TempDir() + "msim_sparse_default", theirs = ::testing::TempDir() + "msim_sparse_v3";
+    msim::write_reports(results, v2, false, ours);
+    msim::write_reports(results, v3, false, theirs);
+    const auto util = msim_test::read_report(ours + "/COMPUTE_REPORT.csv");
+    const auto util_v3 = msim_test::read_report(theirs + "/COMPUTE_REPORT.csv");
+    const auto reads = msim_test::read_report(ours + "/DETAILED_ACCESS_REPORT.csv");
+    const auto reads_v3 = msim_test::read_report(theirs + "/DETAILED_ACCESS_REPORT.csv");
+    bool v3_above_100 = false;
+    for (size_t i = 0; i < results.size(); ++i) {
+      const msim::Layer& l = results[i].layer;
+      const double dense_macs = static_cast<double>(l.ofmap_px() * l.window() * l.filters);
+      EXPECT_LE(util[i][3], 100.0) << name;
+      EXPECT_NEAR(util_v3[i][4], util[i][3] * dense_macs / static_cast<double>(results[i].compute.macs), 1e-6) << name;
+      EXPECT_EQ(reads[i][3], static_cast<double>(results[i].compute.ifmap_sram_reads)) << name;
+      EXPECT_EQ(reads[i][6], static_cast<double>(msim::nonzero_weights(l))) << name;  // each weight loaded once
+      if (!l.row_wise_block) {
+        EXPECT_NEAR(reads_v3[i][3], reads[i][3] * static_cast<double>(l.nm_m) / static_cast<double>(l.nm_n), 1e-6);
+      }
+      v3_above_100 = v3_above_100 || util_v3[i][4] > 100.0;
+    }
+    EXPECT_TRUE(v3_above_100) << name;  // the case that motivates the default
   }
-  EXPECT_TRUE(v3_above_100);  // the case that motivates the default
 }
 
 }  // namespace

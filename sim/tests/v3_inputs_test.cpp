@@ -85,6 +85,11 @@ TEST(V3Config, RefusalsNameFileLineAndValue) {
                                                                              "ArrayHeight (12; SCALE-Sim v3 asserts it), "
                                                                              "got 13"),
             std::string::npos);
+  EXPECT_NE(error(replaced(optimized, "BlockSize: 4", "BlockSize: 5")).find("v3.cfg:32: BlockSize must be even and "
+                                                                            "divide 2 x ArrayHeight (24) for v3's "
+                                                                            "row-wise mapping, got 5"),
+            std::string::npos);
+  EXPECT_EQ(error(optimized), "(no error)");
   EXPECT_NE(error(replaced(good, "FilterSRAMBankNum: 3", "FilterSRAMBankNum: 4"))
                 .find("v3.cfg:26: filter SRAM bank bandwidth 6 must be divisible by the number of banks, got 4"),
             std::string::npos);
