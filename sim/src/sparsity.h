@@ -1,7 +1,9 @@
-// SCALE-Sim v3's N:M weight sparsity on the weight-stationary array ([sparsity], layer-wise: OptimizedMapping
-// false): each filter keeps the first N of every M window indices (operand_matrix.py's pattern), the array maps the
-// kept K' indices (Layer::mapped_window), and the filter is stored compressed with metadata
-// (compute/compression.py). sim/README.md, "SCALE-Sim v3", has the model and where mercury-sim's numbers differ.
+// SCALE-Sim v3's weight sparsity on the weight-stationary array ([sparsity]). Layer-wise (OptimizedMapping false):
+// each filter keeps the first N of every M window indices (operand_matrix.py's pattern) and the array maps the kept
+// K' indices (Layer::mapped_window). Row-wise (true): each filter keeps its own drawn number of every BlockSize
+// indices, condensed into pairs of half blocks (Layer::row_wise_block). The filter is stored compressed with
+// metadata (compute/compression.py). sim/README.md, "SCALE-Sim v3", has the model and where mercury-sim's numbers
+// differ.
 #pragma once
 
 #include "compute.h"
