@@ -110,7 +110,9 @@ void attach_layouts_text(const std::string& text, const std::string& path, std::
                          std::to_string(needed) + (first_for_all ? " (--compat v3 uses the first for every layer)" : ""));
   }
   // v3 expands a *DP* layout row as a topology row, setting its channel field (here the channel factor) to 1.
-  if (first_for_all && rows[0].name.find("DP") != std::string::npos) rows[0].ifmap.factors[2] = rows[0].filter.factors[1] = 1;
+  if (first_for_all && rows[0].name.find("DP") != std::string::npos) {
+    rows[0].ifmap.factors[2] = rows[0].filter.factors[1] = 1;
+  }
   std::vector<std::shared_ptr<const LayoutRow>> shared;
   for (const LayoutRow& r : rows) {
     if (shared.size() < static_cast<size_t>(needed)) {  // the rows in use

@@ -3,7 +3,9 @@
 namespace msim {
 
 OperandAddresses::OperandAddresses(const Layer& l, Operand operand)
-    : kind_(operand == Operand::Filter ? (l.row_wise_block ? Kind::FilterRowWise : l.sparse ? Kind::FilterKept : Kind::Filter)
+    : kind_(operand == Operand::Filter ? (l.row_wise_block ? Kind::FilterRowWise
+                                           : l.sparse       ? Kind::FilterKept
+                                                            : Kind::Filter)
             : l.windows_in_bounds()    ? Kind::IfmapInBounds
                                        : Kind::IfmapClipped),
       K_(l.window()), H_(l.ifmap_h), W_(l.ifmap_w), B_(l.row_wise_block), nonzeros_(l.row_nonzeros) {

@@ -56,7 +56,8 @@ void write_training_cells(std::ostream& f, const TrainingResult& t) {
 bool v3_sparse(const LayerResult& r, const Config& c) { return c.compat == Compat::V3 && r.layer.sparse; }
 double ifmap_sram_reads(const LayerResult& r, const Config& c) {
   if (!v3_sparse(r, c)) return static_cast<double>(r.compute.ifmap_sram_reads);
-  return r.layer.row_wise_block ? static_cast<double>(v3_row_wise_ifmap_reads(r.layer, c)) : v3_sparse_ifmap_reads(r.layer, c);
+  if (r.layer.row_wise_block) return static_cast<double>(v3_row_wise_ifmap_reads(r.layer, c));
+  return v3_sparse_ifmap_reads(r.layer, c);
 }
 // Row-wise (--compat v3): v3 counts the condensed filter's empty slots as reads.
 long long filter_sram_reads(const LayerResult& r, const Config& c) {
@@ -78,7 +79,8 @@ void write_compute_report(const std::vector<LayerResult>& results, const Config&
     const double util = 100.0 * static_cast<double>(g * macs) / (macs_per_cycle * static_cast<double>(total));
     f << i << ", ";
     // v3: from the first DRAM prefetch to the last OFMAP drain (single_layer_sim.py's overall_cycles).
-    if (v3) f << g * static_cast<long long>(mem.ofmap_dram_stop - std::min(mem.ifmap_dram_start, mem.filter_dram_start)) << ", ";
+    const double first_prefetch = std::min(mem.ifmap_dram_start, mem.filter_dram_start);
+    if (v3) f << g * static_cast<long long>(mem.ofmap_dram_stop - first_prefetch) << ", ";
     f << total << ", " << g * mem.stall_cycles << ", " << util << ", " << r.compute.mapping_efficiency << ", "
       << r.compute.compute_util << ",\n";
   }
