@@ -161,3 +161,44 @@ TEST(V3Sparse, EnergyPricesTheMetadata) {
 }
 
 }  // namespace
+
+namespace {
+
+// By default each layer takes its own layout row: every layer of a topology replays as the same layer alone with
+// its row as the file's only one (v3, and --compat v3, give every layer the first row).
+TEST(V3Layouts, EachLayerItsOwnRowByDefault) {
+  const msim::Config c = msim::parse_config(kV3 + "/configs/eyeriss_ws_v3_banks.cfg");
+  std::vector<msim::Layer> layers = msim::parse_topology(msim_test::kFixtures + "/small.csv");
+  const std::string layout = kV3 + "/layout_small.csv";
+  msim::attach_layouts(layout, layers, c);
+  const auto together = msim::simulate(layers, c, nullptr);
+  std::ifstream in(layout);
+  std::string header, row;
+  std::getline(in, header);
+  bool layouts_differ = false;
+  for (size_t i = 0; i < layers.size() && std::getline(in, row); ++i) {
+    std::vector<msim::Layer> alone{layers[i]};
+    alone[0].row = 0;
+    const std::string file = ::testing::TempDir() + "layout_row_" + std::to_string(i) + ".csv";
+    std::ofstream(file) << header << "\n" << row << "\n";
+    msim::attach_layouts(file, alone, c);
+    const msim::MemoryResult& a = together[i].memory;
+    const msim::MemoryResult b = msim::simulate(alone, c, nullptr)[0].memory;
+    EXPECT_EQ(a.total_cycles, b.total_cycles) << "layer " << i;
+    EXPECT_EQ(a.stall_cycles, b.stall_cycles) << "layer " << i;
+    EXPECT_EQ(a.ifmap_dram_reads, b.ifmap_dram_reads) << "layer " << i;
+    EXPECT_EQ(a.filter_dram_reads, b.filter_dram_reads) << "layer " << i;
+    layouts_differ = layouts_differ || layers[i].layout != layers[0].layout;
+  }
+  EXPECT_TRUE(layouts_differ);
+  // The rows matter: the first row for every layer (as v3) changes some layer's stalls.
+  msim::Config v3 = c;
+  v3.compat = msim::Compat::V3;
+  msim::attach_layouts(layout, layers, v3);
+  const auto first_row = msim::simulate(layers, c, nullptr);
+  bool changed = false;
+  for (size_t i = 0; i < layers.size(); ++i) changed = changed || first_row[i].memory.stall_cycles != together[i].memory.stall_cycles;
+  EXPECT_TRUE(changed);
+}
+
+}  // namespace
