@@ -197,7 +197,9 @@ TEST(V3Layouts, EachLayerItsOwnRowByDefault) {
   msim::attach_layouts(layout, layers, v3);
   const auto first_row = msim::simulate(layers, c, nullptr);
   bool changed = false;
-  for (size_t i = 0; i < layers.size(); ++i) changed = changed || first_row[i].memory.stall_cycles != together[i].memory.stall_cycles;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    changed = changed || first_row[i].memory.stall_cycles != together[i].memory.stall_cycles;
+  }
   EXPECT_TRUE(changed);
 }
 
