@@ -3,11 +3,13 @@
 #include "config.h"
 #include "energy.h"
 #include "layout.h"
+#include "overlay.h"
 #include "report.h"
 #include "simulate.h"
 #include "sparsity.h"
 #include "test_util.h"
 #include "topology.h"
+#include "training.h"
 
 #include <gtest/gtest.h>
 
@@ -201,6 +203,41 @@ TEST(V3Layouts, EachLayerItsOwnRowByDefault) {
     changed = changed || first_row[i].memory.stall_cycles != together[i].memory.stall_cycles;
   }
   EXPECT_TRUE(changed);
+}
+
+}  // namespace
+
+namespace {
+
+// MERCURY on the sparse array: the baseline is the sparse layer, a hit removes its row as mapped there (P' rows of
+// the kept window K'), and the backward GEMMs of --training run on K' (layer-wise) or K (row-wise).
+TEST(V3Sparse, OverlayAndTrainingOnTheSparseArray) {
+  for (const char* name : {"eyeriss_ws_v3_ellpack", "eyeriss_ws_v3_rowwise4"}) {
+    const msim::Config c = msim::parse_config(kV3 + "/configs/" + name + ".cfg");  // CALC: no stalls
+    std::vector<msim::Layer> layers = msim::parse_topology(kV3 + "/nm.csv");
+    msim::apply_sparsity(layers, c);
+    const msim::Layer& l = layers[0];  // 2:4
+    msim::LayerHits h;
+    h.calls = 1;
+    h.vectors = l.ofmap_px();
+    h.hits = l.ofmap_px() / 3;
+    h.sig_bits = 16;
+    const msim::MercuryResult m = msim::mercury_layer(l, c, &h);
+    const long long missed = msim::missed_rows(l.ofmap_px(), m.hit_rate);
+    EXPECT_EQ(m.baseline_cycles, msim::compute_layer(l, c).cycles) << name;
+    EXPECT_EQ(m.streamed_cycles,
+              msim::compute_mapping(msim::map_layer(missed, l.mapped_window(), l.filters, c.dataflow), c).cycles)
+        << name;
+    EXPECT_LT(m.streamed_cycles, m.baseline_cycles) << name;
+    msim::Layer dense = l;
+    dense.sparse = false;
+    dense.row_wise_block = 0;
+    EXPECT_LT(m.baseline_cycles, msim::compute_layer(dense, c).cycles) << name;  // the sparse array is faster
+    const msim::TrainingResult t = msim::training_layer(l, c, m);
+    const long long backward_k = l.row_wise_block ? l.window() : l.kept_window();
+    EXPECT_EQ(t.input_grad_baseline, msim::gemm_cycles(l.ofmap_px(), backward_k, l.filters, c)) << name;
+    EXPECT_EQ(t.weight_grad_mercury, msim::gemm_cycles(l.filters, backward_k, missed, c)) << name;
+  }
 }
 
 }  // namespace
