@@ -75,12 +75,14 @@ bool provably_all_miss(const std::vector<FoldBlock>& folds, long long buffer_wor
 
 bool ifmap_all_miss(const Layer& l, const Config& c) {
   // Windows reaching past the ifmap edge (SCALE-Sim's ceil ofmap formula) give -1 addresses: not counted here.
-  if (!l.windows_in_bounds()) return false;
+  // On the sparse array mapped window indices are not consecutive channels: the aliasing rule below does not hold.
+  if (!l.windows_in_bounds() || l.sparse) return false;
   return provably_all_miss(OperandSchedule(l, c, Operand::Ifmap).folds(), c.ifmap_sram_kb * 1024, l.channels,
                            l.filter_h * l.filter_w);
 }
 
 bool filter_all_miss(const Layer& l, const Config& c) {
+  if (l.row_wise_block) return false;  // its empty slots (-1) are not accesses
   return provably_all_miss(OperandSchedule(l, c, Operand::Filter).folds(), c.filter_sram_kb * 1024, 0, 1);
 }
 

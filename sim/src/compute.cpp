@@ -1,6 +1,7 @@
 #include "compute.h"
 
 #include "scalesim_constants.h"
+#include "sparsity.h"
 
 namespace msim {
 
@@ -13,7 +14,7 @@ Mapping map_layer(long long ofmap_px, long long window, long long filters, Dataf
   return {};
 }
 
-Mapping map_layer(const Layer& l, Dataflow d) { return map_layer(l.ofmap_px(), l.window(), l.filters, d); }
+Mapping map_layer(const Layer& l, Dataflow d) { return map_layer(l.ofmap_px(), l.mapped_window(), l.filters, d); }
 
 ComputeResult compute_mapping(const Mapping& m, const Config& c) {
   const long long r = c.array_height, col = c.array_width;
@@ -63,6 +64,10 @@ ComputeResult compute_mapping(const Mapping& m, const Config& c) {
   return out;
 }
 
-ComputeResult compute_layer(const Layer& l, const Config& c) { return compute_mapping(map_layer(l, c.dataflow), c); }
+ComputeResult compute_layer(const Layer& l, const Config& c) {
+  ComputeResult r = compute_mapping(map_layer(l, c.dataflow), c);
+  if (l.row_wise_block) row_wise_compute(l, c, l.ofmap_px(), r);  // v3's row-wise sparse array (sparsity.h)
+  return r;
+}
 
 }  // namespace msim

@@ -1,17 +1,26 @@
 #include "config.h"
 
+#include "config_keys.h"
+#include "config_v3.h"
 #include "parse_error.h"
 
-#include <algorithm>
-#include <map>
-#include <set>
 #include <sstream>
 
 namespace msim {
 namespace {
 constexpr long long kMaxArray = 1LL << 16;    // PEs per side
 constexpr long long kMaxSramKb = 1LL << 30;   // 1 TB; also the Bandwidth limit (words/cycle)
+constexpr long long kMaxOffset = 1LL << 40;   // v3's bank model adds offsets to addresses (scalesim_buffers.h)
 }  // namespace
+
+const char* sparse_rep_name(SparseRep r) {
+  switch (r) {
+    case SparseRep::Csr: return "csr";
+    case SparseRep::Csc: return "csc";
+    case SparseRep::EllpackBlock: return "ellpack_block";
+  }
+  return "?";
+}
 
 const char* dataflow_name(Dataflow d) {
   switch (d) {
@@ -23,115 +32,6 @@ const char* dataflow_name(Dataflow d) {
 }
 
 namespace {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-struct Entry {
-  std::string value;
-  int line;
-};
-
-// Keys per section (lower case, as configparser matches them). Any other key or section is a ParseError.
-const std::map<std::string, std::set<std::string>>& known_keys() {
-  static const std::map<std::string, std::set<std::string>> keys = {
-      {"general", {"run_name"}},
-      {"architecture_presets",
-       {"arrayheight", "arraywidth", "ifmapsramszkb", "filtersramszkb", "ofmapsramszkb", "ifmapoffset", "filteroffset",
-        "ofmapoffset", "dataflow", "bandwidth", "memorybanks", "topologycsvloc"}},
-      {"run_presets", {"interfacebandwidth"}},
-      {"network_presets", {"topologycsvloc"}},
-      {"mercury", {"signatureunitmacs", "lookupcyclespervector", "reusereadsresults", "cacheentries", "cacheways"}},
-  };
-  return keys;
-}
-
-size_t indent_of(const std::string& raw) { return raw.find_first_not_of(" \t"); }
-
-// The file's keys ("section.key", lower case) with their values and lines, in configparser's accepted subset.
-class ConfigKeys {
- public:
-  ConfigKeys(const std::string& text, const std::string& name) : name_(name) {
-    std::istringstream in(text);
-    std::string raw;
-    int content_lines = 0;
-    while (std::getline(in, raw)) {
-      ++line_;
-      const std::string s = trim(raw);
-      if (s.empty() || s[0] == '#' || s[0] == ';') continue;
-      ++content_lines;
-      if (key_indent_ != std::string::npos && indent_of(raw) > key_indent_) {
-        fail(line_, "continuation lines (multi-line values) are not supported");
-      }
-      if (s.front() == '[') {
-        add_section(s);
-      } else {
-        add_key(s, raw);
-      }
-    }
-    if (content_lines == 0) fail(line_, "empty config file");
-  }
-
-  [[noreturn]] void fail(int line, const std::string& message) const { throw ParseError(name_, line, message); }
-  const std::string& name() const { return name_; }
-  int last_line() const { return line_; }
-  bool has_section(const std::string& section) const { return sections_.count(section) > 0; }
-  const Entry* find(const std::string& key) const {
-    auto it = keys_.find(key);
-    return it == keys_.end() ? nullptr : &it->second;
-  }
-  const Entry& need(const std::string& key) const {
-    if (const Entry* e = find(key)) return *e;
-    fail(line_, "missing key '" + key.substr(key.find('.') + 1) + "' in [" + key.substr(0, key.find('.')) + "]");
-  }
-  // value as an integer in [1, limit] (the limits keep every product of the model inside 64 bits).
-  long long bounded(const std::string& key, const std::string& value, int at, long long limit) const {
-    const long long v = parse_int(value, key, name_, at);
-    if (v <= 0) fail(at, key + " must be > 0, got " + std::to_string(v));
-    if (v > limit) fail(at, key + " must be <= " + std::to_string(limit) + ", got " + std::to_string(v));
-    return v;
-  }
-  long long positive(const std::string& key, long long limit) const {
-    const Entry& e = need(key);
-    return bounded(key, e.value, e.line, limit);
-  }
-
- private:
-  // "[name]"
-  void add_section(const std::string& s) {
-    if (s.back() != ']') fail(line_, "unterminated section header '" + s + "'");
-    const std::string header = trim(s.substr(1, s.size() - 2));
-    if (header == "DEFAULT") fail(line_, "the [DEFAULT] section is not supported");
-    section_ = lower(header);
-    if (!known_keys().count(section_)) fail(line_, "unknown section [" + header + "]");
-    if (!sections_.insert(section_).second) fail(line_, "duplicate section [" + header + "]");
-    key_indent_ = std::string::npos;
-  }
-  // "key: value" or "key = value"
-  void add_key(const std::string& s, const std::string& raw) {
-    const auto sep = s.find_first_of(":=");
-    if (sep == std::string::npos) fail(line_, "expected 'key: value', got '" + s + "'");
-    if (section_.empty()) fail(line_, "key outside of a [section]");
-    const std::string key = lower(trim(s.substr(0, sep))), value = trim(s.substr(sep + 1));
-    if (!known_keys().at(section_).count(key)) {
-      fail(line_, "unknown key '" + trim(s.substr(0, sep)) + "' in [" + section_ + "] (not supported)");
-    }
-    if (value.find('%') != std::string::npos) fail(line_, "'%' in a value (configparser interpolation) is not supported");
-    if (!keys_.emplace(section_ + "." + key, Entry{value, line_}).second) {
-      fail(line_, "duplicate key '" + key + "' in [" + section_ + "]");
-    }
-    key_indent_ = indent_of(raw);
-  }
-
-  const std::string& name_;
-  std::map<std::string, Entry> keys_;
-  std::set<std::string> sections_;
-  std::string section_;
-  int line_ = 0;
-  size_t key_indent_ = std::string::npos;  // indentation of the section's last key line (npos: none yet)
-};
 
 void read_array(const ConfigKeys& keys, Config& c) {
   if (const Entry* e = keys.find("general.run_name")) c.run_name = e->value;
@@ -145,9 +45,11 @@ void read_array(const ConfigKeys& keys, Config& c) {
   for (const char* key : {"architecture_presets.ifmapoffset", "architecture_presets.filteroffset",
                           "architecture_presets.ofmapoffset"}) {
     const Entry* e = keys.find(key);
-    if (e && parse_int(e->value, key, keys.name(), e->line) < 0) {
-      keys.fail(e->line, std::string("negative offsets are not supported (") + key + ")");
-    }
+    const long long offset = e ? parse_int(e->value, key, keys.name(), e->line) : 0;
+    if (offset < 0) keys.fail(e->line, std::string("negative offsets are not supported (") + key + ")");
+    if (offset > kMaxOffset) keys.fail(e->line, std::string("offsets above 2^40 are not supported (") + key + ")");
+    if (std::string(key) == "architecture_presets.ifmapoffset") c.ifmap_offset = offset;
+    if (std::string(key) == "architecture_presets.filteroffset") c.filter_offset = offset;
   }
   const Entry& df = keys.need("architecture_presets.dataflow");
   const std::string d = lower(df.value);
@@ -171,7 +73,8 @@ void read_interface(const ConfigKeys& keys, Config& c) {
   std::stringstream list(bw.value);
   std::string item;
   for (int i = 0; std::getline(list, item, ','); ++i) {
-    if (i == 0) c.bandwidth = keys.bounded("architecture_presets.bandwidth", item, bw.line, kMaxSramKb);
+    if (i == 0) c.bandwidth = c.ifmap_bandwidth = c.filter_bandwidth =
+        keys.bounded("architecture_presets.bandwidth", item, bw.line, kMaxSramKb);
     else parse_int(item, "architecture_presets.bandwidth value " + std::to_string(i + 1), keys.name(), bw.line);
   }
   if (bw.value.empty() || bw.value.back() == ',') {
@@ -248,6 +151,7 @@ Config parse_config_text(const std::string& text, const std::string& name) {
   read_interface(keys, c);
   read_topology_path(keys, c);
   read_mercury(keys, c);
+  read_v3_sections(keys, c);
   return c;
 }
 

@@ -12,7 +12,7 @@ namespace {
 class LayerReplay {
  public:
   LayerReplay(const Layer& l, const Config& c)
-      : shortcuts_(c.bandwidth_calc && c.replay_shortcuts), ifmap_(l, c, Operand::Ifmap),
+      : shortcuts_(c.bandwidth_calc && c.replay_shortcuts && !l.row_wise_block), ifmap_(l, c, Operand::Ifmap),
         filter_(l, c, Operand::Filter), ofmap_(l, c) {
     const long long R = c.array_height, C = c.array_width, T = map_layer(l, c.dataflow).t;
     fold_rows_ = c.dataflow == Dataflow::OS ? T + R + C - 2 : 2 * R + C + T - 2;

@@ -1,5 +1,7 @@
 #include "energy.h"
 
+#include "sparsity.h"
+
 namespace msim {
 namespace {
 
@@ -59,8 +61,9 @@ double signature_energy(const Layer& l, const OverlayCounts& n, long long bits, 
 EnergyParts mercury_energy(const LayerResult& r, const McacheCost& mc, const EnergyModel& m, const Config& c) {
   const Layer& l = r.layer;
   const OverlayCounts n = overlay_counts(l, r.hits);
-  const ComputeResult streamed =
-      n.missed_px ? compute_mapping(map_layer(n.missed_px, l.window(), l.filters, c.dataflow), c) : ComputeResult{};
+  ComputeResult streamed =
+      n.missed_px ? compute_mapping(map_layer(n.missed_px, l.mapped_window(), l.filters, c.dataflow), c) : ComputeResult{};
+  if (l.row_wise_block && n.missed_px) row_wise_compute(l, c, n.missed_px, streamed);
   AccessCounts a = access_counts(streamed, nullptr);
   a.ofmap_sram_writes += (l.ofmap_px() - n.missed_px) * l.filters;
   const AccessCounts base = access_counts(r.compute, &r.memory);
@@ -88,6 +91,9 @@ EnergyModel prepare_energy(const EnergyTable& t, const Config& c, const std::vec
   m.ifmap = buffer_cost(t, c.ifmap_sram_kb, word, "the ifmap SRAM (IfmapSramSzkB)");
   m.filter = buffer_cost(t, c.filter_sram_kb, word, "the filter SRAM (FilterSramSzkB)");
   m.ofmap = buffer_cost(t, c.ofmap_sram_kb, word, "the ofmap SRAM (OfmapSramSzkB)");
+  constexpr double kEllpackWordBits = 32;
+  m.metadata_word = c.sparsity.rep == SparseRep::EllpackBlock ? m.filter.read * kEllpackWordBits / static_cast<double>(word)
+                                                               : m.filter.read;
   m.mcache.resize(layers.size());
   if (!hitlogs) return m;
   const std::string sig = "MERCURY's signatures (-m)";
@@ -107,6 +113,7 @@ EnergyParts& EnergyParts::operator+=(const EnergyParts& o) {
   filter += o.filter;
   ofmap += o.ofmap;
   dram += o.dram;
+  metadata += o.metadata;
   signature += o.signature;
   lookup += o.lookup;
   fill += o.fill;
@@ -128,9 +135,15 @@ LayerEnergy& LayerEnergy::operator+=(const LayerEnergy& o) {
 LayerEnergy energy_layer(const LayerResult& r, size_t i, const EnergyModel& m, const Config& c) {
   LayerEnergy e;
   e.baseline = price(access_counts(r.compute, &r.memory).times(r.layer.groups), m);
+  // The stationary weights' metadata is read once per layer, hits or not: the same on both sides.
+  if (r.layer.sparse) {
+    e.baseline.metadata = static_cast<double>(r.layer.groups) * filter_storage(r.layer, c.sparsity.rep).metadata *
+                          m.metadata_word;
+  }
   e.mercury = e.baseline;
   if (r.mercury.has_hitlog && r.mercury.accelerated) {  // a matmul of activations has no MCACHE: baseline
     e.mercury = mercury_energy(r, m.mcache[i], m, c);
+    e.mercury.metadata = e.baseline.metadata;
     e.mcache_bytes = m.mcache[i].geometry.bytes();
   }
   if (!c.training) return e;

@@ -28,6 +28,9 @@ struct EnergyModel {
   double signature_mac_unit = 0;   // a signature MAC on a separate unit (SignatureUnitMacs > 0)
   double add = 0, dram_word = 0;
   BufferCost ifmap, filter, ofmap;
+  // One metadata word of a sparse filter read from the filter SRAM: an index (csr, csc) is a word; ellpack_block's
+  // metadata is counted in 32-bit words (compression.py), i.e. 32 / word_bits filter reads.
+  double metadata_word = 0;
   std::vector<McacheCost> mcache;  // per layer; a zero geometry where the layer has no hit log
 };
 
@@ -38,9 +41,10 @@ EnergyModel prepare_energy(const EnergyTable& t, const Config& c, const std::vec
 
 struct EnergyParts {  // pJ
   double compute = 0, ifmap = 0, filter = 0, ofmap = 0, dram = 0;  // MACs; each buffer's SRAM traffic; DRAM
+  double metadata = 0;  // a sparse filter's metadata read from the filter SRAM (sparsity.h; once per layer)
   double signature = 0, lookup = 0, fill = 0;                       // MERCURY's own structures
   double own() const { return signature + lookup + fill; }
-  double total() const { return compute + ifmap + filter + ofmap + dram + own(); }
+  double total() const { return compute + ifmap + filter + ofmap + dram + metadata + own(); }
   EnergyParts& operator+=(const EnergyParts& o);
 };
 

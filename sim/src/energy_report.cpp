@@ -44,13 +44,16 @@ const Column kStep[] = {
 
 double ratio(double num, double den) { return den > 0 ? num / den : 0.0; }
 
-void write_cells(std::ostream& f, const LayerEnergy& e, bool training) {
+// With [sparsity] on, last: the metadata's share of each side's total (in neither SRAM column).
+void write_cells(std::ostream& f, const LayerEnergy& e, const Config& c) {
   f << ',' << e.mcache_bytes;
   for (const Column& col : kForward) f << ',' << col.get(e) * kUj;
   f << ',' << ratio(e.mercury.own(), e.mercury.total()) << ',' << ratio(e.baseline.total(), e.mercury.total());
-  if (!training) return;
-  for (const Column& col : kStep) f << ',' << col.get(e) * kUj;
-  f << ',' << ratio(e.step_baseline(), e.step_mercury());
+  if (c.training) {
+    for (const Column& col : kStep) f << ',' << col.get(e) * kUj;
+    f << ',' << ratio(e.step_baseline(), e.step_mercury());
+  }
+  if (c.sparsity.on) f << ',' << e.baseline.metadata * kUj << ',' << e.mercury.metadata * kUj;
 }
 
 }  // namespace
@@ -66,20 +69,21 @@ void write_energy_report(const std::vector<LayerResult>& results, const std::vec
     for (const Column& col : kStep) f << ',' << col.name;
     f << ",StepEnergyRatio";
   }
+  if (c.sparsity.on) f << ",BaselineMetadataUJ,MercuryMetadataUJ";
   f << '\n';
   LayerEnergy total;
   for (size_t i = 0; i < results.size(); ++i) {
     const LayerResult& r = results[i];
     f << i << ',' << r.layer.name << ',' << r.layer.groups << ',' << (r.mercury.has_hitlog ? "yes" : "no hitlog")
       << ',' << r.mercury.hit_rate;
-    write_cells(f, energy[i], c.training);
+    write_cells(f, energy[i], c);
     f << '\n';
     total += energy[i];
   }
   const LayerTotals t = sum_layers(results);
   // The TOTAL row: LayerName says how many layers, HitLog how many had one; McacheBytes is the largest layer's.
   f << "TOTAL,TOTAL (" << t.layers << " layers),," << t.with_hitlog << " with hit log," << t.hit_rate();
-  write_cells(f, total, c.training);
+  write_cells(f, total, c);
   f << '\n';
 }
 

@@ -1,13 +1,15 @@
-// mercury-sim -c config.cfg [-t topology.csv] [-m hitlog_dir [--training]] [-o outdir] [--memory exact|fast]
-//             [--energy table.cfg] [--cache-entries N] [--cache-ways W]
+// mercury-sim -c config.cfg [-t topology.csv] [-l layout.csv] [-m hitlog_dir [--training]] [-o outdir]
+//             [--memory exact|fast] [--compat v2|v3] [--energy table.cfg] [--cache-entries N] [--cache-ways W]
 #include "config.h"
 #include "energy.h"
 #include "hitlog.h"
 #include "hitlog_topology.h"
 #include "join.h"
+#include "layout.h"
 #include "parse_error.h"
 #include "report.h"
 #include "simulate.h"
+#include "sparsity.h"
 #include "table.h"
 #include "topology.h"
 
@@ -16,9 +18,12 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: mercury-sim -c CONFIG.cfg [-t TOPOLOGY.csv] [-m HITLOG_DIR [--training]] [-o OUT_DIR]\n"
-    "                   [--memory exact|fast] [--energy ENERGY.cfg] [--cache-entries N] [--cache-ways W]\n"
-    "  CONFIG: SCALE-Sim v2 config (+ optional [mercury] section); TOPOLOGY: SCALE-Sim conv or GEMM (M,N,K) CSV.\n"
+    "usage: mercury-sim -c CONFIG.cfg [-t TOPOLOGY.csv] [-l LAYOUT.csv] [-m HITLOG_DIR [--training]] [-o OUT_DIR]\n"
+    "                   [--memory exact|fast] [--compat v2|v3] [--energy ENERGY.cfg] [--cache-entries N]\n"
+    "                   [--cache-ways W]\n"
+    "  CONFIG: SCALE-Sim v2 or v3 config (+ optional [mercury] section); TOPOLOGY: SCALE-Sim conv or GEMM (M,N,K)\n"
+    "  CSV (v3's N:M column too). LAYOUT: SCALE-Sim v3's layout file (needed by [layout] *CustomLayout: True).\n"
+    "  --compat v3: SCALE-Sim v3's numbers and report columns (default v2's; sim/README.md, \"SCALE-Sim v3\").\n"
     "  The topology is -t, else the config's [network_presets] TopologyCsvLoc, else (with -m) built from the\n"
     "  hit logs' geometry (layers L000, L001, ...).\n"
     "  HITLOG_DIR: hitlog-NNN.csv files exported by mercury.hitlog_export (row i of the topology = layer id i;\n"
@@ -35,14 +40,15 @@ constexpr const char* kUsage =
     "            approximate too), milliseconds per network.\n"
     "  --training: (with -m) each layer's training step: forward, input gradient and weight gradient, baseline\n"
     "              and MERCURY (Forward*, InputGrad*, WeightGrad*, Step* columns; the table shows the step).\n"
-    "  Long names, as in the Python CLIs: --config (-c), --topology (-t), --hitlog (-m), --out (-o).\n";
+    "  Long names, as in the Python CLIs: --config (-c), --topology (-t), --hitlog (-m), --out (-o), --layout (-l).\n";
 
 // The file-taking flags: SCALE-Sim's short names and the long names the project's Python CLIs use.
 struct Paths {
-  std::string config, topology, hitlog, out, energy;
+  std::string config, topology, hitlog, out, energy, layout;
 };
 std::string* file_flag(const std::string& arg, Paths& p) {
   if (arg == "--energy") return &p.energy;
+  if (arg == "-l" || arg == "--layout") return &p.layout;
   if (arg == "-c" || arg == "--config") return &p.config;
   if (arg == "-t" || arg == "--topology") return &p.topology;
   if (arg == "-m" || arg == "--hitlog") return &p.hitlog;
@@ -53,6 +59,7 @@ std::string* file_flag(const std::string& arg, Paths& p) {
 struct Args {
   Paths paths;
   std::string memory = "exact";
+  msim::Compat compat = msim::Compat::V2;
   bool training = false;
   std::string cache_entries, cache_ways;  // override the config's [mercury] CacheEntries / CacheWays
 };
@@ -79,6 +86,10 @@ int parse_args(int argc, char** argv, Args& a) {
     }
     if (arg == "--memory" && i + 1 < argc && (std::string(argv[i + 1]) == "exact" || std::string(argv[i + 1]) == "fast")) {
       a.memory = argv[++i];
+      continue;
+    }
+    if (arg == "--compat" && i + 1 < argc && (std::string(argv[i + 1]) == "v2" || std::string(argv[i + 1]) == "v3")) {
+      a.compat = std::string(argv[++i]) == "v3" ? msim::Compat::V3 : msim::Compat::V2;
       continue;
     }
     if (arg == "--training") {
@@ -123,6 +134,7 @@ int main(int argc, char** argv) {
     msim::Config config = msim::parse_config(config_path);
     config.exact_memory = memory == "exact";
     config.training = training;
+    config.compat = args.compat;
     override_mcache(args, config);
     if (topology_path.empty()) topology_path = config.topology_path;  // SCALE-Sim: the command line wins
     if (topology_path.empty() && hitlog_dir.empty()) {
@@ -147,6 +159,19 @@ int main(int argc, char** argv) {
       }
     } else {
       layers = msim::layers_from_hitlogs(hitlogs, hitlog_dir);
+    }
+    msim::apply_sparsity(layers, config);
+    if (config.ifmap_banks.custom_layout || config.filter_banks.custom_layout) {
+      if (paths.layout.empty()) {
+        const bool ifmap = config.ifmap_banks.custom_layout;
+        throw msim::ParseError(config_path, (ifmap ? config.ifmap_banks : config.filter_banks).line,
+                               std::string(ifmap ? "IfmapCustomLayout" : "FilterCustomLayout") +
+                                   ": True needs SCALE-Sim v3's layout file: -l LAYOUT.csv");
+      }
+      msim::attach_layouts(paths.layout, layers, config);
+    } else if (!paths.layout.empty()) {
+      std::cerr << "mercury-sim: note: " << paths.layout << " is not used: no [layout] *CustomLayout is True (as "
+                   "SCALE-Sim v3)\n";
     }
     // Every energy refusal (table, SRAM sizes, MCACHE sizes) before any simulation work.
     const auto* logs = hitlog_dir.empty() ? nullptr : &hitlogs;

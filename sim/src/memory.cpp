@@ -17,7 +17,7 @@ namespace {
 //   each C-pixel block once (no reuse between blocks).
 // - filter: K N once when below B (os: a K x C block below B is read once and then hits), else every SRAM read.
 void calc_first_order_reads(const Layer& l, const Config& c, const ComputeResult& compute, MemoryResult& m) {
-  const long long C = c.array_width, K = l.window(), N = l.filters;
+  const long long C = c.array_width, K = l.mapped_window(), N = l.filters;
   const long long oh = l.ofmap_h(), ow = l.ofmap_w();
   auto span = [&](long long outs, long long filter, long long in, long long S) {  // input rows/cols the windows touch
     return std::min(in, S <= filter ? (outs - 1) * S + filter : outs * filter);
@@ -67,7 +67,7 @@ MemoryResult memory_layer(const Layer& l, const ComputeResult& compute, const Co
     return static_cast<double>(unique) <= active_words ? std::min(unique, sram_reads) : sram_reads;
   };
   m.ifmap_dram_reads = dram_reads(l.ifmap_h * l.ifmap_w * l.channels, compute.ifmap_sram_reads, c.ifmap_sram_kb);
-  m.filter_dram_reads = dram_reads(l.window() * l.filters, compute.filter_sram_reads, c.filter_sram_kb);
+  m.filter_dram_reads = dram_reads(l.mapped_window() * l.filters, compute.filter_sram_reads, c.filter_sram_kb);
   if (c.bandwidth_calc) calc_first_order_reads(l, c, compute, m);
   m.ofmap_dram_writes = compute.ofmap_elements_written;
   if (!c.bandwidth_calc) {

@@ -5,7 +5,7 @@
 namespace msim {
 
 OperandSchedule::OperandSchedule(const Layer& l, const Config& c, Operand operand)
-    : R_(c.array_height), K_(l.window()) {
+    : R_(c.array_height), K_(l.mapped_window()) {
   const long long C = c.array_width, P = l.ofmap_px(), N = l.filters;
   const Mapping m = map_layer(l, c.dataflow);
   row_folds_ = ceil_div(m.sr, R_);

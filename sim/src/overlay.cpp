@@ -9,7 +9,7 @@ namespace {
 
 long long compute_cycles(const Layer& l, long long ofmap_px, long long filters, const Config& c) {
   if (ofmap_px == 0) return 0;
-  return compute_mapping(map_layer(ofmap_px, l.window(), filters, c.dataflow), c).cycles;
+  return compute_mapping(map_layer(ofmap_px, l.mapped_window(), filters, c.dataflow), c).cycles;
 }
 
 }  // namespace

@@ -10,6 +10,8 @@
 #include "scalesim_buffers.h"
 #include "settled_folds.h"
 
+#include <functional>
+
 namespace msim {
 
 // The first and last cycle an operand's SRAM is accessed (start -1: never).
@@ -39,10 +41,16 @@ class InputReplay {
   void finish(MemoryResult& m);
 
  private:
+  // v3's row-wise sparse ifmap (Layer::row_wise_block): demand row tt's addresses to emit; true if any.
+  bool row_wise_ifmap_row(long long tt, const std::function<void(long long)>& emit) const;
+  long long service_row_wise(long long tt, long long cycle);
+
   const Operand operand_;
   const OperandSchedule schedule_;
   const OperandAddresses addresses_;
-  const bool user_, bulk_;  // bulk: CALC, proved to miss on every access, counted per row (all_miss.h)
+  const bool user_;
+  const long long row_wise_, R_, K_, P_;  // row_wise_: the ifmap's BlockSize on v3's row-wise array, else 0
+  const bool bulk_;  // bulk: CALC, proved to miss on every access, counted per row (all_miss.h)
   buffers::ReadBuffer read_buffer_;  // USER (CALC: unused, empty)
   EstimateBwBuffer estimate_buffer_;   // CALC (USER: unused, empty)
   SettledFolds settled_;

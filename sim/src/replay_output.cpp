@@ -7,7 +7,8 @@ namespace msim {
 // CALC: SCALE-Sim gives the write buffer ArrayWidth words/cycle.
 OutputReplay::OutputReplay(const Layer& l, const Config& c)
     : R_(c.array_height), C_(c.array_width), P_(l.ofmap_px()), N_(l.filters), T_(map_layer(l, c.dataflow).t),
-      dataflow_(c.dataflow), buffer_(c.ofmap_sram_kb * 1024, c.bandwidth_calc ? c.array_width : c.bandwidth) {}
+      dataflow_(c.dataflow), buffer_(c.ofmap_sram_kb * 1024, c.bandwidth_calc ? c.array_width : c.bandwidth,
+                                       c.compat == Compat::V3) {}
 
 void OutputReplay::start_fold(long long fr, long long fc) {
   // ws/is drain a skewed T x C tile after 2R - 1 idle rows; os drains its R x C outputs (bottom row first) after

@@ -1,7 +1,10 @@
 // Models of SCALE-Sim v2's USER-mode read buffer (memory/read_buffer.py) and its write buffer
-// (memory/write_buffer.py), driven row by row by cycle_replay.cpp. CALC-mode read buffer: prefetch_emu.h.
+// (memory/write_buffer.py), driven row by row by cycle_replay.cpp, with SCALE-Sim v3's changes where asked for
+// (--compat v3: the stall rule and the drain's stop cycle) and v3's bank model for custom layouts. CALC-mode read
+// buffer: prefetch_emu.h.
 #pragma once
 
+#include "pyset_order.h"
 #include "scalesim_constants.h"
 
 #include <algorithm>
@@ -12,15 +15,34 @@
 namespace msim {
 namespace buffers {
 
-// memory/read_buffer.py (USER mode).
+// SCALE-Sim v3's banked SRAM for a custom layout (read_buffer.py with enable_layout_evaluation): lines of
+// `bandwidth` words, a line's columns split over `banks` banks of bandwidth / banks words; a bank serves `ports`
+// lines per cycle, so a demand row touching L distinct lines in its busiest bank waits ceil(L / ports) - 1 cycles.
+struct BankModel {
+  long long banks = 0, ports = 1;  // banks 0: no bank model (v2's read buffer)
+  long long address_offset = 0;    // the operand's *Offset: v3's sets hold the offset addresses (their order too)
+};
+
+// memory/read_buffer.py (USER mode). v3_stalls: SCALE-Sim v3's service_reads adds a prefetch's stall to the offset
+// twice (and a negative one once: the offset can fall back); v2 adds a positive stall once.
 class ReadBuffer {
  public:
-  ReadBuffer(long long sram_words, long long bw, long long address_space)
+  ReadBuffer(long long sram_words, long long bw, long long address_space, bool v3_stalls)
       : active_(ceil_div(sram_words, 2)), prefetch_(sram_words - ceil_div(sram_words, 2)), bw_(bw),
-        eps_(ceil_div(sram_words, kBufferSets)), first_(static_cast<size_t>(address_space + 1), 0) {}
+        eps_(ceil_div(sram_words, kBufferSets)), first_(static_cast<size_t>(address_space + 1), 0),
+        v3_stalls_(v3_stalls) {}
+
+  // Before build(): v3's banked lines (lines of bw words; v3's layout path keeps v2's stall rule).
+  void use_banks(const BankModel& banks) {
+    banks_ = banks;
+    eps_ = bw_;
+    v3_stalls_ = false;
+    column_.assign(first_.size() - 1, 0);
+  }
 
   // entries: the prefetch matrix in order (-1 = empty). Builds the hashed lines (sets of eps_ entries).
   void build(const std::vector<int64_t>& entries) {
+    if (banks_.banks > 0) find_columns(entries);
     fetch_rows_ = ceil_div(static_cast<long long>(entries.size()), bw_);
     auto walk = [&](auto on) {
       long long line = 0, ctr = 0;
@@ -61,14 +83,19 @@ class ReadBuffer {
   long long service_row(long long cycle, Gen gen) {
     if (!started_) prefetch_active(cycle);
     long long offset = 1;
+    row_lines_.clear();
     gen([&](long long addr) {
       if (addr < 0) return;
-      for (long long guard = 0; !hit(addr) && guard <= num_lines_; ++guard) {
+      long long line = -1;
+      for (long long guard = 0; (line = hit(addr)) == -1 && guard <= num_lines_; ++guard) {
         new_prefetch();
         const long long stall = last_prefetch_ - (cycle + offset);
+        if (v3_stalls_) offset += stall;
         if (stall > 0) offset += stall;
       }
+      if (banks_.banks > 0) row_lines_.emplace_back(column_[addr] / (bw_ / banks_.banks), line);
     });
+    if (banks_.banks > 0) offset += ceil_div(busiest_bank_lines(), banks_.ports) - 1;
     return offset - 1;
   }
 
@@ -94,16 +121,44 @@ class ReadBuffer {
     last_prefetch_ += lines + 1;
     stop = static_cast<double>(last_prefetch_);
   }
-  bool hit(long long addr) const {
+  // The active line holding addr, the first in the window's order as read_buffer.py searches (-1: a miss).
+  long long hit(long long addr) const {
     const int32_t* b = ids_.data() + first_[addr];
     const int32_t* e = ids_.data() + first_[addr + 1];
-    if (b == e) return true;  // never prefetched: SCALE-Sim would loop forever; count as present
-    if (a_start_ < a_end_) {
-      const int32_t* it = std::lower_bound(b, e, static_cast<int32_t>(a_start_));
-      return it != e && *it < a_end_;
-    }
-    return *(e - 1) >= a_start_ || *b < a_end_;
+    if (b == e) return kNeverPrefetched;  // SCALE-Sim would loop forever; count as present
+    const int32_t* it = std::lower_bound(b, e, static_cast<int32_t>(a_start_));
+    if (a_start_ < a_end_) return it != e && *it < a_end_ ? *it : -1;
+    if (it != e) return *it;  // the window wraps: lines a_start_ .. num_lines_ - 1 first, then 0 .. a_end_ - 1
+    return *b < a_end_ ? *b : -1;
   }
+  // Each address's column in its line as v3 finds it (list(line).index(addr)): the line's set iteration order.
+  void find_columns(const std::vector<int64_t>& entries) {
+    std::vector<int64_t> line;
+    auto close_line = [&] {
+      const std::vector<int32_t> at = set_iteration_positions(line);
+      for (size_t i = 0; i < line.size(); ++i) column_[line[i] - banks_.address_offset] = at[i];
+      line.clear();
+    };
+    for (int64_t a : entries) {
+      if (a < 0) continue;
+      line.push_back(a + banks_.address_offset);
+      if (static_cast<long long>(line.size()) >= eps_) close_line();
+    }
+    close_line();
+  }
+  // The most distinct lines one bank serves in the current row.
+  long long busiest_bank_lines() {
+    std::sort(row_lines_.begin(), row_lines_.end());
+    row_lines_.erase(std::unique(row_lines_.begin(), row_lines_.end()), row_lines_.end());
+    long long best = 0, run = 0;
+    for (size_t i = 0; i < row_lines_.size(); ++i) {
+      run = i > 0 && row_lines_[i].first == row_lines_[i - 1].first ? run + 1 : 1;
+      best = std::max(best, run);
+    }
+    return best;
+  }
+
+  static constexpr long long kNeverPrefetched = -2;
 
   long long active_, prefetch_, bw_, eps_;
   std::vector<long long> first_;
@@ -111,14 +166,19 @@ class ReadBuffer {
   long long fetch_rows_ = 0, num_lines_ = 1, active_lines_ = 1, prefetch_lines_ = 0;
   long long a_start_ = 0, a_end_ = 0, last_prefetch_ = -1;
   bool started_ = false;
+  bool v3_stalls_;
+  BankModel banks_;
+  std::vector<int32_t> column_;                            // banked: each address's column in its line
+  std::vector<std::pair<long long, long long>> row_lines_;  // banked: (bank, line) of the current row's reads
 };
 
-// memory/write_buffer.py.
+// memory/write_buffer.py. v3_stop: SCALE-Sim v3 reports the latest drain cycle (np.amax) as the DRAM stop; v2 the
+// last drain's, which the final drains after the last row can start before an earlier drain ended.
 class WriteBuffer {
  public:
-  WriteBuffer(long long sram_words, long long bw)
+  WriteBuffer(long long sram_words, long long bw, bool v3_stop)
       : total_(sram_words), active_(ceil_div(sram_words, 2)), drain_(sram_words - ceil_div(sram_words, 2)), bw_(bw),
-        free_(sram_words) {}
+        free_(sram_words), v3_stop_(v3_stop) {}
 
   long long service_row(long long cycle, long long count) {
     long long current = cycle;
@@ -189,7 +249,7 @@ class WriteBuffer {
       started_ = true;
       start = static_cast<double>(at);
     }
-    stop = static_cast<double>(at + n - 1);
+    stop = v3_stop_ ? std::max(stop, static_cast<double>(at + n - 1)) : static_cast<double>(at + n - 1);
     free_ += data;
     drain_start_ += n;
     return at + n - 1;
@@ -199,6 +259,7 @@ class WriteBuffer {
   long long lines_ = 0;                                   // lines written so far
   std::vector<std::pair<long long, long long>> partial_;  // (line, words) of the lines not full
   bool started_ = false;
+  bool v3_stop_;
 };
 
 }  // namespace buffers

@@ -22,6 +22,18 @@ std::vector<std::string> split_fields(const std::string& row) {
 
 }  // namespace
 
+void parse_sparsity_ratio(const std::string& text, const std::string& label, const std::string& file, int line,
+                          Layer& l) {
+  const auto colon = text.find(':');
+  if (colon == std::string::npos) throw ParseError(file, line, label + " must be N:M, got '" + text + "'");
+  l.nm_n = parse_int(text.substr(0, colon), label + " (N)", file, line);
+  l.nm_m = parse_int(text.substr(colon + 1), label + " (M)", file, line);
+  // v3 crashes on N > M (numpy: negative dimensions) and M = 0 (division by zero), and maps nothing for N = 0.
+  if (l.nm_m < 1 || l.nm_m > kMaxDim || l.nm_n < 1 || l.nm_n > l.nm_m) {
+    throw ParseError(file, line, label + " needs 1 <= N <= M <= " + std::to_string(kMaxDim) + ", got '" + text + "'");
+  }
+}
+
 Layer gemm_layer(const std::string& name, long long m, long long n, long long k) {
   Layer l;
   l.name = name;
@@ -63,23 +75,39 @@ struct TopologyRow {
     }
     return v;
   }
+  // Field i as SCALE-Sim v3's "N:M".
+  void sparsity_ratio(size_t i, Layer& l) const {
+    parse_sparsity_ratio(f[i], "N:M of layer '" + layer + "'", file, line, l);
+    l.nm_from_row = true;
+  }
 };
 
-// name, M, N, K
+// A row's last field is SCALE-Sim v3's N:M column when it holds a ':' (v3 allows it after the 8th conv field and the
+// 4th GEMM field; mercury-sim also after v2's 9th, the stride width: v3 cannot express non-square strides).
+bool has_sparsity_ratio(const TopologyRow& r, size_t plain_min, size_t plain_max) {
+  return r.f.size() > plain_min && r.f.size() <= plain_max + 1 && r.f.back().find(':') != std::string::npos;
+}
+
+// name, M, N, K[, N:M]
 Layer gemm_row(const TopologyRow& r) {
-  if (r.f.size() != 4) {
+  const bool ratio = has_sparsity_ratio(r, 4, 4);
+  if (r.f.size() - ratio != 4) {
     throw ParseError(r.file, r.line, "a GEMM row needs name, M, N, K; got " + std::to_string(r.f.size()) + " fields" +
                                          (r.f.size() > 4 ? " (extra columns are not supported)" : r.dropped_note));
   }
   const long long m = r.field(1, "M"), n = r.field(2, "N"), k = r.field(3, "K");
   Layer g = gemm_layer(r.layer, m, n, k);
+  if (ratio) r.sparsity_ratio(4, g);
   check_layer_size(g, r.file, r.line);
   return g;
 }
 
-// name, IFMAP H, W, filter H, W, channels, filters, stride height[, stride width]
+// name, IFMAP H, W, filter H, W, channels, filters, stride height[, stride width][, N:M]. The two SCALE-Sim
+// versions' ninth fields are told apart by content: with a ':' it is v3's N:M column, else v2's stride width.
 Layer conv_row(const TopologyRow& r) {
-  if (r.f.size() != 8 && r.f.size() != 9) {
+  const bool ratio = has_sparsity_ratio(r, 8, 9);
+  const size_t plain = r.f.size() - ratio;
+  if (plain != 8 && plain != 9) {
     throw ParseError(r.file, r.line, "a conv row needs 8 or 9 fields (name, IFMAP H, W, filter H, W, channels, "
                                      "filters, stride height[, stride width]); got " + std::to_string(r.f.size()) +
                                      (r.f.size() > 9 ? " (extra columns are not supported)" : r.dropped_note));
@@ -93,7 +121,8 @@ Layer conv_row(const TopologyRow& r) {
   l.channels = r.field(5, "Channels");
   l.filters = r.field(6, "Num Filter");
   l.stride_h = r.field(7, "Stride height");
-  l.stride_w = r.f.size() == 9 ? r.field(8, "Stride width") : l.stride_h;  // SCALE-Sim repeats the height stride
+  l.stride_w = plain == 9 ? r.field(8, "Stride width") : l.stride_h;  // SCALE-Sim repeats the height stride
+  if (ratio) r.sparsity_ratio(plain, l);
   if (l.filter_h > l.ifmap_h || l.filter_w > l.ifmap_w) {
     throw ParseError(r.file, r.line, "filter " + std::to_string(l.filter_h) + "x" + std::to_string(l.filter_w) +
                                          " of layer '" + l.name + "' is larger than its ifmap " +

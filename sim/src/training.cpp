@@ -32,7 +32,11 @@ TrainingResult& TrainingResult::operator+=(const TrainingResult& o) {
 
 TrainingResult training_layer(const Layer& l, const Config& c, const MercuryResult& forward) {
   TrainingResult t;
-  const long long P = l.ofmap_px(), K = l.window(), N = l.filters, G = l.groups;  // per group: N = Cout / G
+  // Per group: N = Cout / G. On v3's layer-wise N:M array every filter prunes the same window indices (its
+  // pattern), so the pruned indices' input-gradient columns are zero and their weights take no gradient: both
+  // backward GEMMs have the kept window K' as their K. Row-wise, each filter keeps its own indices: K stays.
+  const long long P = l.ofmap_px(), K = l.row_wise_block ? l.window() : l.mapped_window(), N = l.filters,
+                  G = l.groups;
   t.forward_baseline = forward.baseline_cycles;
   t.forward_mercury = forward.mercury_cycles();
   // Input gradient: dX rows (P x K) = dY (P x N) W (N x K): GEMM M = P, N = K output columns, reduction N.

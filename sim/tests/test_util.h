@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -53,6 +56,42 @@ inline std::vector<std::vector<double>> read_report(const std::string& path) {
     if (!row.empty()) rows.push_back(row);
   }
   return rows;
+}
+
+// A report's cells (header included), one vector per line, trimmed.
+inline std::vector<std::vector<std::string>> read_cells(const std::string& path) {
+  std::ifstream in(path);
+  EXPECT_TRUE(in.good()) << path;
+  std::vector<std::vector<std::string>> rows;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::vector<std::string> row;
+    std::stringstream s(line);
+    std::string f;
+    while (std::getline(s, f, ',')) row.push_back(msim::trim(f));
+    if (!row.empty() && row.back().empty()) row.pop_back();  // the trailing ',' (and v3's ', ')
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+// Every cell of two reports: the header and text cells equal, numbers equal to 1e-9 relative.
+inline void expect_same_cells(const std::string& ours_path, const std::string& theirs_path, const std::string& label) {
+  const auto ours = read_cells(ours_path), theirs = read_cells(theirs_path);
+  ASSERT_EQ(ours.size(), theirs.size()) << label;
+  for (size_t i = 0; i < theirs.size(); ++i) {
+    ASSERT_EQ(ours[i].size(), theirs[i].size()) << label << " line " << i;
+    for (size_t k = 0; k < theirs[i].size(); ++k) {
+      char* end = nullptr;
+      const double t = std::strtod(theirs[i][k].c_str(), &end);
+      if (i == 0 || theirs[i][k].empty() || *end != '\0') {
+        EXPECT_EQ(ours[i][k], theirs[i][k]) << label << " line " << i << " column " << k;
+      } else {
+        EXPECT_NEAR(std::stod(ours[i][k]), t, 1e-9 * std::max(1.0, std::abs(t)))
+            << label << " line " << i << " column " << k;
+      }
+    }
+  }
 }
 
 // The whole text of a file ("" when it cannot be read).
