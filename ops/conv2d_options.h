@@ -31,7 +31,12 @@ struct Conv2dCall {
   // Reads (and checks) one call from `args`, the conv2d arguments in schema order. Reads no tensor sizes, so it
   // also serves tensors with symbolic shapes.
   static Conv2dCall read(c10::ArrayRef<c10::IValue> args);
+  // The exact convolution (modes off and observe).
+  at::Tensor exact_output() const;
 };
+
+// The reuse map of a call that reuses nothing (modes off and observe): empty, on the input's device.
+inline at::Tensor no_reuse_map(const at::Tensor& input) { return at::empty({0}, input.options().dtype(at::kLong)); }
 
 // Shape of one conv call, after validating every argument (TORCH_CHECK with the offending value). Int is int64_t
 // for real tensors and c10::SymInt for the Meta kernel under symbolic shapes.

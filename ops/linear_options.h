@@ -26,6 +26,8 @@ struct LinearCall {
   static constexpr const char* kBackwardOp = "_linear_backward";
   static size_t arg_count();
   static LinearCall read(c10::ArrayRef<c10::IValue> args);
+  // The exact linear layer (modes off and observe).
+  at::Tensor exact_output() const { return at::linear(input, weight, bias); }
 };
 
 // Shape of one linear call after validating every argument (TORCH_CHECK with the offending value). Int is int64_t,

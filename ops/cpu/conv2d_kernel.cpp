@@ -21,14 +21,10 @@ namespace {
 std::tuple<at::Tensor, at::Tensor> conv2d_forward_cpu(const Conv2dCall& call) {
   const Options& o = call.options;
   const ConvGeometry g = check_conv2d(call);
-  const at::Tensor no_sources = at::empty({0}, call.input.options().dtype(at::kLong));
-  auto exact = [&] {
-    return at::conv2d(call.input, call.weight, call.bias, call.stride, call.padding, call.dilation, call.groups);
-  };
-  if (o.mode == Mode::Off) return {exact(), no_sources};
+  if (o.mode == Mode::Off) return {call.exact_output(), no_reuse_map(call.input)};
   CallLookups lookups = look_up_call(call, g);
   log_call("conv2d", g, o, lookups.vectors, lookups.hits, std::move(lookups.hitmap));
-  if (o.mode == Mode::Observe) return {exact(), no_sources};
+  if (o.mode == Mode::Observe) return {call.exact_output(), no_reuse_map(call.input)};
   return {reuse_forward(call, g, lookups), lookups.sources};
 }
 

@@ -18,13 +18,11 @@ namespace {
 std::tuple<at::Tensor, at::Tensor> linear_forward_cpu(const LinearCall& call) {
   const Options& o = call.options;
   const LinearGeometry g = check_linear(call);
-  const at::Tensor no_sources = at::empty({0}, call.input.options().dtype(at::kLong));
-  auto exact = [&] { return at::linear(call.input, call.weight, call.bias); };
-  if (o.mode == Mode::Off) return {exact(), no_sources};
+  if (o.mode == Mode::Off) return {call.exact_output(), no_reuse_map(call.input)};
   const ConvGeometry lookup = linear_lookup_geometry(g);
   CallLookups lookups = look_up_call(linear_as_conv_call(call, lookup), lookup);
   log_call("linear", linear_as_conv(g), o, lookups.vectors, lookups.hits, std::move(lookups.hitmap));
-  if (o.mode == Mode::Observe) return {exact(), no_sources};
+  if (o.mode == Mode::Observe) return {call.exact_output(), no_reuse_map(call.input)};
   const at::Tensor rows = call.input.reshape({g.rows, g.in_features});
   const at::Tensor out = linear_reuse_forward(rows, call.weight, call.bias, lookups.sources);
   return {out.view(linear_output_sizes(call, g)), lookups.sources};

@@ -47,14 +47,10 @@ auto naming_the_call(const char* op, const Call& call, Work work) {
 std::tuple<at::Tensor, at::Tensor> conv2d_forward(const Conv2dCall& call) {
   const Options& o = call.options;
   const ConvGeometry g = check_conv2d(call);
-  const at::Tensor no_sources = at::empty({0}, call.input.options().dtype(at::kLong));
-  auto exact = [&] {
-    return at::conv2d(call.input, call.weight, call.bias, call.stride, call.padding, call.dilation, call.groups);
-  };
-  if (o.mode == Mode::Off) return {exact(), no_sources};
+  if (o.mode == Mode::Off) return {call.exact_output(), no_reuse_map(call.input)};
   if (o.mode == Mode::Observe) {
     look_up_later("conv2d", call, g, g);
-    return {exact(), no_sources};
+    return {call.exact_output(), no_reuse_map(call.input)};
   }
   const ReuseMap sources = look_up_now("conv2d", call, g, g);
   return {device_reuse_forward(call, g, sources.device), sources.device};
@@ -63,14 +59,12 @@ std::tuple<at::Tensor, at::Tensor> conv2d_forward(const Conv2dCall& call) {
 std::tuple<at::Tensor, at::Tensor> linear_forward(const LinearCall& call) {
   const Options& o = call.options;
   const LinearGeometry g = check_linear(call);
-  const at::Tensor no_sources = at::empty({0}, call.input.options().dtype(at::kLong));
-  auto exact = [&] { return at::linear(call.input, call.weight, call.bias); };
-  if (o.mode == Mode::Off) return {exact(), no_sources};
+  if (o.mode == Mode::Off) return {call.exact_output(), no_reuse_map(call.input)};
   const ConvGeometry lookup = linear_lookup_geometry(g);
   const Conv2dCall rows_call = linear_as_conv_call(call, lookup);
   if (o.mode == Mode::Observe) {
     look_up_later("linear", rows_call, lookup, linear_as_conv(g));
-    return {exact(), no_sources};
+    return {call.exact_output(), no_reuse_map(call.input)};
   }
   const ReuseMap sources = look_up_now("linear", rows_call, lookup, linear_as_conv(g));
   const at::Tensor rows = call.input.reshape({g.rows, g.in_features});
