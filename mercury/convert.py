@@ -30,6 +30,20 @@ class _MercurySettings:
         return {key: getattr(self, key) for key in mercury_settings.names() if hasattr(self, key)}
 
 
+def conv_padding(conv: nn.Conv2d, where: str) -> List[int]:
+    """The explicit symmetric [pad_h, pad_w] mercury::conv2d takes for `conv` ('valid' and 'same' included);
+    ValueError (prefixed by `where`) for what the op cannot do: padding modes other than zeros, uneven 'same'."""
+    if conv.padding_mode != "zeros":
+        raise ValueError(f"{where}: padding_mode={conv.padding_mode!r} is not supported (zeros only)")
+    if not isinstance(conv.padding, str):
+        return [int(conv.padding[0]), int(conv.padding[1])]
+    if conv.padding == "valid":
+        return [0, 0]
+    if any(d * (k - 1) % 2 for d, k in zip(conv.dilation, conv.kernel_size)):
+        raise ValueError(f"{where}: padding='same' with an even kernel needs uneven padding")
+    return [d * (k - 1) // 2 for d, k in zip(conv.dilation, conv.kernel_size)]
+
+
 class MercuryConv2d(_MercurySettings, nn.Conv2d):
     """An nn.Conv2d (same parameters, same state_dict keys) that runs through mercury::conv2d."""
 
@@ -41,14 +55,7 @@ class MercuryConv2d(_MercurySettings, nn.Conv2d):
 
     @classmethod
     def from_conv(cls, conv: nn.Conv2d, layer_id: int, **settings) -> "MercuryConv2d":
-        if conv.padding_mode != "zeros":
-            raise ValueError(f"MercuryConv2d: padding_mode={conv.padding_mode!r} is not supported (zeros only)")
-        padding = conv.padding
-        if isinstance(padding, str):  # 'valid' or 'same' (stride 1): explicit symmetric padding
-            padding = [0, 0] if padding == "valid" else [d * (k - 1) // 2 for d, k in zip(conv.dilation,
-                                                                                          conv.kernel_size)]
-            if conv.padding == "same" and any(d * (k - 1) % 2 for d, k in zip(conv.dilation, conv.kernel_size)):
-                raise ValueError("MercuryConv2d: padding='same' with an even kernel needs uneven padding")
+        padding = conv_padding(conv, "MercuryConv2d")
         new = cls(conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride, tuple(padding),
                   conv.dilation, conv.groups, conv.bias is not None, layer_id=layer_id, **settings)
         new.weight = conv.weight

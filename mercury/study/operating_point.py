@@ -14,7 +14,7 @@ import mercury
 from mercury import calibrate as calibration
 from mercury.files import write_json
 from mercury.study.choices import CalibrationChoice, SimulatorChoice
-from mercury.study.plots import pyplot, save_figure
+from mercury.plots import pyplot, save_figure
 from mercury.quality import OutputQuality
 from mercury.simulate import export_hitlog, simulate
 

@@ -36,7 +36,7 @@ from mercury.study import cli
 from mercury.study.choices import DataChoice, ModelChoice, OutputChoice, SimulatorChoice
 from mercury.study.inputs import model_input
 from mercury.files import markdown_table, write_csv
-from mercury.study.plots import pyplot, save_figure
+from mercury.plots import pyplot, save_figure
 from mercury.quality import LayerErrors, OutputQuality
 from mercury.simulate import export_hitlog, simulate
 from mercury.study.progress import progress
