@@ -14,6 +14,7 @@ Traceback (most recent call last):
   ...
 ValueError: mercury.schedule: active=0: a schedule with no active step records nothing (active must be >= 1)
 """
+import warnings
 from typing import Callable
 
 from torch.profiler import ProfilerAction
@@ -33,7 +34,9 @@ def schedule(*, wait: int, warmup: int = 0, active: int, repeat: int = 0,
     if not isinstance(active, int) or active < 1:
         raise ValueError(f"mercury.schedule: active={active!r}: a schedule with no active step records nothing "
                          "(active must be >= 1)")
-    return _torch_schedule(wait=wait, warmup=warmup, active=active, repeat=repeat, skip_first=skip_first)
+    with warnings.catch_warnings():  # torch warns that warmup=0 skews its timings; nothing here is timed
+        warnings.simplefilter("ignore")
+        return _torch_schedule(wait=wait, warmup=warmup, active=active, repeat=repeat, skip_first=skip_first)
 
 
 def every_step(step: int) -> ProfilerAction:
