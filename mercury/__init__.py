@@ -22,7 +22,7 @@ from mercury import settings  # noqa: E402
 from mercury.hitlog import (hitlog, hitlog_columns, hitlog_export, hitlog_hitmap, hitlog_overflow,  # noqa: E402
                             hitlog_reset, hitlog_schema, hitlog_set_capacity, hitlog_stats)
 from mercury.functional import conv2d, linear  # noqa: E402
-from mercury.convert import MercuryConv2d, MercuryLinear, convert  # noqa: E402
+from mercury.convert import MercuryConv2d, MercuryLinear, convert, layer_table  # noqa: E402
 from mercury.rewrite import rewrite  # noqa: E402
 from mercury.schedules import schedule  # noqa: E402
 from mercury.profiler import profile  # noqa: E402
@@ -30,7 +30,7 @@ from mercury.handlers import tensorboard_handler  # noqa: E402
 
 defaults = settings.defaults
 
-__all__ = ["conv2d", "linear", "convert", "MercuryConv2d", "MercuryLinear", "rewrite", "profile", "schedule",
+__all__ = ["conv2d", "linear", "convert", "layer_table", "MercuryConv2d", "MercuryLinear", "rewrite", "profile", "schedule",
            "tensorboard_handler", "defaults", "settings", "hitlog", "hitlog_columns", "hitlog_export",
            "hitlog_hitmap", "hitlog_overflow", "hitlog_reset", "hitlog_schema", "hitlog_set_capacity", "hitlog_stats",
            "LIBRARY_PATH", "BUILD_HINT", "cuda_kernels"]
