@@ -139,7 +139,24 @@ def calibrate(model: nn.Module, batches: Sequence, target_agreement: float = 0.9
     The targets: a classifier's (target_agreement, max_prob_change), an embedder's (min_cosine), or any model's
     with quality= a function (approx_output, exact_output) -> dict of numbers (mercury.quality.FunctionQuality:
     averaged over the batches) and accept= a function of that dict -> bool. config: a shipped config's name or a
-    path; device: where the copy runs (default: the model's device); batches are moved there."""
+    path; device: where the copy runs (default: the model's device); batches are moved there.
+
+    >>> import torch, mercury
+    >>> from mercury.calibrate import calibrate
+    >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
+    <torch._C.Generator object at ...>
+    >>> model = torch.nn.Sequential(torch.nn.Conv2d(16, 64, 3, padding=1), torch.nn.ReLU(), torch.nn.Flatten(),
+    ...                             torch.nn.Linear(64 * 16 * 16, 4))
+    >>> batches = [torch.zeros(4, 16, 16, 16).index_fill_(2, torch.tensor([3]), 1.0) for _ in range(2)]  # repeats
+    >>> def largest_gap(approx, exact):       # your own measure of what reuse does to the output
+    ...     return {"gap": (approx - exact).abs().max().item()}
+    >>> cal = calibrate(model, batches, quality=largest_gap, accept=lambda q: q["gap"] < 1e-3,
+    ...                 candidates=[{"signature": "e2lsh", "sig_bits": 16, "bucket_width": 1.0}])
+    >>> cal.targets, sorted(cal.per_layer)
+    ({'quality': 'largest_gap'}, [0])
+    >>> cal.per_layer[0]["mode"], cal.trials[0]["gap"] < 1e-3
+    ('reuse', True)
+    """
     if not batches:
         raise ValueError("calibrate needs at least one calibration batch")
     candidates = [mercury_settings.check(dict(c), f"candidate {i}") for i, c in enumerate(candidates)]

@@ -63,7 +63,18 @@ def model_device(model: nn.Module) -> torch.device:
 
 def to_device(example: Any, device: Union[str, torch.device]) -> Any:
     """An example (a tensor, a tuple / list or dict of them, other values kept) with its tensors on `device`; tensors
-    already there are returned as they are (no copy)."""
+    already there are returned as they are (no copy).
+
+    >>> import torch
+    >>> from mercury.order import model_device, run_example, to_device
+    >>> batch = {"input": torch.ones(2, 3), "note": "kept"}
+    >>> moved = to_device(batch, "meta")
+    >>> moved["input"].device.type, moved["note"]
+    ('meta', 'kept')
+    >>> model = torch.nn.Linear(3, 1)
+    >>> model_device(model), run_example(model, (torch.ones(2, 3),)).shape   # inputs follow the model's device
+    (device(type='cpu'), torch.Size([2, 1]))
+    """
     if isinstance(example, torch.Tensor):
         return example.to(device)
     if isinstance(example, Mapping):
