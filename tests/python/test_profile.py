@@ -95,7 +95,7 @@ def test_inference_is_simulated_as_forwards_and_observe_keeps_the_output_exact(t
     assert not report.training and "--training" not in report.simulator and report.steps == [0, 1, 2]
     assert [r["name"] for r in report.layers if r["kind"] != "matmul"] == ["conv1", "conv2"]
     assert report.quality["top1_agreement"] == 1.0 and report.quality["logit_rel_l2"] == 0.0
-    assert "outputs" not in prof.table() or "compare_exact" in prof.table()
+    assert "(compare_exact): images 12, top1_agreement 1, logit_rel_l2 0, max_prob_change 0" in prof.table()
     summary = prof.summary()
     assert summary["totals"]["mercury_cycles"] == pytest.approx(sum(r["mercury_cycles"] for r in summary["layers"]))
     folder = prof.export(str(tmp_path / "export"))
