@@ -17,6 +17,7 @@ numbers): OutputQuality for logits, EmbeddingQuality for embeddings, or a user's
 >>> gap.summary()
 {'forwards': 1, 'largest_gap': 0.25}
 """
+import functools
 from typing import Callable, Dict, List, Optional, Union
 
 import torch
@@ -71,19 +72,19 @@ class EmbeddingQuality:
 
 
 class LayerErrors:
-    """Forward hooks on the MercuryConv2d modules of an eager model: relative L2 error of every reuse-mode call
-    against torch's conv on the same input (the error a layer adds by itself)."""
+    """Forward hooks on the conv layers of a profile (mercury.profile's `layers`): relative L2 error of every
+    reuse-mode call against torch's conv on the same input (the error a layer adds by itself)."""
 
-    def __init__(self, model: nn.Module):
-        from mercury.convert import mercury_layers
+    def __init__(self, layers):
         self.err: Dict[int, List[float]] = {}
-        self.handles = [m.register_forward_hook(self._hook) for m in mercury_layers(model)]
+        self.handles = [layer.module.register_forward_hook(functools.partial(self._hook, layer)) for layer in layers
+                        if isinstance(layer.module, nn.Conv2d)]
 
-    def _hook(self, m, inputs, output):
-        if m.mode != "reuse":
+    def _hook(self, layer, m, inputs, output):
+        if layer.mode != "reuse" or layer.exact:
             return
         exact = F.conv2d(inputs[0], m.weight, m.bias, m.stride, m.padding, m.dilation, m.groups)
-        self.err.setdefault(m.layer_id, []).append(((output - exact).norm() / exact.norm().clamp_min(1e-30)).item())
+        self.err.setdefault(layer.layer_id, []).append(((output - exact).norm() / exact.norm().clamp_min(1e-30)).item())
 
     def remove(self) -> None:
         for h in self.handles:
