@@ -33,6 +33,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
+from torch.profiler import ProfilerAction
 
 from mercury import settings as mercury_settings
 from mercury import tools
@@ -61,13 +62,15 @@ class profile:
     the same inputs, random state and buffers) and measure the difference with `quality` ("logits", "embedding" or
     a function (approx_output, exact_output) -> dict of numbers; mercury.quality.make_measure). out: the windows'
     folder (one window: `out` itself; several: out/window-NNN, or `out` formatted with {window}); default a
-    temporary folder holding the latest window. simulate=False: hit rates only (no mercury-sim)."""
+    temporary folder holding the latest window. simulate=False: hit rates only (no mercury-sim). label: what the
+    table's title says of the model besides its class (say "random weights" where they are)."""
 
     def __init__(self, model: nn.Module, *, kinds: Sequence[str] = ALL_KINDS, schedule: Optional[Callable] = None,
                  on_report: Optional[Callable[[Report], Any]] = None, config: Optional[str] = None,
                  per_layer: Optional[Mapping[Union[int, str], Mapping]] = None, calibration=None,
                  compare_exact: bool = False, quality: Union[None, str, Callable] = None, out: Optional[str] = None,
-                 simulate: bool = True, sim: Optional[str] = None, example: Any = None, **settings):
+                 simulate: bool = True, sim: Optional[str] = None, example: Any = None, label: str = "",
+                 **settings):
         if not isinstance(model, nn.Module) or isinstance(model, torch.jit.ScriptModule):
             raise TypeError(f"mercury.profile needs an eager nn.Module, got {type(model).__name__}")
         self.model, self.kinds = model, check_kinds(kinds, "mercury.profile")
@@ -77,7 +80,7 @@ class profile:
         self.sim = tools.require_tool("mercury-sim", sim) if simulate else None
         self.simulate, self.schedule = simulate, schedule or every_step
         self.on_report, self.compare_exact, self.example = on_report, compare_exact, example
-        self.quality = quality
+        self.quality, self.label = quality, label
         make_measure(quality)  # a bad name fails here, not at the first window
         self.out, self._tmp = out, None
         self.all_layers = _profiled_layers(model, self.kinds, self.settings, self.per_layer, self._on_call)
@@ -147,7 +150,7 @@ class profile:
         previous = self.action
         self.step_num += 1
         self.action = self.schedule(self.step_num)
-        if previous in RECORDING and (previous.name == "RECORD_AND_SAVE" or self.action not in RECORDING):
+        if previous in RECORDING and (previous == ProfilerAction.RECORD_AND_SAVE or self.action not in RECORDING):
             self._finish_window()
         self._begin_step()
 
@@ -167,8 +170,8 @@ class profile:
 
     def _finish_window(self) -> None:
         window, self._window = self._window, None
-        report = window.finish(self.layers, self.settings, self.config, self.sim, self.simulate,
-                               type(self.model).__name__)
+        model = type(self.model).__name__ + (f" ({self.label})" if self.label else "")
+        report = window.finish(self.layers, self.settings, self.config, self.sim, self.simulate, model)
         self.reports.append(report)
         if self.on_report is not None:
             self.on_report(report)
