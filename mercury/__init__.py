@@ -1,4 +1,5 @@
-"""MERCURY for PyTorch: the mercury::conv2d and mercury::linear operators, their hit log, and the TorchScript rewrite.
+"""MERCURY for PyTorch: the mercury::conv2d and mercury::linear operators, their hit log, the TorchScript rewrite,
+and mercury.profile (any model, any loop: per-layer hits, simulated cycles and energy, what reuse does to the output).
 
 Importing this package loads libmercury_ops.so, after which ``torch.ops.mercury.conv2d`` and ``.linear`` exist. The op, the hit
 log and ``convert`` need only that library; ``rewrite`` also needs the ``mercury._C`` bindings, loaded on first use.
