@@ -59,6 +59,15 @@ class Report:
                 "sim_error": self.sim_error, "quality": self.quality, "totals": self.totals, "layers": self.layers,
                 "folder": self.folder}
 
+    def _plotted_rows(self) -> List[Dict]:
+        """The rows with the figures the table shows (a training window: its step's cycles; the energy breakdown,
+        a forward's, is then left out of the plots)."""
+        if not self.training:
+            return self.layers
+        keys = ("baseline_cycles", "mercury_cycles", "speedup")
+        return [{**{k: v for k, v in r.items() if k != "energy_parts"}, **{k: self.figure(r, k) for k in keys}}
+                for r in self.layers]
+
     def export(self, folder: str, plots: bool = True) -> str:
         """`folder` gets the window's hitlog/, topology.csv and sim/ (copied, unless it is the window's folder),
         layers.csv, summary.json and, with plots, hit_rate.png (and with the simulator speedup.png, cycles.png,
@@ -76,6 +85,6 @@ class Report:
         if plots:
             from mercury.plots import layer_plots
             label = f"{self.model}, window {self.window} ({len(self.steps)} steps)"
-            summary["plots"] = layer_plots(self.model, self.layers, folder, label, self.config)
+            summary["plots"] = layer_plots(self.model, self._plotted_rows(), folder, label, self.config)
         write_json(os.path.join(folder, "summary.json"), summary)
         return folder
