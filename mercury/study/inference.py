@@ -175,7 +175,8 @@ def _operating_point(name: str, exact, exact_out, run: _Evaluation, quality: Out
     if study.calibration.headroom:
         t0 = time.perf_counter()
         _say(study.output, f"{name}: reuse headroom (oracle) on the first evaluation batch")
-        extras["headroom"] = operating_point.headroom_bound(exact, run.batches[:1], out)
+        extras["headroom"] = operating_point.headroom_bound(exact, run.batches[:1], out,
+                                                            lambda m: _say(study.output, f"{name}: {m}"))
         timings["headroom_s"] = time.perf_counter() - t0
     return extras
 

@@ -15,6 +15,7 @@ import mercury
 from mercury import calibrate as calibration
 from mercury.files import write_json
 from mercury.study.choices import CalibrationChoice, SimulatorChoice
+from mercury.study.progress import throttled
 from mercury.plots import pyplot, save_figure
 from mercury.order import DEFAULT_KINDS, run_example
 from mercury.quality import OutputQuality
@@ -72,8 +73,8 @@ def plot_curve(name: str, points: List[Dict], calibrated: Dict, out: str) -> str
     return paths[0]
 
 
-def headroom_bound(exact: nn.Module, batches: Sequence[torch.Tensor], out: str) -> Dict:
+def headroom_bound(exact: nn.Module, batches: Sequence[torch.Tensor], out: str, say) -> Dict:
     from mercury.headroom import headroom
-    result = headroom(exact, batches, thresholds=(0.02, 0.05, 0.1))
+    result = headroom(exact, batches, thresholds=(0.02, 0.05, 0.1), progress=throttled(say))
     write_json(os.path.join(out, "headroom.json"), result)
     return result["model"]

@@ -25,6 +25,7 @@ from mercury.quality import EmbeddingQuality
 from mercury.study.choices import ModelChoice
 from mercury.study.inference import plot_label
 from mercury.study.inputs import weights_label
+from mercury.study.progress import throttled
 from mercury.study.text_inputs import TextBatches, text_inputs
 from mercury.study.text_quality import Probe, neighbour_agreement
 from mercury.study.text_report import LAYER_COLUMNS, plot_text_curve, print_text_table
@@ -84,11 +85,11 @@ def _profiled_run(exact, inputs, reference: _Reference, out: str, study, per_lay
             "totals": model_totals, "command": report.simulator}
 
 
-def _headroom(exact, inputs, out: str) -> Dict:
+def _headroom(exact, inputs, out: str, say) -> Dict:
     """The oracle's bound (mercury.headroom) on the linear layers, first evaluation batch."""
     from mercury.headroom import headroom
     result = headroom(exact, inputs.evaluation.batches[:1], thresholds=(0.02, 0.05, 0.1), kinds=ALL_KINDS,
-                      embedding=True)
+                      embedding=True, progress=throttled(say))
     write_json(os.path.join(out, "headroom.json"), result)
     return result["model"]
 
@@ -150,7 +151,7 @@ def run_text_model(choice: ModelChoice, study) -> Dict:
     if study.calibration.headroom:
         t0 = time.perf_counter()
         say("reuse headroom (oracle) on the first evaluation batch")
-        summary["headroom"] = _headroom(exact, inputs, out)
+        summary["headroom"] = _headroom(exact, inputs, out, say)
         timings["headroom_s"] = time.perf_counter() - t0
     if study.calibration.curve:
         t0 = time.perf_counter()
