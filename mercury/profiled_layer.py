@@ -12,7 +12,15 @@ import torch.nn as nn
 from mercury.convert import _MercurySettings, conv_padding
 from mercury.order import LayerCall, layer_kind
 
-_ABSENT = object()
+ABSENT = object()  # "the module had no instance-level forward"
+
+
+def restore_forward(module: nn.Module, saved) -> None:
+    """Put back the instance-level forward a module had (`saved`), or remove the shadowing one (ABSENT)."""
+    if saved is ABSENT:
+        module.__dict__.pop("forward", None)
+    else:
+        module.forward = saved
 
 
 class ProfiledLayer(_MercurySettings):
@@ -31,20 +39,20 @@ class ProfiledLayer(_MercurySettings):
             m = module
             self._conv_args = ([int(m.stride[0]), int(m.stride[1])], conv_padding(m, f"mercury.profile: {name}"),
                                [int(m.dilation[0]), int(m.dilation[1])], int(m.groups))
-        self._saved_forward = _ABSENT
+        self._saved_forward, self.attached = ABSENT, False
 
     def attach(self) -> None:
         """Shadow the module's forward (keeping an instance-level forward it may already have, to restore)."""
-        self._saved_forward = self.module.__dict__.get("forward", _ABSENT)
+        self._saved_forward = self.module.__dict__.get("forward", ABSENT)
         self._own_forward = self.module.forward
         self.module.forward = self.forward
+        self.attached = True
 
     def detach(self) -> None:
-        if self._saved_forward is _ABSENT:
-            self.module.__dict__.pop("forward", None)
-        else:
-            self.module.forward = self._saved_forward
-        self._saved_forward = _ABSENT
+        """Undo attach (nothing when not attached)."""
+        if self.attached:
+            restore_forward(self.module, self._saved_forward)
+            self.attached = False
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.exact:

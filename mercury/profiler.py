@@ -40,14 +40,11 @@ from mercury import tools
 from mercury.hitlog import hitlog, hitlog_overflow, hitlog_reset, hitlog_stats
 from mercury.matmuls import capture_matmuls
 from mercury.order import ALL_KINDS, check_kinds, layer_calls, model_device
-from mercury.profiled_layer import ProfiledLayer
+from mercury.profiled_layer import ABSENT, ProfiledLayer, restore_forward
 from mercury.quality import make_measure
 from mercury.report import Report
 from mercury.schedules import RECORDING, every_step
 from mercury.window import Window
-
-_ABSENT = object()
-
 
 class profile:
     """Profile `model` (any eager nn.Module, on its own device) inside a `with` block; see the module doc.
@@ -89,7 +86,7 @@ class profile:
         self.step_num, self.action, self._active, self._paused = 0, None, False, False
         self._window: Optional[Window] = None
         self._numbered: List[ProfiledLayer] = []
-        self._saved_forward = _ABSENT
+        self._saved_forward, self._root_attached = None, False
 
     # ------------------------------------------------------------------------------------------- the block
 
@@ -101,9 +98,10 @@ class profile:
         try:
             for layer in self.all_layers:
                 layer.attach()
-            self._saved_forward = self.model.__dict__.get("forward", _ABSENT)
+            self._saved_forward = self.model.__dict__.get("forward", ABSENT)
             self._own_forward = self.model.forward
             self.model.forward = self._forward
+            self._root_attached = True
         except Exception:
             self._detach()
             raise
@@ -132,11 +130,9 @@ class profile:
         return False  # an exception raised inside the block comes through unchanged
 
     def _detach(self) -> None:
-        if self._saved_forward is _ABSENT:
-            self.model.__dict__.pop("forward", None)
-        else:
-            self.model.forward = self._saved_forward
-        self._saved_forward = _ABSENT
+        if self._root_attached:
+            restore_forward(self.model, self._saved_forward)
+            self._root_attached = False
         for layer in self.all_layers:
             layer.detach()
 

@@ -201,3 +201,17 @@ def test_a_shipped_config_is_chosen_by_name():
     assert tools.resolve_config("eyeriss_os") == tools.config_path("eyeriss_os.cfg")
     assert tools.resolve_config("google_ws.cfg") == tools.config_path("google_ws.cfg")
     assert "scale32_is" in tools.config_names()
+
+
+def test_an_instance_level_forward_a_wrapper_put_there_is_kept():
+    model = Net().eval()
+    outer, inner = model.forward, model.conv1.forward
+    model.forward = lambda *a, **k: outer(*a, **k)          # as accelerate or a user's own patch would do
+    model.conv1.forward = lambda x: inner(x)
+    mine, mine_conv = model.forward, model.conv1.forward
+    with mercury.profile(model, simulate=False) as prof:
+        model(_batch(0)[0])
+    assert model.__dict__["forward"] is mine and model.conv1.__dict__["forward"] is mine_conv
+    assert prof.reports[0].layers[0]["calls"] == 1
+    with pytest.raises(ValueError, match="mercury.profile: 0: padding_mode='reflect' is not supported"):
+        mercury.profile(nn.Sequential(nn.Conv2d(1, 2, 3, padding_mode="reflect")), simulate=False)
