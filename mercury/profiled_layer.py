@@ -54,21 +54,21 @@ class ProfiledLayer(_MercurySettings):
             restore_forward(self.module, self._saved_forward)
             self.attached = False
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, input: torch.Tensor) -> torch.Tensor:  # noqa: A002 (nn.Conv2d / nn.Linear name it so)
         if self.exact:
-            return self._own_forward(x)
+            return self._own_forward(input)
         if self.layer_id is None:
             self._on_call(self, None, None)  # numbers the layer (execution order) before its first call
         m = self.module
         if self._conv_args is None:
-            out = torch.ops.mercury.linear(x, m.weight, m.bias, self.layer_id, **self.settings)
+            out = torch.ops.mercury.linear(input, m.weight, m.bias, self.layer_id, **self.settings)
         else:
             stride, padding, dilation, groups = self._conv_args
-            out = torch.ops.mercury.conv2d(x, m.weight, m.bias, stride, padding, dilation, groups, self.layer_id,
+            out = torch.ops.mercury.conv2d(input, m.weight, m.bias, stride, padding, dilation, groups, self.layer_id,
                                            **self.settings)
         if self.first_call is None:
-            self.first_call = LayerCall(self.layer_id, self.name, 0, m, tuple(x.shape), tuple(out.shape), self.kind)
-        self._on_call(self, x, out)
+            self.first_call = LayerCall(self.layer_id, self.name, 0, m, tuple(input.shape), tuple(out.shape), self.kind)
+        self._on_call(self, input, out)
         return out
 
     def __repr__(self) -> str:
