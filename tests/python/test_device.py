@@ -61,3 +61,10 @@ def test_profile_and_calibrate_take_the_model_where_it_is(tmp_path):
     assert prof.reports[0].layers[0]["calls"] == 1
     result = headroom(model, batches[:1], thresholds=(0.1,), kinds=mercury.order.ALL_KINDS)
     assert [layer["name"] for layer in result["layers"]] == ["0", "2"]
+
+
+def test_convert_keeps_the_model_s_device():
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.Flatten(), torch.nn.Linear(4, 2)).to("meta")
+    converted = mercury.convert(model, kinds=mercury.order.ALL_KINDS)   # no example: nothing runs
+    assert converted is model and isinstance(model[0], mercury.MercuryConv2d)
+    assert {p.device.type for p in model.parameters()} == {"meta"}
