@@ -3,7 +3,8 @@
   PYTHONPATH=. .venv/bin/python benchmarks/headroom.py --model resnet18 --batch-size 4 --batches 1
   PYTHONPATH=. .venv/bin/python benchmarks/headroom.py --model mobilenet_v2_nsfwjs --out out/headroom/mnv2.json
 
-The model gets the study's inputs (mercury.study.inputs): photos, as the nsfwjs models expect them for those,
+--device cpu|cuda: where it runs (default cuda when available). The model gets the study's inputs
+(mercury.study.inputs): photos, as the nsfwjs models expect them for those,
 Fashion-MNIST test images for 1-channel models.
 """
 import argparse
@@ -18,6 +19,7 @@ import torch  # noqa: E402
 import mercury  # noqa: E402,F401
 from mercury.files import write_json  # noqa: E402
 from mercury.headroom import DEFAULT_THRESHOLDS, format_table, headroom  # noqa: E402
+from mercury.study import cli  # noqa: E402
 from mercury.study.choices import DataChoice  # noqa: E402
 from mercury.study.inputs import model_input  # noqa: E402
 from models import zoo  # noqa: E402
@@ -36,10 +38,11 @@ def main(argv=None) -> int:
     ap.add_argument("--no-end-to-end", action="store_true", help="skip the runs with reuse applied")
     ap.add_argument("--out", help="write the result as JSON here")
     ap.add_argument("--quiet", action="store_true", help="no per-layer progress lines")
+    cli.add_device(ap)
     a = ap.parse_args(argv)
     if a.threads:
         torch.set_num_threads(a.threads)
-    model = zoo.build(a.model)
+    model = zoo.build(a.model).to(a.device)  # the oracle runs where the model is (its inputs are moved there)
     batches = model_input(a.model, DataChoice(batches=a.batches, batch_size=a.batch_size)).batches
     res = headroom(model, batches, a.thresholds, budget=a.budget,
                    sample=a.sample, seed=a.seed, end_to_end=not a.no_end_to_end,

@@ -1,4 +1,5 @@
-"""MERCURY for PyTorch: the mercury::conv2d and mercury::linear operators, their hit log, and the TorchScript rewrite.
+"""MERCURY for PyTorch: the mercury::conv2d and mercury::linear operators, their hit log, the TorchScript rewrite,
+and mercury.profile (any model, any loop: per-layer hits, simulated cycles and energy, what reuse does to the output).
 
 Importing this package loads libmercury_ops.so, after which ``torch.ops.mercury.conv2d`` and ``.linear`` exist. The op, the hit
 log and ``convert`` need only that library; ``rewrite`` also needs the ``mercury._C`` bindings, loaded on first use.
@@ -23,11 +24,15 @@ from mercury import settings  # noqa: E402
 from mercury.hitlog import (hitlog, hitlog_columns, hitlog_export, hitlog_hitmap, hitlog_overflow,  # noqa: E402
                             hitlog_reset, hitlog_schema, hitlog_set_capacity, hitlog_stats)
 from mercury.functional import conv2d, linear  # noqa: E402
-from mercury.convert import MercuryConv2d, MercuryLinear, convert  # noqa: E402
+from mercury.convert import MercuryConv2d, MercuryLinear, convert, layer_table  # noqa: E402
 from mercury.rewrite import rewrite  # noqa: E402
+from mercury.schedules import schedule  # noqa: E402
+from mercury.profiler import profile  # noqa: E402
+from mercury.handlers import tensorboard_handler  # noqa: E402
 
 defaults = settings.defaults
 
-__all__ = ["conv2d", "linear", "convert", "MercuryConv2d", "MercuryLinear", "rewrite", "defaults", "settings", "hitlog", "hitlog_columns", "hitlog_export",
+__all__ = ["conv2d", "linear", "convert", "layer_table", "MercuryConv2d", "MercuryLinear", "rewrite", "profile", "schedule",
+           "tensorboard_handler", "defaults", "settings", "hitlog", "hitlog_columns", "hitlog_export",
            "hitlog_hitmap", "hitlog_overflow", "hitlog_reset", "hitlog_schema", "hitlog_set_capacity", "hitlog_stats",
            "LIBRARY_PATH", "BUILD_HINT", "cuda_kernels", "kernels"]

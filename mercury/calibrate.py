@@ -25,18 +25,19 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass, field
-from typing import Dict, List, Mapping, Optional, Sequence
+from typing import Callable, Dict, List, Mapping, Optional, Sequence
 
 import torch
 import torch.nn as nn
 
 import mercury
 from mercury import settings as mercury_settings
-from mercury.convert import configure_layers, mercury_layers
+from mercury.convert import configure_layers, layer_table, mercury_layers
 from mercury.files import write_json
 from mercury.order import DEFAULT_KINDS, example_rows, run_example
-from mercury.quality import EmbeddingQuality, OutputQuality
+from mercury.quality import make_measure
 from mercury.simulate import export_hitlog, simulate
+from mercury.tools import resolve_config
 
 DEFAULT_CANDIDATES = (
     {"signature": "sign", "sig_bits": 20},
@@ -84,25 +85,37 @@ def load(path: str) -> Dict[int, Dict]:
 
 class _Targets:
     """What a calibrated model must keep on every calibration batch: a classifier's top-1 agreement and largest
-    probability change, or (min_cosine given) an embedder's smallest cosine similarity with the exact embedding."""
+    probability change, or (min_cosine given) an embedder's smallest cosine similarity with the exact embedding, or
+    (quality given) whatever `accept` says of the user's measure."""
 
-    def __init__(self, target_agreement: float, max_prob_change: float, min_cosine: Optional[float]):
-        self.embedding = min_cosine is not None
-        self.values = ({"min_cosine": float(min_cosine)} if self.embedding else
-                       {"top1_agreement": float(target_agreement), "max_prob_change": float(max_prob_change)})
+    def __init__(self, target_agreement: float, max_prob_change: float, min_cosine: Optional[float],
+                 quality: Optional[Callable] = None, accept: Optional[Callable[[Dict], bool]] = None):
+        if quality is not None and (not callable(quality) or accept is None):
+            raise ValueError("calibrate: quality= is a function (approx_output, exact_output) -> dict of numbers, "
+                             "and needs accept= (a function of its summary dict -> bool)")
+        self.kind = "function" if quality is not None else "embedding" if min_cosine is not None else "logits"
+        self.function, self.accept = quality, accept
+        self.values = {"function": lambda: {"quality": getattr(quality, "__qualname__", repr(quality))},
+                       "embedding": lambda: {"min_cosine": float(min_cosine)},
+                       "logits": lambda: {"top1_agreement": float(target_agreement),
+                                          "max_prob_change": float(max_prob_change)}}[self.kind]()
 
     def quality(self):
-        return EmbeddingQuality() if self.embedding else OutputQuality()
+        return make_measure(self.function if self.kind == "function" else self.kind)
 
     def met(self, q: Mapping) -> bool:
-        if self.embedding:
+        if self.kind == "function":
+            return bool(self.accept(q))
+        if self.kind == "embedding":
             return q["min_cosine"] >= self.values["min_cosine"]
         return q["top1_agreement"] >= self.values["top1_agreement"] and \
             q["max_prob_change"] <= self.values["max_prob_change"]
 
+    def trial_numbers(self, q: Mapping) -> Dict:
+        return dict(q) if self.kind == "function" else {k: q[k] for k in self.values}
 
-def _run(model: nn.Module, batches: Sequence, exact: Sequence[torch.Tensor], targets: _Targets,
-         stop_early: bool = False) -> Dict:
+
+def _run(model: nn.Module, batches: Sequence, exact: Sequence, targets: _Targets, stop_early: bool = False) -> Dict:
     """Outputs of `model` against the exact ones; with stop_early, stops at the first batch that misses a target."""
     quality = targets.quality()
     with torch.no_grad():
@@ -119,27 +132,64 @@ def calibrate(model: nn.Module, batches: Sequence, target_agreement: float = 0.9
               max_prob_change: float = 0.05, candidates: Sequence[Mapping] = DEFAULT_CANDIDATES,
               config: Optional[str] = None, sim: Optional[str] = None, max_trials: int = 200,
               workdir: Optional[str] = None, progress=None, kinds: Sequence[str] = DEFAULT_KINDS,
-              min_cosine: Optional[float] = None) -> Calibration:
-    """Calibrate a copy of the eager `model` (left unchanged) on `batches`; see the module doc."""
+              min_cosine: Optional[float] = None, quality: Optional[Callable] = None,
+              accept: Optional[Callable[[Dict], bool]] = None, device=None) -> Calibration:
+    """Calibrate a copy of the eager `model` (left unchanged) on `batches`; see the module doc.
+
+    The targets: a classifier's (target_agreement, max_prob_change), an embedder's (min_cosine), or any model's
+    with quality= a function (approx_output, exact_output) -> dict of numbers (mercury.quality.FunctionQuality:
+    averaged over the batches) and accept= a function of that dict -> bool. config: a shipped config's name or a
+    path; device: where the copy runs (default: the model's device); batches are moved there.
+
+    >>> import torch, mercury
+    >>> from mercury.calibrate import calibrate
+    >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
+    <torch._C.Generator object at ...>
+    >>> model = torch.nn.Sequential(torch.nn.Conv2d(16, 64, 3, padding=1), torch.nn.ReLU(), torch.nn.Flatten(),
+    ...                             torch.nn.Linear(64 * 16 * 16, 4))
+    >>> batches = [torch.zeros(4, 16, 16, 16).index_fill_(2, torch.tensor([3]), 1.0) for _ in range(2)]  # repeats
+    >>> def largest_gap(approx, exact):       # your own measure of what reuse does to the output
+    ...     return {"gap": (approx - exact).abs().max().item()}
+    >>> cal = calibrate(model, batches, quality=largest_gap, accept=lambda q: q["gap"] < 1e-3,
+    ...                 candidates=[{"signature": "e2lsh", "sig_bits": 16, "bucket_width": 1.0}])
+    >>> cal.targets, sorted(cal.per_layer)
+    ({'quality': 'largest_gap'}, [0])
+    >>> cal.per_layer[0]["mode"], cal.trials[0]["gap"] < 1e-3
+    ('reuse', True)
+    """
     if not batches:
         raise ValueError("calibrate needs at least one calibration batch")
     candidates = [mercury_settings.check(dict(c), f"candidate {i}") for i, c in enumerate(candidates)]
-    goal = _Targets(target_agreement, max_prob_change, min_cosine)
-    targets = goal.values
+    goal = _Targets(target_agreement, max_prob_change, min_cosine, quality, accept)
     work = copy.deepcopy(model).eval()
+    if device is not None:
+        work.to(device)
     with torch.no_grad():
         exact = [run_example(work, x) for x in batches]
-    table = mercury.convert(work, example=example_rows(batches[0], 0, 1), mode="off", kinds=kinds)
-    layers = mercury_layers(work)
+    table = layer_table(mercury.convert(work, example=example_rows(batches[0], 0, 1), mode="off", kinds=kinds))
     names = [row["name"] for row in table]
-    base = {k: v for k, v in mercury_settings.defaults().items() if k != "mode"}
+    gains, hit_rates, candidate_totals = _candidate_gains(work, batches, exact, goal, candidates,
+                                                          resolve_config(config), sim, workdir, progress)
+    per_layer, trials = _greedy(work, batches, exact, goal, candidates, gains, hit_rates, names, max_trials, progress)
+    return Calibration(per_layer, names, goal.values, candidates, gains, candidate_totals, trials)
 
+
+def _base() -> Dict:
+    """The settings' defaults, less the mode."""
+    return {k: v for k, v in mercury_settings.defaults().items() if k != "mode"}
+
+
+def _candidate_gains(work: nn.Module, batches, exact, goal: _Targets, candidates: List[Dict], config: str, sim,
+                     workdir, progress):
+    """Per layer and candidate: the simulated gain (baseline - MERCURY cycles) and hit rate of an observe pass with
+    every layer on the candidate; and per candidate its totals."""
+    layers = mercury_layers(work)
     gains: Dict[int, List[Optional[float]]] = {lid: [None] * len(candidates) for lid in range(len(layers))}
     hit_rates: Dict[int, List[float]] = {lid: [0.0] * len(candidates) for lid in range(len(layers))}
     candidate_totals = []
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         for ci, cand in enumerate(candidates):
-            configure_layers(work, **dict(base, **cand, mode="observe"))
+            configure_layers(work, **dict(_base(), **cand, mode="observe"))
             mercury.hitlog_reset()
             _run(work, batches, exact, goal)
             report = simulate(export_hitlog(os.path.join(tmp, f"c{ci}", "hitlog")), os.path.join(tmp, f"c{ci}", "sim"),
@@ -152,8 +202,15 @@ def calibrate(model: nn.Module, batches: Sequence, target_agreement: float = 0.9
             if progress:
                 progress(f"candidate {ci + 1}/{len(candidates)} {cand}: observe-pass speedup "
                          f"{report.totals['speedup']:.3f}x, hit rate {report.totals['hit_rate']:.3f}")
-    configure_layers(work, **dict(base, mode="off"))
+    configure_layers(work, **dict(_base(), mode="off"))
+    return gains, hit_rates, candidate_totals
 
+
+def _greedy(work: nn.Module, batches, exact, goal: _Targets, candidates: List[Dict], gains, hit_rates,
+            names: List[str], max_trials: int, progress):
+    """Step 3 of the module doc: layers in order of their best gain, each with the most aggressive candidate that
+    keeps the targets on top of the layers already accepted. Returns (per_layer, trials)."""
+    layers = mercury_layers(work)
     per_layer: Dict[int, Dict] = {lid: {"mode": "off"} for lid in range(len(layers))}
     trials: List[Dict] = []
     order = sorted(range(len(layers)), key=lambda lid: -max((g for g in gains[lid] if g is not None), default=0))
@@ -163,16 +220,19 @@ def calibrate(model: nn.Module, batches: Sequence, target_agreement: float = 0.9
         for ci in ranked:
             if len(trials) >= max_trials:
                 break
-            layers[lid].configure(**dict(base, **candidates[ci], mode="reuse"))
+            layers[lid].configure(**dict(_base(), **candidates[ci], mode="reuse"))
             q = _run(work, batches, exact, goal, stop_early=True)
             ok = not q.get("stopped_early") and goal.met(q)
             trials.append({"layer_id": lid, "candidate": ci, "gain_cycles": gains[lid][ci], "accepted": ok,
-                           **{k: q[k] for k in targets}})
+                           **goal.trial_numbers(q)})
+            if progress:
+                progress(f"trial {len(trials)}/{max_trials}: layer {lid} ({names[lid]}) candidate {ci}: "
+                         + ("kept" if ok else "misses the targets"))
             if not ok:
                 break
             per_layer[lid] = dict(candidates[ci], mode="reuse")
         # the layer runs with what it kept (the last candidate that passed), or off
-        layers[lid].configure(**dict(base, **per_layer[lid]))
+        layers[lid].configure(**dict(_base(), **per_layer[lid]))
         if progress and per_layer[lid]["mode"] == "reuse":
             progress(f"layer {lid} ({names[lid]}): {per_layer[lid]}")
-    return Calibration(per_layer, names, targets, candidates, gains, candidate_totals, trials)
+    return per_layer, trials

@@ -30,6 +30,20 @@ class _MercurySettings:
         return {key: getattr(self, key) for key in mercury_settings.names() if hasattr(self, key)}
 
 
+def conv_padding(conv: nn.Conv2d, where: str) -> List[int]:
+    """The explicit symmetric [pad_h, pad_w] mercury::conv2d takes for `conv` ('valid' and 'same' included);
+    ValueError (prefixed by `where`) for what the op cannot do: padding modes other than zeros, uneven 'same'."""
+    if conv.padding_mode != "zeros":
+        raise ValueError(f"{where}: padding_mode={conv.padding_mode!r} is not supported (zeros only)")
+    if not isinstance(conv.padding, str):
+        return [int(conv.padding[0]), int(conv.padding[1])]
+    if conv.padding == "valid":
+        return [0, 0]
+    if any(d * (k - 1) % 2 for d, k in zip(conv.dilation, conv.kernel_size)):
+        raise ValueError(f"{where}: padding='same' with an even kernel needs uneven padding")
+    return [d * (k - 1) // 2 for d, k in zip(conv.dilation, conv.kernel_size)]
+
+
 class MercuryConv2d(_MercurySettings, nn.Conv2d):
     """An nn.Conv2d (same parameters, same state_dict keys) that runs through mercury::conv2d."""
 
@@ -41,14 +55,7 @@ class MercuryConv2d(_MercurySettings, nn.Conv2d):
 
     @classmethod
     def from_conv(cls, conv: nn.Conv2d, layer_id: int, **settings) -> "MercuryConv2d":
-        if conv.padding_mode != "zeros":
-            raise ValueError(f"MercuryConv2d: padding_mode={conv.padding_mode!r} is not supported (zeros only)")
-        padding = conv.padding
-        if isinstance(padding, str):  # 'valid' or 'same' (stride 1): explicit symmetric padding
-            padding = [0, 0] if padding == "valid" else [d * (k - 1) // 2 for d, k in zip(conv.dilation,
-                                                                                          conv.kernel_size)]
-            if conv.padding == "same" and any(d * (k - 1) % 2 for d, k in zip(conv.dilation, conv.kernel_size)):
-                raise ValueError("MercuryConv2d: padding='same' with an even kernel needs uneven padding")
+        padding = conv_padding(conv, "MercuryConv2d")
         new = cls(conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride, tuple(padding),
                   conv.dilation, conv.groups, conv.bias is not None, layer_id=layer_id, **settings)
         new.weight = conv.weight
@@ -109,10 +116,18 @@ def _converted(module: nn.Module, layer_id: int, settings: Mapping) -> nn.Module
 
 
 def convert(module: nn.Module, example: Any = None, per_layer: Optional[Mapping[Union[int, str], Mapping]] = None,
-            kinds: Sequence[str] = DEFAULT_KINDS, **settings) -> List[Dict]:
+            kinds: Sequence[str] = DEFAULT_KINDS, **settings) -> nn.Module:
     """Replace, in place, every nn.Conv2d of `module` by a MercuryConv2d and every nn.Linear by a MercuryLinear
     (`kinds`: which of 'conv2d', 'linear' to convert; the convolutions by default, mercury.order.ALL_KINDS for
-    both); returns the layer table. One numbering for both kinds.
+    both); returns the module (as torch's in-place conversions do), whose layer table is layer_table(module). One
+    numbering for both kinds. To run a model as MERCURY layers only for a while (and study it), mercury.profile
+    does it without replacing anything.
+
+    >>> import torch, mercury
+    >>> net = mercury.convert(torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.ReLU(), torch.nn.Conv2d(8, 4, 3)),
+    ...                       example=torch.randn(1, 3, 8, 8), mode="reuse", per_layer={"2": {"sig_bits": 12}})
+    >>> [(row["id"], row["name"], row["kind"], row["sig_bits"]) for row in mercury.layer_table(net)]
+    [(0, '0', 'conv2d', 20), (1, '2', 'conv2d', 12)]
 
     Layer ids follow execution order when `example` is given (an input batch; a tuple of inputs, or a dict of
     keyword inputs such as a tokenizer's batch) — the order mercury.rewrite and mercury.topology use — otherwise
@@ -137,7 +152,6 @@ def convert(module: nn.Module, example: Any = None, per_layer: Optional[Mapping[
     if unknown:
         raise ValueError(f"mercury.convert: per_layer names layer(s) {unknown} that the model does not have "
                          f"(ids 0..{len(names) - 1}, or names such as {names[:3]})")
-    table = []
     for layer_id, name in enumerate(names):
         layer_settings = dict(settings)
         for key in (name, layer_id):
@@ -145,8 +159,14 @@ def convert(module: nn.Module, example: Any = None, per_layer: Optional[Mapping[
         new = _converted(layers[name], layer_id, layer_settings)
         parent_name, _, child = name.rpartition(".")
         setattr(module.get_submodule(parent_name) if parent_name else module, child, new)
-        table.append(dict(id=layer_id, name=name, kind=layer_kind(new), **new.settings))
-    return table
+    return module
+
+
+def layer_table(model: nn.Module) -> List[Dict]:
+    """The converted layers of `model`, by layer id: {id, name (qualified module name), kind, settings...}."""
+    rows = [dict(id=m.layer_id, name=name, kind=layer_kind(m), **m.settings) for name, m in model.named_modules()
+            if isinstance(m, _CONVERTED)]
+    return sorted(rows, key=lambda row: row["id"])
 
 
 def mercury_layers(model: nn.Module) -> List[nn.Module]:

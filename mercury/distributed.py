@@ -20,7 +20,8 @@ weights stay identical across ranks in every mode (reuse included).
 Launching
 ---------
 ``torchrun`` (``python -m torch.distributed.run``) works: each worker reads RANK, WORLD_SIZE, MASTER_ADDR and
-MASTER_PORT from its environment and calls ``torch.distributed.init_process_group("gloo", init_method="env://")``.
+MASTER_PORT from its environment and calls ``torch.distributed.init_process_group(backend, init_method="env://")``
+(backend: gloo for models on the CPU, NCCL on CUDA: ``backend_for(device)``).
 Example, from the checkout::
 
     PYTHONPATH=$PWD .venv/bin/torchrun --nproc_per_node 2 benchmarks/train_ddp.py --steps 3
@@ -45,7 +46,7 @@ import shutil
 import socket
 import tempfile
 import time
-from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import torch
 
@@ -304,6 +305,20 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
         return s.getsockname()[1]
+
+
+def backend_for(device: Union[str, torch.device]) -> str:
+    """The process group's backend for models on `device`: NCCL for CUDA, gloo for the CPU."""
+    return "nccl" if torch.device(device).type == "cuda" else "gloo"
+
+
+def rank_device(device: Union[str, torch.device], rank: int) -> torch.device:
+    """Where rank `rank` runs when the study says `device`: "cuda" means one GPU per rank (cuda:<rank modulo the
+    GPUs>); an explicit index or the CPU is used as given."""
+    device = torch.device(device)
+    if device.type == "cuda" and device.index is None:
+        return torch.device("cuda", rank % max(1, torch.cuda.device_count()))
+    return device
 
 
 def init_process_group(rank: int, world_size: int, init_method: str, backend: str = "gloo",

@@ -114,10 +114,11 @@ def nearest_earlier(rows: torch.Tensor, rows64: torch.Tensor, queries: torch.Ten
     Returns (best [G, Q] long, -1 where p has no earlier position; dist [G, Q] float64, inf there)."""
     G, P, D = rows.shape
     Q = len(queries)
-    best = torch.full((G, Q), -1, dtype=torch.long)
-    dist = torch.full((G, Q), float("inf"), dtype=torch.float64)
+    device = rows.device
+    best = torch.full((G, Q), -1, dtype=torch.long, device=device)
+    dist = torch.full((G, Q), float("inf"), dtype=torch.float64, device=device)
     norms = (rows * rows).sum(-1)                                     # [G, P]
-    gidx = torch.arange(G)[:, None, None]
+    gidx = torch.arange(G, device=device)[:, None, None]
     chunk = max(1, chunk_bytes // (4 * rows.element_size() * G * max(P, 1)))
     for i in range(0, Q, chunk):
         q = queries[i:i + chunk]
@@ -126,7 +127,7 @@ def nearest_earlier(rows: torch.Tensor, rows64: torch.Tensor, queries: torch.Ten
             continue
         d2 = torch.baddbmm(norms[:, q, None] + norms[:, None, :cols], rows[:, q], rows[:, :cols].transpose(1, 2),
                            beta=1, alpha=-2)                          # [G, c, cols]
-        d2.masked_fill_(torch.arange(cols)[None, None, :] >= q[None, :, None], float("inf"))
+        d2.masked_fill_(torch.arange(cols, device=device)[None, None, :] >= q[None, :, None], float("inf"))
         k = min(candidates, cols)
         cand = d2.topk(k, dim=-1, largest=False).indices              # [G, c, k]
         valid = cand < q[None, :, None]
@@ -205,8 +206,10 @@ def analyse_layer(m: nn.Module, x: torch.Tensor, budget: float = 2e9, sample: in
         queries = torch.randperm(P, generator=generator)[:sample].sort().values
     else:
         queries = torch.arange(P)
-    best, dist = nearest_earlier(rows, rows64, queries, candidates, chunk_bytes)
-    rel = relative_errors(rows64, queries, dist)
+    on_device = queries.to(rows.device)  # the search runs where the layer does; the counts below on the CPU
+    best, dist = nearest_earlier(rows, rows64, on_device, candidates, chunk_bytes)
+    rel = relative_errors(rows64, on_device, dist)
+    best, rel = best.cpu(), rel.cpu()
     out_shape = ((*x.shape[:-1], m.out_features) if isinstance(m, nn.Linear) else
                  (x.shape[0], m.out_channels) + tuple(_conv_no_bias(m, x[:1]).shape[2:]))
     return {"positions": P, "groups": G, "macs": _layer_macs(m, out_shape), "sampled": sampled, "queries": queries,

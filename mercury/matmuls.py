@@ -70,10 +70,15 @@ class _Capture(TorchFunctionMode):
         return func(*args, **kwargs)
 
 
+def capture_matmuls(model: torch.nn.Module) -> _Capture:
+    """A context (a TorchFunctionMode) whose `calls` list collects the matmuls of two activations of `model` run
+    inside it, in execution order (mercury.profile wraps one forward of each window in it)."""
+    return _Capture({id(t) for t in list(model.parameters()) + list(model.buffers())})
+
+
 def activation_matmuls(model: torch.nn.Module, example: Any) -> List[MatmulCall]:
     """The matmuls of two activations of one forward pass of `model` on `example` (no grad), in execution order."""
-    owned = {id(t) for t in list(model.parameters()) + list(model.buffers())}
-    capture = _Capture(owned)
+    capture = capture_matmuls(model)
     with torch.no_grad(), capture:
         run_example(model, example)
     return capture.calls

@@ -2,8 +2,9 @@
 mercury.convert, the topology export and the study use, so layer ids agree everywhere (and with mercury.rewrite,
 which numbers the scripted graph's layers in graph order: the same order for models without data-dependent
 branches)."""
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -51,10 +52,43 @@ class LayerCall:
         return self.module_name if self.call == 0 else f"{self.module_name}#{self.call}"
 
 
+def model_device(model: nn.Module) -> torch.device:
+    """The device of a model's first parameter (or buffer); the CPU for a model holding neither."""
+    for tensor in model.parameters():
+        return tensor.device
+    for tensor in model.buffers():
+        return tensor.device
+    return torch.device("cpu")
+
+
+def to_device(example: Any, device: Union[str, torch.device]) -> Any:
+    """An example (a tensor, a tuple / list or dict of them, other values kept) with its tensors on `device`; tensors
+    already there are returned as they are (no copy).
+
+    >>> import torch
+    >>> from mercury.order import model_device, run_example, to_device
+    >>> batch = {"input": torch.ones(2, 3), "note": "kept"}
+    >>> moved = to_device(batch, "meta")
+    >>> moved["input"].device.type, moved["note"]
+    ('meta', 'kept')
+    >>> model = torch.nn.Linear(3, 1)
+    >>> model_device(model), run_example(model, (torch.ones(2, 3),)).shape   # inputs follow the model's device
+    (device(type='cpu'), torch.Size([2, 1]))
+    """
+    if isinstance(example, torch.Tensor):
+        return example.to(device)
+    if isinstance(example, Mapping):
+        return {k: to_device(v, device) for k, v in example.items()}
+    if isinstance(example, (tuple, list)):
+        return type(example)(to_device(v, device) for v in example)
+    return example
+
+
 def run_example(model: nn.Module, example: Any) -> Any:
-    """model(example): a tensor is the one input, a tuple or list the positional inputs, a dict the keyword inputs
-    (a Hugging Face tokenizer's batch: input_ids, attention_mask)."""
-    if isinstance(example, dict):
+    """model(example) on the model's device (mercury.order.to_device): a tensor is the one input, a tuple or list
+    the positional inputs, a dict the keyword inputs (a Hugging Face tokenizer's batch: input_ids, attention_mask)."""
+    example = to_device(example, model_device(model))
+    if isinstance(example, Mapping):  # a dict, or a tokenizer's BatchEncoding
         return model(**example)
     if isinstance(example, (tuple, list)):
         return model(*example)
@@ -63,7 +97,7 @@ def run_example(model: nn.Module, example: Any) -> Any:
 
 def example_rows(example: Any, start: int, stop: int) -> Any:
     """Items [start, stop) of every tensor of an example (a tensor, a tuple / list, or a dict of them)."""
-    if isinstance(example, dict):
+    if isinstance(example, Mapping):  # a dict, or a tokenizer's BatchEncoding
         return {k: v[start:stop] for k, v in example.items()}
     if isinstance(example, (tuple, list)):
         return tuple(t[start:stop] for t in example)
@@ -72,7 +106,7 @@ def example_rows(example: Any, start: int, stop: int) -> Any:
 
 def example_size(example: Any) -> int:
     """The batch size of an example: the length of its (first) tensor."""
-    if isinstance(example, dict):
+    if isinstance(example, Mapping):  # a dict, or a tokenizer's BatchEncoding
         return len(next(iter(example.values())))
     return len(example[0]) if isinstance(example, (tuple, list)) else len(example)
 

@@ -41,6 +41,29 @@ def config_path(name: str = "eyeriss_ws.cfg") -> str:
     return os.path.join(SOURCE_ROOT, "configs", name)
 
 
+def config_names() -> list:
+    """The accelerator configs shipped with mercury, by name (eyeriss_ws, google_ws, scale32_os, ...)."""
+    names = set()
+    for folder in (os.path.join(PACKAGE, "configs"), os.path.join(SOURCE_ROOT, "configs")):
+        if os.path.isdir(folder):
+            names.update(f[:-len(".cfg")] for f in os.listdir(folder) if f.endswith(".cfg"))
+    return sorted(names)
+
+
+def resolve_config(config: Optional[str] = None) -> str:
+    """An accelerator config by name (a shipped one: "eyeriss_ws", "eyeriss_ws.cfg") or by path; None: eyeriss_ws.
+    An unknown name is a ValueError listing the shipped ones."""
+    if config is None:
+        return config_path()
+    if os.path.isfile(config):
+        return config
+    name = config[:-len(".cfg")] if config.endswith(".cfg") else config
+    if os.sep not in name and name in config_names():
+        return config_path(name + ".cfg")
+    raise ValueError(f"accelerator config {config!r}: no such file, and not a shipped config name "
+                     f"({', '.join(config_names())})")
+
+
 def _exec(name: str) -> None:
     binary = require_tool(name)
     env = dict(os.environ)

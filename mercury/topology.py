@@ -169,11 +169,16 @@ def _linear_layer(call: LayerCall) -> ConvLayer:
     return gemm_layer(call.layer_id, call.name, samples, 1, rows // samples, shape[-1], call.module.out_features)
 
 
+def call_layer(call: LayerCall) -> ConvLayer:
+    """One conv or linear call as a topology record (a linear layer as the 1 x 1 conv it equals)."""
+    return _conv_layer(call) if call.kind == "conv2d" else _linear_layer(call)
+
+
 def model_layers(model: nn.Module, example, kinds: Sequence[str] = DEFAULT_KINDS) -> List[ConvLayer]:
     """The layers of `kinds` of one forward pass on `example` (any input mercury.order.run_example takes), in
     execution order, as topology records: a linear layer as the 1 x 1 conv it equals. Their ids are the ids
     mercury.convert(model, example, kinds=kinds) gives (a module called twice: one id per call here)."""
-    return [_conv_layer(c) if c.kind == "conv2d" else _linear_layer(c) for c in layer_calls(model, example, kinds)]
+    return [call_layer(c) for c in layer_calls(model, example, kinds)]
 
 
 def _pair(v) -> Tuple[int, int]:

@@ -37,6 +37,37 @@ def add_simulator(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--no-sim", action="store_true", help="skip the simulator (hit rates only)")
 
 
+def default_device() -> str:
+    """Where models run unless told: "cuda" when torch sees a GPU, else "cpu"."""
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def device_name(text: str) -> str:
+    """A --device value checked against this machine: a torch device string ("cpu", "cuda", "cuda:1") whose device
+    exists; argparse.ArgumentTypeError saying why otherwise."""
+    try:
+        device = torch.device(text)
+    except RuntimeError as e:
+        raise argparse.ArgumentTypeError(f"--device {text!r}: not a torch device ({e})") from None
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            build = "a CPU build of torch" if torch.version.cuda is None else f"torch built for CUDA {torch.version.cuda}"
+            raise argparse.ArgumentTypeError(f"--device {text}: no CUDA device here (torch.cuda.is_available() is "
+                                             f"False; {build}): use --device cpu")
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise argparse.ArgumentTypeError(f"--device {text}: this machine has {torch.cuda.device_count()} "
+                                             "CUDA device(s)")
+    elif device.type != "cpu":
+        raise argparse.ArgumentTypeError(f"--device {text}: cpu or cuda[:N]")
+    return text
+
+
+def add_device(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--device", type=device_name, default=default_device(),
+                        help=f"where the model runs: cpu, cuda, cuda:N (default here: {default_device()}; the op "
+                             "runs where its inputs are, mercury.cuda_kernels says whether it has CUDA kernels)")
+
+
 def add_output(parser: argparse.ArgumentParser, default_out: str) -> None:
     g = parser.add_argument_group("output")
     g.add_argument("--out", default=default_out, help=f"output folder (default {default_out})")

@@ -1,12 +1,12 @@
-"""MERCURY under DDP: N ranks (gloo, localhost) train small_cnn on Fashion-MNIST with every conv converted to
-mercury::conv2d, export one hit log per rank, merge them on rank 0 and, when mercury-sim is built, simulate the
-merged log.
+"""MERCURY under DDP: N ranks (localhost; gloo on the CPU, NCCL with --device cuda, one GPU per rank) train
+small_cnn on Fashion-MNIST with every conv converted to mercury::conv2d, export one hit log per rank, merge them on
+rank 0 and, when mercury-sim is built, simulate the merged log.
 
     PYTHONPATH=$PWD .venv/bin/torchrun --nproc_per_node 2 benchmarks/train_ddp.py --steps 3
     PYTHONPATH=$PWD .venv/bin/python benchmarks/train_ddp.py --steps 5 --batch-size 32 --out out/ddp
 
 Under torchrun (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT in the environment) each process is one rank and joins
-the group with init_process_group("gloo", init_method="env://"); run plainly, it starts --world-size ranks itself
+the group with init_process_group(gloo or nccl, init_method="env://"); run plainly, it starts --world-size ranks itself
 with torch.multiprocessing.spawn (mercury.distributed.launch). Output: OUT/ranks/ (hitlog-NNN.rank<R>.csv,
 overflow.rank<R>.csv), OUT/hitlog/ (merged by rank 0, mercury-sim's input), OUT/sim/ (mercury-sim's reports),
 OUT/summary.json.
@@ -31,6 +31,7 @@ class DdpTraining:
     seed: int = 0           # model initialisation and data order (settings["seed"] is the projection seed)
     threads: int = 1        # torch threads per rank
     timeout_s: float = 1800.0  # plain runs: kill the ranks after this; under torchrun: the collective timeout
+    device: str = "cpu"     # cpu (gloo), or cuda (NCCL, one GPU per rank: mercury.distributed.rank_device)
 
 
 def run(training: DdpTraining, world_size: Optional[int] = None) -> int:
@@ -38,11 +39,12 @@ def run(training: DdpTraining, world_size: Optional[int] = None) -> int:
     from a torchrun rank other than 0 also 0 (rank 0 reports)."""
     from mercury import distributed
     os.makedirs(training.out, exist_ok=True)
+    backend = distributed.backend_for(training.device)
     if world_size is not None:
         distributed.launch(_worker, world_size=world_size, args=(training,), timeout=training.timeout_s,
-                           threads=training.threads)
+                           threads=training.threads, backend=backend)
     elif distributed.run_torchrun_rank(_worker, args=(training,), threads=training.threads,
-                                       timeout_s=training.timeout_s) != 0:
+                                       timeout_s=training.timeout_s, backend=backend) != 0:
         return 0
     print(f"wrote {training.out}")
     return 0
@@ -68,6 +70,7 @@ def _worker(rank: int, world_size: int, training: DdpTraining) -> None:
 def _train(rank: int, world_size: int, training: DdpTraining) -> float:
     """Trains this rank's DDP replica for training.steps steps; returns the seconds the steps took."""
     import mercury
+    from mercury.distributed import rank_device
     from models import data, zoo
     from torch.nn.parallel import DistributedDataParallel
     from torch.utils.data import DataLoader, TensorDataset
@@ -75,10 +78,13 @@ def _train(rank: int, world_size: int, training: DdpTraining) -> float:
 
     limit = training.limit or training.steps * training.batch_size * world_size
     x, y = data.fashion_mnist("train", limit=limit)
-    model = zoo.build("small_cnn", seed=training.seed)  # same seed on every rank (DDP also broadcasts rank 0's)
-    mercury.convert(model, example=x[:1], **training.settings)
+    device = rank_device(training.device, rank)
+    if device.type == "cuda":
+        torch.cuda.set_device(device)  # NCCL's collectives run on the rank's current device
+    model = zoo.build("small_cnn", seed=training.seed).to(device)  # same seed on every rank (DDP broadcasts rank 0's)
+    mercury.convert(model, example=x[:1].to(device), **training.settings)
     mercury.hitlog_reset()
-    ddp = DistributedDataParallel(model.train())
+    ddp = DistributedDataParallel(model.train(), device_ids=[device] if device.type == "cuda" else None)
     sampler = DistributedSampler(TensorDataset(x, y), num_replicas=world_size, rank=rank, shuffle=True,
                                  seed=training.seed, drop_last=True)
     loader = DataLoader(TensorDataset(x, y), batch_size=training.batch_size, sampler=sampler, drop_last=True)
@@ -87,6 +93,7 @@ def _train(rank: int, world_size: int, training: DdpTraining) -> float:
     while step < training.steps:
         sampler.set_epoch(epoch)
         for xb, yb in loader:
+            xb, yb = xb.to(device), yb.to(device)
             opt.zero_grad()
             loss = torch.nn.functional.cross_entropy(ddp(xb), yb)
             loss.backward()
@@ -143,6 +150,7 @@ def main(argv=None) -> int:
                         help="kill the ranks after this many seconds (under torchrun: the process group's "
                              "collective timeout)")
     cli.add_settings(parser, mode="reuse")
+    cli.add_device(parser)
     args = parser.parse_args(argv)
     torchrun = distributed.torchrun_rank()
     if torchrun is not None and args.world_size is not None and args.world_size != torchrun[1]:
@@ -152,5 +160,5 @@ def main(argv=None) -> int:
         parser.error("--steps, --batch-size and --world-size must be >= 1")
     ddp = DdpTraining(settings=mercury_settings.from_args(args), out=os.path.abspath(args.out), steps=args.steps,
                       batch_size=args.batch_size, limit=args.limit, lr=args.lr, seed=args.train_seed,
-                      threads=args.threads, timeout_s=args.timeout)
+                      threads=args.threads, timeout_s=args.timeout, device=args.device)
     return run(ddp, world_size=None if torchrun is not None else world_size)

@@ -1,6 +1,7 @@
-"""The inference study, end to end: model -> TorchScript -> mercury.rewrite -> real data -> hit log ->
-mercury-sim -m (geometry from the hit log) -> per-layer hit rates, cycles, speedups, and what reuse did to the
-output (agreement with the exact model) -> tables, CSV, JSON, plots.
+"""The inference study, end to end: a zoo model is just a model, profiled (mercury.profile: its convs as MERCURY
+layers, the hit log, mercury-sim on it) on real data, beside the exact model on the same data -> per-layer hit
+rates, cycles, speedups, and what reuse did to the output (agreement with the exact model) -> tables, CSV, JSON,
+plots.
 
     python3 -m mercury.study                                # resnet101, 4 batches of 8 photos, observe mode
     python3 -m mercury.study --models all --mode reuse      # alexnet, googlenet, resnet101, hits reused for real
@@ -8,28 +9,29 @@ output (agreement with the exact model) -> tables, CSV, JSON, plots.
         # a trained network: calibrate per layer on 2 batches, evaluate the calibrated point on the others, next to
         # the trade-off curve (every layer on one setting) and the oracle's reuse headroom
 
-Per model, in OUT/<model>/: hitlog/ (what mercury-sim -m reads), sim/ (mercury-sim's reports and sim.log),
-layers.csv, summary.json, hit_rate.png, speedup.png, cycles.png. With several models OUT/summary.{csv,md}.
-Model totals (cycles, hit rate, speedup) are mercury-sim's MERCURY_TOTAL.csv. With --calibrate-batches also
-calibration.json, topology.csv (layers left off have no hit log and are simulated at baseline), tradeoff.png
-(--curve) and headroom.json (--headroom).
+Per model, in OUT/<model>/: hitlog/ (what mercury-sim -m reads), topology.csv (the layers' names; layers left off
+have no hit log and are simulated at baseline from it), sim/ (mercury-sim's reports and sim.log), layers.csv,
+summary.json, hit_rate.png, speedup.png, cycles.png. With several models OUT/summary.{csv,md}. Model cycles and
+speedup are mercury-sim's MERCURY_TOTAL.csv. With --calibrate-batches also calibration.json, tradeoff.png (--curve;
+its runs in curve/c<i>/) and headroom.json (--headroom).
 """
 import argparse
+import copy
 import os
 import sys
 import time
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional
 
 import torch
 
 import mercury
+from mercury import plots
 from mercury.calibrate import Calibration
 from mercury.files import write_csv, write_json
-from mercury.hitlog import layer_totals
+from mercury.order import DEFAULT_KINDS, run_example
 from mercury.quality import OutputQuality
-from mercury.simulate import export_hitlog, mcache_flags, simulate
-from mercury.study import cli, operating_point, plots
+from mercury.study import cli, operating_point
 from mercury.study.choices import CalibrationChoice, DataChoice, ModelChoice, OutputChoice, SimulatorChoice
 from mercury.study.inference_report import print_table, write_model_summary
 from mercury.study.inputs import model_input, weights_label
@@ -48,6 +50,7 @@ class InferenceStudy:
     calibration: CalibrationChoice
     simulator: SimulatorChoice
     output: OutputChoice
+    device: str = "cpu"             # where the models run (--device)
 
 
 @dataclass
@@ -57,7 +60,6 @@ class _Evaluation:
     labels: Optional[List[torch.Tensor]]
     source: str
     calibrated: Optional[Calibration] = None
-    topology: Optional[str] = None          # topology.csv (mercury.topology), where calibration left layers without a log
 
 
 def run_model(model: ModelChoice, study: InferenceStudy) -> Dict:
@@ -72,7 +74,7 @@ def run_model(model: ModelChoice, study: InferenceStudy) -> Dict:
     timings["data_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    exact = zoo.build(name, weights_path=model.weights).eval()
+    exact = zoo.build(name, weights_path=model.weights).eval().to(study.device)
     settings = study.settings
     run = _Evaluation(inputs.batches, inputs.labels, inputs.description)
     if study.calibration.batches:
@@ -80,26 +82,13 @@ def run_model(model: ModelChoice, study: InferenceStudy) -> Dict:
         settings = dict(settings, mode="off")  # layers calibration did not enable
         timings["calibrate_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-    exact_scripted = torch.jit.script(exact)
     per_layer = run.calibrated.per_layer if run.calibrated else None
-    scripted, table, warnings = mercury.rewrite(exact_scripted, per_layer=per_layer, **settings)
-    for w in warnings:
-        print(f"mercury.rewrite: warning: {w}", file=sys.stderr)
-    timings["prepare_s"] = time.perf_counter() - t0
 
-    t0 = time.perf_counter()
-    quality, exact_out = _run_batches(f"{name} ({settings['mode']})", scripted, exact, run, study.output.quiet)
+    quality, exact_out, report = _run_batches(f"{name} ({settings['mode']})", exact, run, settings, per_layer,
+                                              study, out)
     timings["run_s"] = time.perf_counter() - t0
-
-    rows, totals = _layer_rows(name, table, every_layer_logged=per_layer is None)
-    hit_dir = export_hitlog(os.path.join(out, "hitlog"))
-    sim_error, sim_command = None, None
-    if study.simulator.enabled:
-        t0 = time.perf_counter()
-        sim_error, sim_command = _simulate(name, hit_dir, out, rows, totals, study.simulator, run.topology,
-                                           mcache_flags(settings))
-        timings["sim_s"] = time.perf_counter() - t0
-    extras = _operating_point(name, exact, exact_scripted, exact_out, run, quality, totals, study, out, timings)
+    rows, totals = _layer_rows(report)
+    extras = _operating_point(name, exact, exact_out, run, quality, totals, study, out, timings)
     timings["total_s"] = sum(timings.values())
 
     write_csv(os.path.join(out, "layers.csv"), LAYER_COLUMNS, ([r.get(h) for h in LAYER_COLUMNS] for r in rows))
@@ -107,15 +96,20 @@ def run_model(model: ModelChoice, study: InferenceStudy) -> Dict:
         "model": name, "weights": weights_label(model),
         "data": run.source, "batches": study.data.batches, "batch_size": study.data.batch_size,
         "input": list(run.batches[0].shape[1:]), "settings": settings, "config": study.simulator.config,
-        "simulator": sim_command, "sim_error": sim_error,
+        "device": study.device, "simulator": report.simulator, "sim_error": report.sim_error,
         "output_quality": quality.summary(), "totals": totals, **extras, "timings_s": timings,
         "layers": rows,
     }
     if study.output.plots:
-        summary["plots"] = plots.layer_plots(name, rows, out, settings, study.data, study.simulator.config)
+        summary["plots"] = plots.layer_plots(name, rows, out, plot_label(name, settings, study.data),
+                                             study.simulator.config)
     write_json(os.path.join(out, "summary.json"), summary)
     print_table(summary)
     return summary
+
+
+def plot_label(name: str, settings: Dict, data: DataChoice) -> str:
+    return f"{name}, {data.batches}x{data.batch_size} inputs, {settings['sig_bits']}-bit signatures, {settings['mode']}"
 
 
 def _calibrate(name: str, exact: torch.nn.Module, run: _Evaluation, study: InferenceStudy, out: str) -> _Evaluation:
@@ -125,64 +119,43 @@ def _calibrate(name: str, exact: torch.nn.Module, run: _Evaluation, study: Infer
         raise ValueError(f"--calibrate-batches {n} must leave evaluation batches (--batches {study.data.batches})")
     calibrated = operating_point.calibrate(exact, run.batches[:n], study.calibration, study.simulator, out,
                                            lambda m: _say(study.output, f"{name}: {m}"))
-    batches = run.batches[n:]
-    return _Evaluation(batches, run.labels[n:] if run.labels else None, run.source, calibrated,
-                       operating_point.write_topology(exact, batches[0], out))
+    return _Evaluation(run.batches[n:], run.labels[n:] if run.labels else None, run.source, calibrated)
 
 
-def _run_batches(desc: str, scripted, exact: torch.nn.Module, run: _Evaluation, quiet: bool):
-    """The rewritten model on every batch (hit log from zero), against the exact one: (quality, exact outputs)."""
-    mercury.hitlog_reset()
+def _run_batches(desc: str, exact: torch.nn.Module, run: _Evaluation, settings: Dict, per_layer, study, out: str):
+    """A copy of the model profiled (mercury.profile: one window, its files in `out`) on every batch, against the
+    exact model: (quality, exact outputs, the profile's report)."""
     quality = OutputQuality()
     exact_out = []
-    with torch.no_grad():
-        for i, x in enumerate(progress(run.batches, desc, "batch", quiet=quiet)):
-            exact_out.append(exact(x))
-            quality.add(scripted(x), exact_out[-1], run.labels[i] if run.labels else None)
-    return quality, exact_out
+    model = copy.deepcopy(exact)
+    with torch.no_grad(), mercury.profile(model, kinds=DEFAULT_KINDS, per_layer=per_layer, out=out,
+                                          config=study.simulator.config, sim=study.simulator.binary,
+                                          simulate=study.simulator.enabled, **settings) as prof:
+        for i, x in enumerate(progress(run.batches, desc, "batch", quiet=study.output.quiet)):
+            exact_out.append(run_example(exact, x))
+            quality.add(run_example(model, x), exact_out[-1], run.labels[i] if run.labels else None)
+            prof.step()
+    report = prof.reports[0]
+    if report.sim_error:
+        print(f"mercury.study: {desc}: simulator skipped: {report.sim_error}", file=sys.stderr)
+    return quality, exact_out, report
 
 
-def _layer_rows(name: str, table: Sequence[Dict], every_layer_logged: bool):
-    """Per-layer rows (hit counts from the hit log) and the model's totals."""
-    names = [row["name"] for row in table]
-    totals = layer_totals(mercury.hitlog())
-    if every_layer_logged and sorted(totals) != list(range(len(names))):
-        raise RuntimeError(f"{name}: hit log holds layer ids {sorted(totals)[:5]}..., expected 0..{len(names) - 1}")
-    off = {"calls": 0, "vectors": 0, "hits": 0}
-    rows = [{"layer_id": lid, "name": lname, "mode": table[lid]["mode"], **{k: totals.get(lid, off)[k] for k in off}}
-            for lid, lname in enumerate(names)]
-    for r in rows:
-        r["hit_rate"] = r["hits"] / r["vectors"] if r["vectors"] else 0.0
-    model_totals = {"layers": len(rows), "vectors": sum(r["vectors"] for r in rows),
-                    "hits": sum(r["hits"] for r in rows)}
-    model_totals["hit_rate"] = model_totals["hits"] / model_totals["vectors"] if model_totals["vectors"] else 0.0
-    return rows, model_totals
+_ROW_KEYS = ("layer_id", "name", "mode", "calls", "vectors", "hits", "hit_rate", "baseline_cycles", "mercury_cycles",
+             "speedup", "signature_cycles", "lookup_cycles", "baseline_energy_uj", "mercury_energy_uj",
+             "own_energy_share", "energy_ratio", "mcache_bytes", "energy_parts")
+_TOTAL_KEYS = ("layers", "vectors", "hits", "hit_rate", "baseline_cycles", "mercury_cycles", "speedup",
+               "baseline_energy_uj", "mercury_energy_uj", "own_energy_share", "energy_ratio", "mcache_bytes")
 
 
-def _simulate(name: str, hit_dir: str, out: str, rows: List[Dict], totals: Dict, simulator: SimulatorChoice,
-              topology: Optional[str], extra: Sequence[str] = ()):
-    """mercury-sim's cycles and energy into the rows and totals; returns (error or None, the simulator's command or
-    None). extra: more mercury-sim flags (the MCACHE geometry)."""
-    command = None
-    try:
-        report = simulate(hit_dir, os.path.join(out, "sim"), simulator.config, simulator.binary, topology=topology,
-                          extra=extra)
-        command = " ".join(report.command)
-        if len(report.layers) != len(rows):
-            raise RuntimeError(f"mercury-sim reported {len(report.layers)} layers, the model has {len(rows)}")
-        energy = ("baseline_energy_uj", "mercury_energy_uj", "own_energy_share", "energy_ratio", "mcache_bytes")
-        for row, layer in zip(rows, report.layers):
-            row.update({k: layer[k] for k in ("baseline_cycles", "mercury_cycles", "speedup", "signature_cycles",
-                                              "lookup_cycles", *energy, "energy_parts")})
-        totals.update({k: report.totals[k] for k in ("baseline_cycles", "mercury_cycles", "speedup", *energy)})
-        return None, command
-    except (FileNotFoundError, RuntimeError) as e:
-        print(f"mercury.study: {name}: simulator skipped: {e}", file=sys.stderr)
-        return str(e), command
+def _layer_rows(report):
+    """Per-layer rows and the model's totals, from the profile's report (cycles and energy: mercury-sim's)."""
+    rows = [{k: r[k] for k in _ROW_KEYS if k in r} for r in report.layers]
+    return rows, {k: report.totals[k] for k in _TOTAL_KEYS if k in report.totals}
 
 
-def _operating_point(name: str, exact, exact_scripted, exact_out, run: _Evaluation, quality: OutputQuality,
-                     totals: Dict, study: InferenceStudy, out: str, timings: Dict) -> Dict:
+def _operating_point(name: str, exact, exact_out, run: _Evaluation, quality: OutputQuality, totals: Dict,
+                     study: InferenceStudy, out: str, timings: Dict) -> Dict:
     """The summary's calibration, trade-off curve and headroom entries (those asked for)."""
     extras = {}
     calibrated = run.calibrated
@@ -192,15 +165,18 @@ def _operating_point(name: str, exact, exact_scripted, exact_out, run: _Evaluati
                                  "file": os.path.join(out, "calibration.json")}
         if study.calibration.curve and study.simulator.enabled and "speedup" in totals:
             t0 = time.perf_counter()
-            points = operating_point.tradeoff_curve(exact_scripted, run.batches, exact_out, calibrated.candidates,
-                                                    run.topology, study.simulator, out)
+            points = operating_point.tradeoff_curve(exact, run.batches, exact_out, calibrated.candidates,
+                                                    study.simulator, out,
+                                                    lambda m: _say(study.output, f"{name}: {m}"))
             here = dict(quality.summary(), hit_rate=totals["hit_rate"], speedup=totals["speedup"])
             extras["tradeoff_curve"] = points
             extras["tradeoff_plot"] = operating_point.plot_curve(name, points, here, out)
             timings["curve_s"] = time.perf_counter() - t0
     if study.calibration.headroom:
         t0 = time.perf_counter()
-        extras["headroom"] = operating_point.headroom_bound(exact, run.batches[:1], out)
+        _say(study.output, f"{name}: reuse headroom (oracle) on the first evaluation batch")
+        extras["headroom"] = operating_point.headroom_bound(exact, run.batches[:1], out,
+                                                            lambda m: _say(study.output, f"{name}: {m}"))
         timings["headroom_s"] = time.perf_counter() - t0
     return extras
 
@@ -250,6 +226,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     cli.add_settings(p)
     cli.add_simulator(p)
     cli.add_output(p, cli.default_out())
+    cli.add_device(p)
     return p.parse_args(argv)
 
 
@@ -260,7 +237,7 @@ def study_from(args: argparse.Namespace) -> InferenceStudy:
                                       max_prob_change=args.max_prob_change, max_trials=args.max_trials,
                                       min_cosine=args.min_cosine,
                                       curve=args.curve, headroom=args.headroom),
-        simulator=cli.simulator_choice(args), output=cli.output_choice(args))
+        simulator=cli.simulator_choice(args), output=cli.output_choice(args), device=args.device)
 
 
 def main(argv=None) -> int:

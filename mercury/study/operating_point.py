@@ -1,9 +1,10 @@
 """The study's usable operating point: calibrate on some batches, evaluate on the others, and put the result next
 to the trade-off curve (every layer on one candidate setting) and the reuse headroom (the oracle bound).
 
-Layers that calibration leaves off leave no hit log, so the simulator gets the model's topology as well
-(mercury.topology): a row without a log is reported at baseline cycles.
+Every run is a mercury.profile window: layers that calibration leaves off leave no hit log, and the simulator
+reports them at baseline from the window's topology.
 """
+import copy
 import os
 from typing import Dict, List, Sequence
 
@@ -14,15 +15,10 @@ import mercury
 from mercury import calibrate as calibration
 from mercury.files import write_json
 from mercury.study.choices import CalibrationChoice, SimulatorChoice
-from mercury.study.plots import pyplot, save_figure
+from mercury.study.progress import throttled
+from mercury.plots import pyplot, save_figure
+from mercury.order import DEFAULT_KINDS, run_example
 from mercury.quality import OutputQuality
-from mercury.simulate import export_hitlog, simulate
-
-
-def write_topology(exact: nn.Module, example: torch.Tensor, out: str) -> str:
-    from mercury import topology
-    return topology.write_topology(topology.conv_layers(exact, example[:1], check_script=False),
-                                   os.path.join(out, "topology.csv"))
 
 
 def calibrate(exact: nn.Module, batches: Sequence[torch.Tensor], choice: CalibrationChoice,
@@ -34,24 +30,25 @@ def calibrate(exact: nn.Module, batches: Sequence[torch.Tensor], choice: Calibra
     return cal
 
 
-def tradeoff_curve(scripted: torch.jit.ScriptModule, batches: Sequence[torch.Tensor],
-                   exact_out: Sequence[torch.Tensor], candidates: Sequence[Dict], topology: str,
-                   simulator: SimulatorChoice, out: str) -> List[Dict]:
-    """Per candidate: every layer of the scripted exact model reuses with it; top-1 agreement against `exact_out`
-    (the exact model's outputs on `batches`, the evaluation batches), probability change, simulated speedup."""
+def tradeoff_curve(exact: nn.Module, batches: Sequence[torch.Tensor], exact_out: Sequence[torch.Tensor],
+                   candidates: Sequence[Dict], simulator: SimulatorChoice, out: str, say) -> List[Dict]:
+    """Per candidate: every layer of a copy of the exact model reuses with it (mercury.profile, its files in
+    OUT/curve/c<i>/); top-1 agreement against `exact_out` (the exact model's outputs on `batches`, the evaluation
+    batches), probability change, simulated speedup."""
     points = []
     for i, cand in enumerate(candidates):
-        model, _, _ = mercury.rewrite(scripted, **dict(cand, mode="reuse"))
-        mercury.hitlog_reset()
+        model = copy.deepcopy(exact)
         quality = OutputQuality()
-        with torch.no_grad():
+        with torch.no_grad(), mercury.profile(model, kinds=DEFAULT_KINDS, out=os.path.join(out, "curve", f"c{i}"),
+                                              config=simulator.config, sim=simulator.binary,
+                                              **dict(cand, mode="reuse")) as prof:
             for x, ref in zip(batches, exact_out):
-                quality.add(model(x), ref)
-        report = simulate(export_hitlog(os.path.join(out, "curve", f"c{i}", "hitlog")),
-                          os.path.join(out, "curve", f"c{i}", "sim"), simulator.config, simulator.binary,
-                          topology=topology)
-        points.append(dict(cand, **quality.summary(), hit_rate=report.totals["hit_rate"],
-                           speedup=report.totals["speedup"]))
+                quality.add(run_example(model, x), ref)
+                prof.step()
+        totals = prof.reports[0].totals
+        points.append(dict(cand, **quality.summary(), hit_rate=totals["hit_rate"], speedup=totals["speedup"]))
+        say(f"curve {i + 1}/{len(candidates)} {cand}: hit rate {totals['hit_rate']:.3f}, speedup "
+            f"{totals['speedup']:.3f}x, top-1 agreement {points[-1]['top1_agreement']:.3f}")
     return points
 
 
@@ -76,8 +73,8 @@ def plot_curve(name: str, points: List[Dict], calibrated: Dict, out: str) -> str
     return paths[0]
 
 
-def headroom_bound(exact: nn.Module, batches: Sequence[torch.Tensor], out: str) -> Dict:
+def headroom_bound(exact: nn.Module, batches: Sequence[torch.Tensor], out: str, say) -> Dict:
     from mercury.headroom import headroom
-    result = headroom(exact, batches, thresholds=(0.02, 0.05, 0.1))
+    result = headroom(exact, batches, thresholds=(0.02, 0.05, 0.1), progress=throttled(say))
     write_json(os.path.join(out, "headroom.json"), result)
     return result["model"]

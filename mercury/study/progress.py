@@ -1,7 +1,8 @@
-"""Progress for long loops: a tqdm bar on a terminal, plain lines (about every 10%) in a log file."""
+"""Progress for long loops: a tqdm bar on a terminal, plain lines (about every 10%) in a log file; and a
+throttle for work that reports every small step (at most one line every few seconds)."""
 import sys
 import time
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 
 def progress(iterable: Iterable, desc: str, unit: str = "it", total: Optional[int] = None, quiet: bool = False):
@@ -28,3 +29,15 @@ def _lines(iterable: Iterable, desc: str, unit: str, total: Optional[int]):
         if done % step == 0 or done == total:
             of = f"/{total}" if total else ""
             print(f"{desc}: {done}{of} {unit} ({time.perf_counter() - start:.1f} s)", file=sys.stderr, flush=True)
+
+
+def throttled(say: Callable[[str], None], seconds: float = 10.0) -> Callable[[str], None]:
+    """say(message) at most once every `seconds` (the first message always): for callbacks that report per layer."""
+    last = [float("-inf")]
+
+    def forward(message: str) -> None:
+        now = time.perf_counter()
+        if now - last[0] >= seconds:
+            last[0] = now
+            say(message)
+    return forward

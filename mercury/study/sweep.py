@@ -30,15 +30,13 @@ import torch
 import torch.nn.functional as F
 
 import mercury
-from mercury.convert import configure_layers
-from mercury.hitlog import layer_totals
+from mercury.order import DEFAULT_KINDS, run_example
 from mercury.study import cli
 from mercury.study.choices import DataChoice, ModelChoice, OutputChoice, SimulatorChoice
 from mercury.study.inputs import model_input
 from mercury.files import markdown_table, write_csv
-from mercury.study.plots import pyplot, save_figure
+from mercury.plots import pyplot, save_figure
 from mercury.quality import LayerErrors, OutputQuality
-from mercury.simulate import export_hitlog, simulate
 from mercury.study.progress import progress
 
 
@@ -58,34 +56,32 @@ class SweepStudy:
     test_limit: int = 2000
 
 
-def measure(model, exact_model, batches, labels, settings, simulator: SimulatorChoice, out_dir) -> Dict:
-    """One configuration: reuse-mode run over batches; hit rate, errors, accuracy, simulated speedup."""
-    configure_layers(model, mode="reuse", **settings)
-    mercury.hitlog_reset()
-    layer_errors = LayerErrors(model)
+def measure(model, exact_model, batches, labels, settings, study: "SweepStudy", out_dir) -> Dict:
+    """One configuration: the model profiled in reuse mode (mercury.profile, its files in out_dir) over the batches;
+    hit rate, errors, accuracy, simulated speedup."""
     quality = OutputQuality()
-    with torch.no_grad():
+    simulator = study.simulator
+    with torch.no_grad(), mercury.profile(model, kinds=DEFAULT_KINDS, example=batches[0][:1], out=out_dir,
+                                          config=simulator.config, sim=simulator.binary, simulate=simulator.enabled,
+                                          **dict(study.settings, mode="reuse", **settings)) as prof:
+        layer_errors = LayerErrors(prof.layers)
         for i, x in enumerate(batches):
-            quality.add(model(x), exact_model(x), labels[i] if labels is not None else None)
-    layer_errors.remove()
-    stats = layer_totals(mercury.hitlog())
-    hits = sum(s["hits"] for s in stats.values())
-    vecs = sum(s["vectors"] for s in stats.values())
+            quality.add(run_example(model, x), run_example(exact_model, x), labels[i] if labels is not None else None)
+            prof.step()
+        layer_errors.remove()
+    report = prof.reports[0]
     per_layer = list(layer_errors.per_layer().values())
     q = quality.summary()
-    res = {**settings, "hit_rate": hits / vecs if vecs else 0.0, "logits_rel_l2": q["logit_rel_l2"],
+    res = {**settings, "hit_rate": report.totals["hit_rate"], "logits_rel_l2": q["logit_rel_l2"],
            "top1_agreement": q["top1_agreement"],
            "layer_rel_l2_mean": sum(per_layer) / len(per_layer) if per_layer else 0.0,
            "layer_rel_l2_max": max(per_layer) if per_layer else 0.0,
            "accuracy": q.get("accuracy"), "accuracy_exact": q.get("accuracy_exact"), "speedup": None}
-    if simulator.enabled:
-        hit_dir = export_hitlog(os.path.join(out_dir, "hitlog"))
-        try:
-            report = simulate(hit_dir, os.path.join(out_dir, "sim"), simulator.config, simulator.binary)
-            res["simulator"] = " ".join(report.command)
-            res.update({k: report.totals[k] for k in ("baseline_cycles", "mercury_cycles", "speedup")})
-        except (FileNotFoundError, RuntimeError) as e:
-            res["sim_error"] = str(e).splitlines()[0]
+    if report.simulator:
+        res["simulator"] = report.simulator
+        res.update({k: report.totals[k] for k in ("baseline_cycles", "mercury_cycles", "speedup")})
+    elif report.sim_error:
+        res["sim_error"] = report.sim_error.splitlines()[0]
     return res
 
 
@@ -128,16 +124,14 @@ def run_part(part: str, study: SweepStudy) -> List[Dict]:
         name = study.small_model
     else:
         raise ValueError(f"unknown part {part!r}; use photos, fashion_mnist")
-    model = copy.deepcopy(exact)
-    mercury.convert(model, example=batches[0][:1], **dict(study.settings, mode="reuse"))
-    model.eval()
+    model = copy.deepcopy(exact).eval()
     rows = []
     configs = [("sig_bits", {"sig_bits": b, "cache_entries": study.settings["cache_entries"]}) for b in study.bits]
     configs += [("cache_entries", {"sig_bits": study.settings["sig_bits"], "cache_entries": c}) for c in study.caches]
     for swept, settings in progress(configs, f"sweep {part} ({name})", "setting", quiet=study.output.quiet):
         t0 = time.perf_counter()
         tag = f"{swept}_{settings[swept]}"
-        r = measure(model, exact, batches, labels, settings, study.simulator, os.path.join(out, tag))
+        r = measure(model, exact, batches, labels, settings, study, os.path.join(out, tag))
         r.update({"part": part, "model": name, "swept": swept, "time_s": time.perf_counter() - t0})
         rows.append(r)
     return rows

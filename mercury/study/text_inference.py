@@ -1,7 +1,6 @@
 """The inference study of a text model (models.zoo.TEXT_MODELS: the trained all-MiniLM-L6-v2 sentence embedder),
-end to end: e-mails -> mercury.convert (every nn.Linear a mercury::linear layer) -> hit log, plus attention's
-matmuls at baseline (mercury.matmuls) -> mercury-sim -t TOPOLOGY -m HITLOG -> per-layer hit rates, cycles and
-speedups, and what reuse did to the output, on held-out e-mails: each embedding's cosine with the exact one (mean,
+end to end: e-mails -> mercury.profile (every nn.Linear a mercury::linear layer, attention's matmuls at baseline;
+its hit log through mercury-sim) -> per-layer hit rates, cycles and speedups, and what reuse did to the output, on held-out e-mails: each embedding's cosine with the exact one (mean,
 minimum), nearest-neighbour agreement against the training e-mails, and the ham/spam accuracy of a probe fitted
 on exact embeddings (mercury.study.text_quality). With --calibrate-batches, mercury.calibrate picks per layer the
 cheapest settings that keep every calibration e-mail's cosine >= --min-cosine; --curve puts every layer on each
@@ -11,6 +10,7 @@ Files in OUT/<model>/ as for the image models (layers.csv, summary.json, hitlog/
 """
 import copy
 import os
+import sys
 import time
 from typing import Dict, List, Optional
 
@@ -18,19 +18,17 @@ import torch
 
 import mercury
 from mercury import calibrate as calibration
+from mercury import plots
 from mercury.files import write_csv, write_json
-from mercury.hitlog import layer_totals
-from mercury.matmuls import activation_matmuls, matmul_layers, write_matmul_hitlogs
 from mercury.order import ALL_KINDS, run_example
 from mercury.quality import EmbeddingQuality
-from mercury.simulate import export_hitlog, mcache_flags, simulate
-from mercury.study import plots
 from mercury.study.choices import ModelChoice
+from mercury.study.inference import plot_label
 from mercury.study.inputs import weights_label
+from mercury.study.progress import throttled
 from mercury.study.text_inputs import TextBatches, text_inputs
 from mercury.study.text_quality import Probe, neighbour_agreement
 from mercury.study.text_report import LAYER_COLUMNS, plot_text_curve, print_text_table
-from mercury import topology
 
 
 _ENERGY = ("baseline_energy_uj", "mercury_energy_uj", "own_energy_share", "energy_ratio", "mcache_bytes")
@@ -61,79 +59,61 @@ class _Reference:
                 "probe_accuracy_exact": self.probe.accuracy(exact, self.labels)}
 
 
-class _Layout:
-    """The model's layers as topology rows (its linear layers, then attention's matmuls, mercury.matmuls) from one
-    forward of the exact model: the same for every setting, so taken once. A layer left off has no hit log and is
-    simulated at baseline from its row."""
-
-    def __init__(self, exact, example):
-        self.matmuls = activation_matmuls(exact, example)
-        linears = topology.model_layers(exact, example, ALL_KINDS)
-        self.first_matmul = len(linears)  # the matmuls' ids follow the MERCURY layers'
-        self.rows = linears + matmul_layers(self.matmuls, self.first_matmul)
+_ROW_KEYS = ("layer_id", "name", "kind", "mode", "calls", "vectors", "hits", "hit_rate", "baseline_cycles",
+             "mercury_cycles", "speedup", *_ENERGY)
 
 
-def _simulate(layout: _Layout, table: List[Dict], out: str, study) -> Dict:
-    """The hit log of the last evaluation pass, attention's matmuls beside it, through mercury-sim."""
-    totals = layer_totals(mercury.hitlog())
-    hit_dir = export_hitlog(os.path.join(out, "hitlog"))
-    write_matmul_hitlogs(layout.matmuls, hit_dir, layout.first_matmul)
-    topo = topology.write_topology(layout.rows, os.path.join(out, "topology.csv"))
-    report = simulate(hit_dir, os.path.join(out, "sim"), study.simulator.config, study.simulator.binary,
-                      topology=topo, extra=mcache_flags(study.settings))
-    off = {"calls": 0, "vectors": 0, "hits": 0}
-    names = [layer.name for layer in layout.rows]
-    rows = []
-    for layer, lname in zip(report.layers, names):
-        lid = layer["layer_id"]
-        kind = table[lid]["kind"] if lid < len(table) else "matmul"
-        counts = totals.get(lid, off)
-        rows.append({"layer_id": lid, "name": lname, "kind": kind,
-                     "mode": table[lid]["mode"] if lid < len(table) else "baseline",
-                     **{k: counts[k] for k in off},
-                     "hit_rate": counts["hits"] / counts["vectors"] if counts["vectors"] else 0.0,
-                     **{k: layer[k] for k in ("baseline_cycles", "mercury_cycles", "speedup", *_ENERGY)}})
-    untouched = sum(r["baseline_cycles"] for r in rows if r["kind"] == "matmul")
-    model_totals = {k: report.totals[k] for k in ("layers", "vectors", "hits", "hit_rate", "baseline_cycles",
-                                                   "mercury_cycles", "speedup", *_ENERGY)}
-    model_totals["untouched_share"] = untouched / report.totals["baseline_cycles"]
-    return {"rows": rows, "totals": model_totals, "command": " ".join(report.command)}
+def _profiled_run(exact, inputs, reference: _Reference, out: str, study, per_layer=None, **settings) -> Dict:
+    """A copy of the model profiled (mercury.profile: every nn.Linear a MERCURY layer, attention's matmuls at
+    baseline; one window, its files in `out`) on the evaluation e-mails: what reuse did to their embeddings, and
+    the simulated rows and totals."""
+    model = copy.deepcopy(exact)
+    embeddings = []
+    with torch.no_grad(), mercury.profile(model, kinds=ALL_KINDS, per_layer=per_layer, out=out,
+                                          config=study.simulator.config, sim=study.simulator.binary,
+                                          **settings) as prof:
+        for x in inputs.evaluation.batches:
+            embeddings.append(run_example(model, x))
+            prof.step()
+    report = prof.reports[0]
+    if report.sim_error:
+        raise RuntimeError(report.sim_error)
+    model_totals = {k: report.sim.totals[k] for k in ("layers", "vectors", "hits", "hit_rate", "baseline_cycles",
+                                                       "mercury_cycles", "speedup", *_ENERGY)}
+    model_totals["untouched_share"] = report.totals["untouched_share"]
+    return {"quality": reference.quality(embeddings), "rows": [{k: r[k] for k in _ROW_KEYS} for r in report.layers],
+            "totals": model_totals, "command": report.simulator}
 
 
-def _run(model, inputs, reference: _Reference) -> Dict:
-    mercury.hitlog_reset()
-    return reference.quality(_embed(model, inputs.evaluation))
-
-
-def _headroom(exact, inputs, out: str) -> Dict:
+def _headroom(exact, inputs, out: str, say) -> Dict:
     """The oracle's bound (mercury.headroom) on the linear layers, first evaluation batch."""
     from mercury.headroom import headroom
     result = headroom(exact, inputs.evaluation.batches[:1], thresholds=(0.02, 0.05, 0.1), kinds=ALL_KINDS,
-                      embedding=True)
+                      embedding=True, progress=throttled(say))
     write_json(os.path.join(out, "headroom.json"), result)
     return result["model"]
 
 
-def _calibrate(exact, inputs, study, out: str) -> Optional[calibration.Calibration]:
+def _calibrate(exact, inputs, study, out: str, say) -> Optional[calibration.Calibration]:
     if not study.calibration.batches:
         return None
     cal = calibration.calibrate(exact, inputs.calibration.batches, kinds=ALL_KINDS,
                                 min_cosine=study.calibration.min_cosine, config=study.simulator.config,
-                                sim=study.simulator.binary, max_trials=study.calibration.max_trials)
+                                sim=study.simulator.binary, max_trials=study.calibration.max_trials, progress=say)
     cal.save(os.path.join(out, "calibration.json"))
     return cal
 
 
-def _curve(exact, inputs, reference: _Reference, layout: _Layout, candidates, study, out: str) -> List[Dict]:
+def _curve(exact, inputs, reference: _Reference, candidates, study, out: str, say) -> List[Dict]:
     """Every layer on one candidate in turn: what it does to the output and its simulated speedup."""
     points = []
     for i, cand in enumerate(candidates):
-        model = copy.deepcopy(exact)
-        table = mercury.convert(model, example=inputs.evaluation.batches[0], kinds=ALL_KINDS,
-                                **dict(study.settings, **cand, mode="reuse"))
-        quality = _run(model, inputs, reference)
-        sim = _simulate(layout, table, os.path.join(out, "curve", f"c{i}"), study)
-        points.append(dict(cand, **quality, hit_rate=sim["totals"]["hit_rate"], speedup=sim["totals"]["speedup"]))
+        run = _profiled_run(exact, inputs, reference, os.path.join(out, "curve", f"c{i}"), study,
+                            **dict(study.settings, **cand, mode="reuse"))
+        points.append(dict(cand, **run["quality"], hit_rate=run["totals"]["hit_rate"],
+                           speedup=run["totals"]["speedup"]))
+        say(f"curve {i + 1}/{len(candidates)} {cand}: hit rate {run['totals']['hit_rate']:.3f}, speedup "
+            f"{run['totals']['speedup']:.3f}x, min cosine {run['quality']['min_cosine']:.4f}")
     return points
 
 
@@ -143,48 +123,64 @@ def run_text_model(choice: ModelChoice, study) -> Dict:
     name = choice.name
     out = os.path.join(study.output.folder, name)
     os.makedirs(out, exist_ok=True)
+    say = _progress(study, name)
     timings, t0 = {}, time.perf_counter()
+    say("reading and tokenizing the e-mails; exact embeddings and the ham/spam probe")
     inputs = text_inputs(study.data, study.calibration.batches)
-    exact = zoo.build(name).eval()
+    say("e-mails tokenized; embedding them with the exact model and fitting the probe")
+    exact = zoo.build(name).eval().to(study.device)
     reference = _Reference(exact, inputs)
-    layout = _Layout(exact, inputs.evaluation.batches[0])
     timings["data_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    cal = _calibrate(exact, inputs, study, out)
+    if study.calibration.batches:
+        say(f"calibrating on {study.calibration.batches} batch(es)")
+    cal = _calibrate(exact, inputs, study, out, say)
     settings = dict(study.settings, mode="off") if cal else study.settings
     timings["calibrate_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    model = copy.deepcopy(exact)
-    table = mercury.convert(model, example=inputs.evaluation.batches[0], kinds=ALL_KINDS,
-                            per_layer=cal.per_layer if cal else None, **settings)
-    quality = _run(model, inputs, reference)
+    run = _profiled_run(exact, inputs, reference, out, study, per_layer=cal.per_layer if cal else None, **settings)
     timings["run_s"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    sim = _simulate(layout, table, out, study)
-    timings["sim_s"] = time.perf_counter() - t0
     summary = {"model": name, "weights": weights_label(choice), "data": inputs.description,
                "batches": study.data.batches, "batch_size": study.data.batch_size, "settings": settings,
-               "config": study.simulator.config, "simulator": sim["command"], "output_quality": quality,
-               "totals": sim["totals"], "layers": sim["rows"]}
+               "config": study.simulator.config, "device": study.device, "simulator": run["command"],
+               "output_quality": run["quality"], "totals": run["totals"], "layers": run["rows"]}
     if cal:
         summary["calibration"] = {"batches": study.calibration.batches, "targets": cal.targets,
                                   "enabled_layers": cal.enabled(), "trials": len(cal.trials),
                                   "file": os.path.join(out, "calibration.json")}
     if study.calibration.headroom:
         t0 = time.perf_counter()
-        summary["headroom"] = _headroom(exact, inputs, out)
+        say("reuse headroom (oracle) on the first evaluation batch")
+        summary["headroom"] = _headroom(exact, inputs, out, say)
         timings["headroom_s"] = time.perf_counter() - t0
     if study.calibration.curve:
         t0 = time.perf_counter()
-        summary["tradeoff_curve"] = _curve(exact, inputs, reference, layout, calibration.DEFAULT_CANDIDATES, study,
-                                           out)
+        summary["tradeoff_curve"] = _curve(exact, inputs, reference, calibration.DEFAULT_CANDIDATES, study, out, say)
         if study.output.plots:
-            summary["tradeoff_plot"] = plot_text_curve(name, summary["tradeoff_curve"], quality, sim["totals"], out)
+            summary["tradeoff_plot"] = plot_text_curve(name, summary["tradeoff_curve"], run["quality"],
+                                                       run["totals"], out)
         timings["curve_s"] = time.perf_counter() - t0
-    summary["timings_s"] = dict(timings, total_s=sum(timings.values()))
-    write_csv(os.path.join(out, "layers.csv"), LAYER_COLUMNS, ([r.get(h) for h in LAYER_COLUMNS] for r in sim["rows"]))
+    return _write(summary, dict(timings, total_s=sum(timings.values())), study, out)
+
+
+def _write(summary: Dict, timings: Dict, study, out: str) -> Dict:
+    """layers.csv, plots, summary.json, and the table."""
+    summary["timings_s"] = timings
+    write_csv(os.path.join(out, "layers.csv"), LAYER_COLUMNS, ([r.get(h) for h in LAYER_COLUMNS]
+                                                                for r in summary["layers"]))
     if study.output.plots:
-        summary["plots"] = plots.layer_plots(name, sim["rows"], out, settings, study.data, study.simulator.config)
+        label = plot_label(summary["model"], summary["settings"], study.data)
+        summary["plots"] = plots.layer_plots(summary["model"], summary["layers"], out, label, study.simulator.config)
     write_json(os.path.join(out, "summary.json"), summary)
     print_text_table(summary)
     return summary
+
+
+def _progress(study, name: str):
+    """Progress lines on stderr (quiet: none): the text study's steps take tens of seconds each."""
+    start = time.perf_counter()
+
+    def say(message: str) -> None:
+        if not study.output.quiet:
+            print(f"{name}: {message} ({time.perf_counter() - start:.0f} s)", file=sys.stderr, flush=True)
+    return say

@@ -21,7 +21,7 @@ class Probe:
 
     def __init__(self, embeddings: torch.Tensor, labels: torch.Tensor):
         from sklearn.linear_model import LogisticRegression
-        self.model = LogisticRegression(max_iter=2000).fit(embeddings.double().numpy(), labels.numpy())
+        self.model = LogisticRegression(max_iter=2000).fit(embeddings.double().cpu().numpy(), labels.cpu().numpy())
 
     def accuracy(self, embeddings: torch.Tensor, labels: torch.Tensor) -> float:
-        return float((self.model.predict(embeddings.double().numpy()) == labels.numpy()).mean())
+        return float((self.model.predict(embeddings.double().cpu().numpy()) == labels.cpu().numpy()).mean())

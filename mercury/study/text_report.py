@@ -3,7 +3,7 @@ baseline), the totals, and what reuse did to the embeddings of the held-out e-ma
 import os
 from typing import Dict, List
 
-from mercury.study.plots import pyplot, save_figure
+from mercury.plots import pyplot, save_figure
 
 LAYER_COLUMNS = ["layer_id", "name", "kind", "mode", "calls", "vectors", "hits", "hit_rate", "baseline_cycles",
                  "mercury_cycles", "speedup", "baseline_energy_uj", "mercury_energy_uj", "own_energy_share"]

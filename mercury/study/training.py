@@ -17,23 +17,24 @@ Variants (same initial weights, same data order, same optimizer):
 Measured: training loss per step, test accuracy per epoch (evaluated with exact convolutions, i.e. the accuracy of
 the trained weights; for MERCURY variants also with reuse at inference), per-layer hit rates per epoch.
 
-Simulated training-step speedup: `mercury-sim --training` (--config) on each epoch's hit log
-(<run>/hitlog_epoch<k>/, simulated into <run>/sim_epoch<k>/; a layer's hit fraction is its hits / vectors over every
-call of the epoch): the speedup per epoch as the weights train; the table's main figure is the last epoch's. Per conv layer it simulates the
+A MERCURY variant trains inside mercury.profile with one window per epoch (<run>/epoch<k>/: its hit log, topology
+and mercury-sim's reports). Simulated training-step speedup: `mercury-sim --training` (--config) on each epoch's hit
+log (a layer's hit fraction is its hits / vectors over every call of the epoch): the speedup per epoch as the weights train; the table's main figure is the last epoch's. Per conv layer it simulates the
 forward, input-gradient and weight-gradient GEMMs, baseline and MERCURY (which streams only the unique misses in
 all three, as the op's backward does, and pays signatures, lookups and gradient summation once per step); see
 sim/README.md, "Training step". For the CNNs only conv layers are counted (fully-connected layers, BatchNorm,
 pooling and the optimizer are left out); for a text model every nn.Linear is a MERCURY layer (the same three GEMMs),
 and attention's matmuls of two activations are counted at baseline (mercury.matmuls; their backward: two GEMMs
 of the same shapes, also at baseline). A layer the adaptive policy turned off for the whole last epoch has no hit log and is
-simulated at baseline (the run's topology.csv names it).
+simulated at baseline (the window's topology.csv names it).
 Wall-clock: the median time of a training step (forward, backward, optimizer) on this CPU, per variant.
 
 Outputs in OUT (default out/train/): results.md (the table), results.json, curves_<model>_<dataset>.png (loss
 per step, test accuracy per epoch), hitrates_<model>_<dataset>.png (per-layer hit rate per epoch), per run
-topology.csv, hitlog_epoch<k>/ and sim_epoch<k>/.
+epoch<k>/ (hitlog/, topology.csv, sim/).
 """
 import argparse
+import contextlib
 import math
 import os
 import sys
@@ -47,10 +48,8 @@ import torch.nn.functional as F
 
 import mercury
 from mercury.adaptive import AdaptivePolicy
-from mercury.convert import configure_layers, mercury_layers
 from mercury.hitlog import layer_totals
-from mercury.order import ALL_KINDS, DEFAULT_KINDS, example_rows, layer_calls
-from mercury.simulate import export_hitlog, mcache_flags, simulate
+from mercury.order import ALL_KINDS, DEFAULT_KINDS, example_rows, layer_calls, run_example, to_device
 from mercury.study import cli
 from mercury.study.choices import OutputChoice, SimulatorChoice
 from mercury.study.progress import progress
@@ -74,17 +73,18 @@ class TrainingStudy:
     test_limit: int = 2000
     policy: Mapping = field(default_factory=dict)  # AdaptivePolicy's arguments (the adaptive variant)
     trace_every: int = 10           # steps per point of the hit-rate trace
+    device: str = "cpu"             # where the models train (--device)
 
 
 @dataclass
 class _Model:
-    """One variant's model, ready to train: its MERCURY layers (none for the baseline) and their topology."""
+    """One variant's model: its layers' names and kinds; a MERCURY variant's profile (mercury.profile, open while it
+    trains) and adaptive policy."""
     module: nn.Module
     layer_names: List[str]
-    mercury_layers: List[nn.Module]
-    topology: Optional[str] = None
+    kinds: Sequence[str]
     policy: Optional[AdaptivePolicy] = None
-    matmuls: List = field(default_factory=list)  # a text model's attention GEMMs (mercury.matmuls), at baseline
+    profile: Optional[mercury.profile] = None
 
 
 @dataclass
@@ -116,17 +116,19 @@ def evaluate(model: nn.Module, x, y: torch.Tensor, batch: int = 100) -> float:
     correct = 0
     with torch.no_grad():
         for i in range(0, len(y), batch):
-            correct += (model(*example_rows(x, i, i + batch)).argmax(1) == y[i:i + batch]).sum().item()
+            predicted = run_example(model, example_rows(x, i, i + batch)).argmax(1)
+            correct += (predicted == y[i:i + batch].to(predicted.device)).sum().item()
     model.train(was)
     return correct / len(y)
 
 
 def train_variant(model_name: str, dataset: str, variant: str, train, test, study: TrainingStudy, out: str) -> Dict:
-    """One variant trained from the study's seed; its result (losses, per-epoch records, simulated speedups)."""
+    """One variant trained from the study's seed; its result (losses, per-epoch records, simulated speedups). A
+    MERCURY variant trains inside mercury.profile, one window per epoch (OUT/epoch<k>/)."""
     xtr, ytr = train
     torch.manual_seed(study.seed)
-    model = _build(model_name, variant, xtr, study, out)
-    model.module.train()
+    model = _build(model_name, variant, xtr, study)
+    model.module.to(study.device).train()
     opt = torch.optim.Adam(model.module.parameters(), lr=study.lr)
     gen = torch.Generator().manual_seed(study.seed)
     loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(*xtr, ytr), batch_size=study.batch_size,
@@ -135,23 +137,20 @@ def train_variant(model_name: str, dataset: str, variant: str, train, test, stud
     epochs: List[Dict] = []
     sim: Dict = {}
     t_start = time.perf_counter()
-    for epoch in range(1, study.epochs + 1):
-        run = f"{model_name}/{dataset}/{variant}"
-        t0 = time.perf_counter()
-        steps = progress(loader, f"{run} epoch {epoch}/{study.epochs}", "step", quiet=study.output.quiet)
-        ep_stats = _train_epoch(model, opt, steps, curves, study, run)
-        rec = {"epoch": epoch, "train_loss": sum(curves.losses[-len(loader):]) / len(loader),
-               "train_s": time.perf_counter() - t0}
-        if model.mercury_layers:
-            sim = _mercury_epoch_record(rec, model, ep_stats, test, study, out)
-        else:
-            rec["test_acc"] = evaluate(model.module, *test)
-        epochs.append(rec)
-        if not study.output.quiet:
-            rates = [round(h, 3) for h in rec.get("hit_rate", {}).values()]
-            extra = f", hit rates {rates}" if model.mercury_layers else ""
-            print(f"  {run} epoch {epoch}: loss {rec['train_loss']:.4f}, "
-                  f"test acc {rec['test_acc']:.4f}{extra} ({rec['train_s']:.1f} s)")
+    with _profiled(model, variant, xtr, study, len(loader), out):
+        for epoch in range(1, study.epochs + 1):
+            run = f"{model_name}/{dataset}/{variant}"
+            t0 = time.perf_counter()
+            steps = progress(loader, f"{run} epoch {epoch}/{study.epochs}", "step", quiet=study.output.quiet)
+            ep_stats = _train_epoch(model, opt, steps, curves, study, run)
+            rec = {"epoch": epoch, "train_loss": sum(curves.losses[-len(loader):]) / len(loader),
+                   "train_s": time.perf_counter() - t0}
+            if model.profile is not None:
+                sim = _mercury_epoch_record(rec, model, ep_stats, test)
+            else:
+                rec["test_acc"] = evaluate(model.module, *test)
+            epochs.append(rec)
+            _say_epoch(study, run, rec, model.profile is not None)
     result = {"model": model_name, "dataset": dataset, "variant": variant, "losses": curves.losses, "epochs": epochs,
               "hit_rate_trace": curves.trace,
               "train_s": time.perf_counter() - t_start, "layers": model.layer_names,
@@ -159,48 +158,63 @@ def train_variant(model_name: str, dataset: str, variant: str, train, test, stud
               "final_test_acc": epochs[-1]["test_acc"]}
     if model.policy is not None:
         result["adaptive"] = model.policy.state()
-    if model.mercury_layers:
+    if model.profile is not None:
         result["sim"] = sim  # the last epoch's
     return result
 
 
-def _build(model_name: str, variant: str, xtr, study: TrainingStudy, out: str) -> _Model:
-    """The zoo model from the study's seed (a text model: its classifier, 2 classes); its MERCURY layers (convs;
-    for a text model every nn.Linear too) converted unless it is the baseline."""
+def _say_epoch(study: TrainingStudy, run: str, rec: Dict, profiled: bool) -> None:
+    if not study.output.quiet:
+        rates = [round(h, 3) for h in rec.get("hit_rate", {}).values()]
+        extra = f", hit rates {rates}" if profiled else ""
+        print(f"  {run} epoch {rec['epoch']}: loss {rec['train_loss']:.4f}, "
+              f"test acc {rec['test_acc']:.4f}{extra} ({rec['train_s']:.1f} s)")
+
+
+def _build(model_name: str, variant: str, xtr, study: TrainingStudy) -> _Model:
+    """The zoo model from the study's seed (a text model: its classifier, 2 classes), its layers' names (convs; for
+    a text model every nn.Linear too), and for the adaptive variant its policy."""
     from mercury import topology
-    from mercury.matmuls import activation_matmuls, matmul_layers
     from models import zoo
     text = zoo.input_kind(model_name) == "text"
     kinds = ALL_KINDS if text else DEFAULT_KINDS
     module = zoo.build(model_name, seed=study.seed, **({"num_classes": 2} if text else {}))
-    example = example_rows(xtr, 0, study.batch_size)
-    layers = topology.model_layers(module, example, kinds)
-    model = _Model(module, [l.name for l in layers], [])
-    if text:  # attention at baseline: its geometry after the MERCURY layers
-        model.matmuls = activation_matmuls(module, example)
-        layers += matmul_layers(model.matmuls, len(layers))
+    layers = topology.model_layers(module, example_rows(xtr, 0, study.batch_size), kinds)
+    model = _Model(module, [l.name for l in layers], kinds)
     if variant == "baseline":
         return model
     twice = [c.name for c in layer_calls(module, example_rows(xtr, 0, 1), kinds) if c.call > 0]
     if twice:  # the eager swap gives one id per module; mercury.rewrite gives one per call
         raise ValueError(f"{model_name}: layers called more than once per forward ({twice[:3]}): use mercury.rewrite")
-    mercury.convert(module, example=example_rows(xtr, 0, 1), kinds=kinds, **study.settings)
-    model.mercury_layers = mercury_layers(module)
-    model.topology = topology.write_topology(layers, os.path.join(out, "topology.csv"))  # for every epoch's simulation
     if variant == "adaptive":
         model.policy = AdaptivePolicy(**study.policy)
-        model.policy.apply(model.mercury_layers)
     return model
+
+
+@contextlib.contextmanager
+def _profiled(model: _Model, variant: str, xtr, study: TrainingStudy, steps_per_epoch: int, out: str):
+    """A MERCURY variant's training inside mercury.profile: its layers (ids in execution order) run with the study's
+    settings, one window per epoch (OUT/epoch<k>/: hit log, topology, mercury-sim --training); the baseline plain."""
+    if variant == "baseline":
+        yield None
+        return
+    schedule = mercury.schedule(wait=0, warmup=0, active=steps_per_epoch, repeat=study.epochs)
+    with mercury.profile(model.module, kinds=model.kinds, example=example_rows(xtr, 0, 1), schedule=schedule,
+                         out=os.path.join(out, "epoch{window}"), config=study.simulator.config,
+                         sim=study.simulator.binary, simulate=study.simulator.enabled, **study.settings) as prof:
+        model.profile = prof
+        if model.policy is not None:
+            model.policy.apply(prof.layers)
+        yield prof
 
 
 def _train_epoch(model: _Model, opt, steps, curves: _Curves, study: TrainingStudy, run: str
                  ) -> Dict[int, Dict[str, int]]:
     """One epoch over `steps` (the loader, maybe behind a progress bar); returns the epoch's hits and vectors per
     layer (the adaptive policy sees them step by step)."""
-    mercury.hitlog_reset()
-    seen = 0
     ep_stats: Dict[int, Dict[str, int]] = {}
     for *x, y in steps:
+        x, y = to_device(x, study.device), y.to(study.device)
         step_start = time.perf_counter()
         opt.zero_grad(set_to_none=True)
         loss = F.cross_entropy(model.module(*x), y)
@@ -208,21 +222,26 @@ def _train_epoch(model: _Model, opt, steps, curves: _Curves, study: TrainingStud
         opt.step()
         curves.step_s.append(time.perf_counter() - step_start)
         curves.losses.append(loss.item())
-        if model.mercury_layers:
-            recs = mercury.hitlog(start=seen)
-            seen += len(recs)
-            _count_hits(layer_totals(recs), ep_stats, curves.window)
-            if len(curves.losses) % study.trace_every == 0:
-                curves.trace.append({"step": len(curves.losses), "sig_bits": model.mercury_layers[0].sig_bits,
-                                     "hit_rate": {lid: h / v for lid, (h, v) in sorted(curves.window.items()) if v}})
-                curves.window = {}
-            if model.policy is not None:
-                model.policy.observe_records(recs)
-                if model.policy.observe_loss(loss.item()):
-                    model.policy.apply(model.mercury_layers)
+        if model.profile is not None:
+            model.profile.step()
+            _observe_step(model, model.profile.step_records, curves, ep_stats, study)
         if not math.isfinite(curves.losses[-1]):
             raise RuntimeError(f"{run}: loss is {curves.losses[-1]} at step {len(curves.losses)}")
     return ep_stats
+
+
+def _observe_step(model: _Model, records, curves: _Curves, ep_stats, study: TrainingStudy) -> None:
+    """One step's records: the epoch's counts, the hit-rate trace, the adaptive policy."""
+    _count_hits(layer_totals(records), ep_stats, curves.window)
+    layers = model.profile.layers
+    if len(curves.losses) % study.trace_every == 0:
+        curves.trace.append({"step": len(curves.losses), "sig_bits": layers[0].sig_bits,
+                             "hit_rate": {lid: h / v for lid, (h, v) in sorted(curves.window.items()) if v}})
+        curves.window = {}
+    if model.policy is not None:
+        model.policy.observe_records(records)
+        if model.policy.observe_loss(curves.losses[-1]):
+            model.policy.apply(layers)
 
 
 def _count_hits(totals: Dict[int, Dict[str, int]], ep_stats: Dict[int, Dict[str, int]],
@@ -236,48 +255,30 @@ def _count_hits(totals: Dict[int, Dict[str, int]], ep_stats: Dict[int, Dict[str,
         w[1] += s["vectors"]
 
 
-def _mercury_epoch_record(rec: Dict, model: _Model, ep_stats: Dict[int, Dict[str, int]], test,
-                          study: TrainingStudy, out: str) -> Dict:
-    """Fills an epoch's record of a MERCURY variant: test accuracy with exact convs and with reuse, hit rates,
-    the policy's state, the simulated step (the epoch's hit log); returns the simulation."""
-    from mercury.matmuls import write_matmul_hitlogs
-    epoch = rec["epoch"]
-    export_hitlog(epoch_hitlog_dir(out, epoch))  # each epoch's hit log: the speedup as the weights train
-    write_matmul_hitlogs(model.matmuls, epoch_hitlog_dir(out, epoch), len(model.mercury_layers))
-    saved = [(m.mode, m.sig_bits) for m in model.mercury_layers]
-    configure_layers(model.module, mode="off")
-    rec["test_acc"] = evaluate(model.module, *test)
-    for m, (mode, bits) in zip(model.mercury_layers, saved):
-        m.mode, m.sig_bits = mode, bits
-    rec["test_acc_reuse_inference"] = evaluate(model.module, *test)
+def _mercury_epoch_record(rec: Dict, model: _Model, ep_stats: Dict[int, Dict[str, int]], test) -> Dict:
+    """Fills an epoch's record of a MERCURY variant: test accuracy with exact layers and with reuse, hit rates,
+    the policy's state, the simulated step (the epoch's window); returns the simulation."""
+    with model.profile.paused(exact=True):
+        rec["test_acc"] = evaluate(model.module, *test)
+    with model.profile.paused():
+        rec["test_acc_reuse_inference"] = evaluate(model.module, *test)
     rec["hit_rate"] = {lid: s["hits"] / s["vectors"] for lid, s in sorted(ep_stats.items()) if s["vectors"]}
     if model.policy is not None:
         rec["sig_bits"] = model.policy.sig_bits
         rec["disabled"] = sorted(model.policy.disabled)
-    sim = simulate_step(epoch_hitlog_dir(out, epoch), model.topology, set(rec.get("disabled", [])), study.simulator,
-                        os.path.join(out, f"sim_epoch{epoch}"), mcache_flags(study.settings))
+    sim = step_result(model.profile.reports[-1], set(rec.get("disabled", [])))
     rec["sim_step_speedup"] = sim.get("step_speedup")
     rec["sim_forward_speedup"] = sim.get("forward_speedup")
     return sim
 
 
-def epoch_hitlog_dir(out: str, epoch: int) -> str:
-    return os.path.join(out, f"hitlog_epoch{epoch}")
-
-
-def simulate_step(hit_dir: str, topo: str, disabled, simulator: SimulatorChoice, out: str,
-                  extra: Sequence[str] = ()) -> Dict:
-    """Simulated cycles and energy of one training step from one epoch's hit log (mercury-sim --training), in
-    `out`. The topology only names the layers a disabled policy left without a log (reported at baseline); extra:
-    more mercury-sim flags (the MCACHE geometry)."""
-    if not simulator.enabled:
-        return {"error": "skipped (--no-sim)"}
-    try:
-        report = simulate(hit_dir, out, simulator.config, simulator.binary, topology=topo, extra=["--training", *extra])
-    except (FileNotFoundError, RuntimeError) as e:
-        return {"error": str(e)}
-    t = report.totals
-    return {"simulator": " ".join(report.command), "forward_speedup": t["forward_baseline"] / t["forward_mercury"],
+def step_result(report, disabled) -> Dict:
+    """Simulated cycles and energy of one training step from an epoch's window (mercury.profile's report of it,
+    mercury-sim --training on the epoch's hit log; a layer's hit fraction is over every call of the epoch)."""
+    if report.sim is None:
+        return {"error": report.sim_error or "skipped (--no-sim)"}
+    t = report.sim.totals
+    return {"simulator": report.simulator, "forward_speedup": t["forward_baseline"] / t["forward_mercury"],
             "step_baseline": t["step_baseline"], "step_mercury": t["step_mercury"], "step_speedup": t["step_speedup"],
             "phases": {k: t[k] for k in ("forward_baseline", "forward_mercury", "input_grad_baseline",
                                          "input_grad_mercury", "weight_grad_baseline", "weight_grad_mercury")},
@@ -291,7 +292,7 @@ def simulate_step(hit_dir: str, topo: str, disabled, simulator: SimulatorChoice,
             "mcache_bytes": t["mcache_bytes"],
             "layers": [{"layer_id": r["layer_id"], "off": r["layer_id"] in disabled or not r["has_hitlog"],
                         "step_speedup": r["step_speedup"], "step_energy_ratio": r["step_energy_ratio"],
-                        "energy_parts": _step_energy_parts(r)} for r in report.layers]}
+                        "energy_parts": _step_energy_parts(r)} for r in report.sim.layers]}
 
 
 def _step_energy_parts(layer: Dict) -> Dict:
@@ -354,6 +355,7 @@ def parse_args(argv=None):
     p.add_argument("--trace-every", type=int, default=10, help="steps per point of the hit-rate trace")
     cli.add_simulator(p)
     cli.add_output(p, cli.default_out("train"))
+    cli.add_device(p)
     return p.parse_args(argv)
 
 
@@ -393,7 +395,7 @@ def study_from(args: argparse.Namespace) -> TrainingStudy:
     return TrainingStudy(settings=mercury.settings.from_args(args), simulator=cli.simulator_choice(args),
                          output=cli.output_choice(args), variants=variants_from(args), epochs=args.epochs,
                          batch_size=args.batch_size, lr=args.lr, seed=args.data_seed, train_limit=args.train_limit,
-                         test_limit=args.test_limit, policy=policy, trace_every=args.trace_every)
+                         test_limit=args.test_limit, policy=policy, trace_every=args.trace_every, device=args.device)
 
 
 def main(argv=None) -> int:

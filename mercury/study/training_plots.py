@@ -3,7 +3,7 @@ over the steps; the adaptive policy's decisions; the simulated step energy per l
 import os
 from typing import Dict, List, Optional
 
-from mercury.study.plots import energy_bars, pyplot, save_figure
+from mercury.plots import energy_bars, pyplot, save_figure
 
 VARIANT_COLORS = {"baseline": "tab:blue", "mercury": "tab:orange", "adaptive": "tab:green"}  # the same in every panel
 

@@ -46,7 +46,7 @@ def test_calibration_meets_its_target_and_round_trips(tmp_path):
     assert cal.enabled(), "exact repeats (zero patches) should let at least one layer reuse"
     # On its own batches the calibrated model meets the targets.
     calibrated = copy.deepcopy(model)
-    table = mercury.convert(calibrated, example=batches[0][:1], mode="off", per_layer=cal.per_layer)
+    table = mercury.layer_table(mercury.convert(calibrated, example=batches[0][:1], mode="off", per_layer=cal.per_layer))
     assert [row["mode"] for row in table] == [cal.per_layer[i]["mode"] for i in range(2)]
     with torch.no_grad():
         for x in batches:

@@ -78,7 +78,7 @@ EXPECTED = [("conv2d", "conv"), ("linear", "q"), ("linear", "k"), ("linear", "v"
 def test_convert_numbers_conv_and_linear_layers_in_one_execution_order():
     model, x = _block_and_input()
     ref = model(x)
-    table = mercury.convert(model, example=x, kinds=ALL_KINDS, mode="observe")
+    table = mercury.layer_table(mercury.convert(model, example=x, kinds=ALL_KINDS, mode="observe"))
     assert [(row["kind"], row["name"]) for row in table] == EXPECTED
     assert isinstance(model.q, mercury.MercuryLinear) and set(model.state_dict()) == set(Block().state_dict())
     mercury.hitlog_reset()
@@ -88,8 +88,8 @@ def test_convert_numbers_conv_and_linear_layers_in_one_execution_order():
 
 def test_kinds_choose_what_is_converted():
     model, x = _block_and_input()
-    assert [row["kind"] for row in mercury.convert(copy.deepcopy(model), example=x)] == ["conv2d"]
-    assert [row["name"] for row in mercury.convert(copy.deepcopy(model), example=x, kinds="linear")] == \
+    assert [row["kind"] for row in mercury.layer_table(mercury.convert(copy.deepcopy(model), example=x))] == ["conv2d"]
+    assert [row["name"] for row in mercury.layer_table(mercury.convert(copy.deepcopy(model), example=x, kinds="linear"))] == \
         ["q", "k", "v", "o"]
     with pytest.raises(ValueError, match="kinds must be"):
         mercury.convert(copy.deepcopy(model), kinds=["dense"])
@@ -105,7 +105,7 @@ def test_the_three_passes_agree_layer_by_layer():
         scripted, script_layers, _ = mercury.rewrite(torch.jit.script(model), kinds=ALL_KINDS, mode="observe")
         traced, trace_layers, _ = mercury.rewrite(torch.jit.trace(model, x), kinds=ALL_KINDS, mode="observe")
     program, export_layers, _ = mercury.rewrite(model, (x,), kinds=ALL_KINDS, mode="observe")
-    eager = mercury.convert(copy.deepcopy(model), example=x, kinds=ALL_KINDS)
+    eager = mercury.layer_table(mercury.convert(copy.deepcopy(model), example=x, kinds=ALL_KINDS))
     for layers in (script_layers, trace_layers, export_layers, eager):
         assert [(row["id"], row["kind"], row["name"]) for row in layers] == \
             [(i, k, n) for i, (k, n) in enumerate(EXPECTED)]
@@ -138,8 +138,8 @@ def test_matmul_and_addmm_with_a_weight_are_linear_layers_in_the_graph_passes():
 
 def test_per_layer_overrides_address_linear_layers_by_id_and_name():
     model, x = _block_and_input()
-    table = mercury.convert(model, example=x, kinds=ALL_KINDS, mode="observe", per_layer={"k": {"sig_bits": 9},
-                                                                                           4: {"mode": "reuse"}})
+    table = mercury.layer_table(mercury.convert(model, example=x, kinds=ALL_KINDS, mode="observe",
+                                                per_layer={"k": {"sig_bits": 9}, 4: {"mode": "reuse"}}))
     assert (table[2]["sig_bits"], table[4]["mode"], table[1]["sig_bits"]) == (9, "reuse", 20)
 
 
@@ -181,8 +181,8 @@ def test_hugging_face_models_with_random_weights_convert(build):
     mask = torch.ones_like(ids)
     ref = model(input_ids=ids, attention_mask=mask).last_hidden_state
     linears = [n for n, m in model.named_modules() if isinstance(m, nn.Linear)]
-    table = mercury.convert(model, example={"input_ids": ids, "attention_mask": mask}, kinds=ALL_KINDS,
-                            mode="observe")
+    table = mercury.layer_table(mercury.convert(model, example={"input_ids": ids, "attention_mask": mask},
+                                                kinds=ALL_KINDS, mode="observe"))
     assert sorted(row["name"] for row in table) == sorted(linears) and len(table) >= 12
     mercury.hitlog_reset()
     torch.testing.assert_close(model(input_ids=ids, attention_mask=mask).last_hidden_state, ref)

@@ -187,7 +187,7 @@ def test_convert_swaps_modules_in_execution_order(photos):
     model = zoo.build("googlenet")
     with torch.no_grad():
         want = model(photos)
-    table = mercury.convert(model, example=photos, mode="observe", per_layer={"conv1.conv": {"mode": "off"}})
+    table = mercury.layer_table(mercury.convert(model, example=photos, mode="observe", per_layer={"conv1.conv": {"mode": "off"}}))
     assert [row["name"] for row in table] == [l.name for l in topology.conv_layers(zoo.build("googlenet"), photos)]
     mercury.hitlog_reset()
     with torch.no_grad():

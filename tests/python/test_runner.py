@@ -78,7 +78,7 @@ def test_runner_refuses_a_bad_setting(tmp_path):
 def test_runner_with_simulator(tmp_path):
     out, s = _run(tmp_path)
     assert s["sim_error"] is None, s["sim_error"]
-    assert "mercury-sim" in s["simulator"] and " -m " in s["simulator"] and " -t " not in s["simulator"]
+    assert "mercury-sim" in s["simulator"] and " -m " in s["simulator"] and " -t " in s["simulator"]  # -t: names
     rows, t = s["layers"], s["totals"]
     assert all(r["baseline_cycles"] > 0 and r["mercury_cycles"] > 0 for r in rows)
     assert t["baseline_cycles"] == pytest.approx(sum(r["baseline_cycles"] for r in rows))
@@ -88,7 +88,9 @@ def test_runner_with_simulator(tmp_path):
     assert t["baseline_energy_uj"] == pytest.approx(sum(r["baseline_energy_uj"] for r in rows))
     for name in ("hit_rate.png", "speedup.png", "cycles.png", "energy.png"):
         assert _is_png(out / name), name
-    assert (out / "sim" / "MERCURY_REPORT.csv").is_file()
+    from mercury.files import read_csv
+    assert [r["LayerName"] for r in read_csv(str(out / "sim" / "MERCURY_REPORT.csv"))] == ["L000_conv1", "L001_conv2",
+                                                                                          "L002_conv3"]
 
 
 

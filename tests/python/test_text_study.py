@@ -73,7 +73,7 @@ def test_minilm_fine_tunes_with_reuse_in_forward_and_backward(tmp_path):
     assert [r["variant"] for r in results] == ["baseline", "mercury"]
     mercury_run = results[1]
     assert mercury_run["sim"]["step_speedup"] > 0 and len(mercury_run["losses"]) == 2
-    report = read_csv(str(tmp_path / "minilm_l6_spam_assassin_mercury" / "sim_epoch1" / "MERCURY_REPORT.csv"))
+    report = read_csv(str(tmp_path / "minilm_l6_spam_assassin_mercury" / "epoch1" / "sim" / "MERCURY_REPORT.csv"))
     assert [row["HitLog"] for row in report].count("matmul") == 12 and len(report) == 38 + 12
     matmul = [row for row in report if row["HitLog"] == "matmul"][0]
     assert matmul["StepBaselineCycles"] == matmul["StepMercuryCycles"]

@@ -70,7 +70,7 @@ def test_training_step_is_simulated_by_mercury_sim(tmp_path):
     assert [e["sim_step_speedup"] > 0 for e in epochs] == [True, True]
     assert epochs[-1]["sim_step_speedup"] == pytest.approx(sim["step_speedup"])
     run = tmp_path / "small_cnn_fashion_mnist_mercury"
-    assert (run / "hitlog_epoch1").is_dir() and (run / "sim_epoch2" / "MERCURY_REPORT.csv").is_file()
+    assert (run / "epoch1" / "hitlog").is_dir() and (run / "epoch2" / "sim" / "MERCURY_REPORT.csv").is_file()
 
 
 def test_variants_are_chosen_and_checked():

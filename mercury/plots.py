@@ -1,9 +1,7 @@
-"""The study's figures (matplotlib, Agg): the shared figure helpers and the per-layer plots of one inference run
-(hit rate, simulated speedup, simulated cycles, simulated energy)."""
+"""Figures (matplotlib, Agg): the shared figure helpers and the per-layer plots of one run (hit rate, simulated
+speedup, simulated cycles, simulated energy), for mercury.profile's export and the studies."""
 import os
 from typing import Dict, List
-
-from mercury.study.choices import DataChoice
 
 
 def pyplot():
@@ -22,19 +20,18 @@ def save_figure(fig, path: str, saved: List[str]) -> None:
     saved.append(path)
 
 
-
-def layer_plots(name: str, rows: List[Dict], out: str, settings: Dict, data: DataChoice, config: str) -> List[str]:
+def layer_plots(name: str, rows: List[Dict], out: str, label: str, config: str) -> List[str]:
+    """hit_rate.png, and with the simulator's figures speedup.png, cycles.png, energy.png, in `out`; `label` is the
+    hit-rate plot's subtitle (the model, its inputs, the settings)."""
     plt = pyplot()
     ids = [r["layer_id"] for r in rows]
     n = len(rows)
     width = max(8.0, min(24.0, 0.18 * n + 4))
-    label = (f"{name}, {data.batches}x{data.batch_size} images, {settings['sig_bits']}-bit signatures, "
-             f"{settings['mode']}")
     tick_step = max(1, n // 40)
     paths = []
 
     def finish(ax, fig, fname, ylabel):
-        ax.set_xlabel("conv layer id (execution order)")
+        ax.set_xlabel("layer id (execution order)")
         ax.set_ylabel(ylabel)
         ax.set_xticks(ids[::tick_step])
         ax.set_xlim(-1, n)
