@@ -249,6 +249,15 @@ def dataset_dir(name: str) -> str:
     return d
 
 
+def dataset_available(name: str) -> bool:
+    """Whether dataset_dir(name) finds the data set (what tests that need it skip on)."""
+    try:
+        dataset_dir(name)
+        return True
+    except FileNotFoundError:
+        return False
+
+
 def dataset(name: str, split: str = "train", normalize: bool = True, limit: Optional[int] = None
             ) -> Tuple[torch.Tensor, torch.Tensor]:
     """(images float32 [N, 1, 28, 28], labels int64 [N]) of 'fashion_mnist' or 'mnist'. normalize=False gives

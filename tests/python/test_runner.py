@@ -7,20 +7,12 @@ import pytest
 pytest.importorskip("mercury")
 from mercury import tools  # noqa: E402
 from mercury.study import inference  # noqa: E402
+from models import data  # noqa: E402
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def _fashion_available():
-    from models import data
-    try:
-        data.dataset_dir("fashion_mnist")
-        return True
-    except FileNotFoundError:
-        return False
-
-
-pytestmark = pytest.mark.skipif(not _fashion_available(), reason="Fashion-MNIST not installed")
+pytestmark = pytest.mark.skipif(not data.dataset_available("fashion_mnist"), reason="Fashion-MNIST not installed")
 
 
 def _is_png(path):

@@ -4,18 +4,10 @@ import pytest
 from mercury import tools
 from mercury.files import read_csv
 from mercury.study import sweep
+from models import data
 
 
-def _fashion_available():
-    from models import data
-    try:
-        data.dataset_dir("fashion_mnist")
-        return True
-    except FileNotFoundError:
-        return False
-
-
-@pytest.mark.skipif(not _fashion_available() or tools.find_tool("mercury-sim") is None,
+@pytest.mark.skipif(not data.dataset_available("fashion_mnist") or tools.find_tool("mercury-sim") is None,
                     reason="Fashion-MNIST or mercury-sim missing")
 def test_a_tiny_sweep_profiles_every_setting(tmp_path):
     sweep.main(["--parts", "fashion_mnist", "--train-limit", "128", "--test-limit", "64", "--bits", "4,20",

@@ -6,18 +6,10 @@ import pytest
 
 pytest.importorskip("mercury")
 from benchmarks import train_study  # noqa: E402
+from models import data  # noqa: E402
 
 
-def _fashion_available():
-    from models import data
-    try:
-        data.dataset_dir("fashion_mnist")
-        return True
-    except FileNotFoundError:
-        return False
-
-
-@pytest.mark.skipif(not _fashion_available(), reason="Fashion-MNIST not installed")
+@pytest.mark.skipif(not data.dataset_available("fashion_mnist"), reason="Fashion-MNIST not installed")
 def test_one_tiny_epoch_loss_falls(tmp_path):
     argv = ["--models", "small_cnn", "--datasets", "fashion_mnist", "--epochs", "1", "--train-limit", "960",
             "--test-limit", "200", "--batch-size", "32", "--adaptive", "--adaptive-window", "5", "--out",
@@ -43,7 +35,7 @@ def test_one_tiny_epoch_loss_falls(tmp_path):
     assert os.path.getsize(tmp_path / "adaptive_small_cnn_fashion_mnist.png") > 1000
 
 
-@pytest.mark.skipif(not _fashion_available(), reason="Fashion-MNIST not installed")
+@pytest.mark.skipif(not data.dataset_available("fashion_mnist"), reason="Fashion-MNIST not installed")
 def test_training_step_is_simulated_by_mercury_sim(tmp_path):
     from mercury import tools
     if tools.find_tool("mercury-sim") is None:
