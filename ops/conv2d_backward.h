@@ -1,9 +1,11 @@
 // mercury::_conv2d_backward, the gradient of the forward that ran, for both kernels: the exact gradient, or in reuse
-// mode the gradient of the approximate output, from the reuse map (`reuse_backward`: the CPU kernels' gathered
-// GEMMs, ops/cpu/reuse_backward.h, or the device kernels' scatter-add, ops/device/device_reuse.h).
+// mode the gradient of the approximate output, from the reuse map: channel vectors through the shared
+// ops/cpu/channel_reuse.h, patch vectors through `patch_backward` (the CPU kernels' gathered GEMMs,
+// ops/cpu/reuse_backward.h, or the device kernels' scatter-add, ops/device/device_reuse.h).
 #pragma once
 
 #include "ops/conv2d_options.h"
+#include "ops/cpu/channel_reuse.h"
 #include "ops/cpu/reuse_support.h"
 
 #include <ATen/ATen.h>
@@ -17,7 +19,7 @@ using ConvReuseBackward = std::tuple<at::Tensor, at::Tensor> (*)(const at::Tenso
                                                                  const at::Tensor& sources, const Conv2dCall& call,
                                                                  const ConvGeometry& g);
 
-template <ConvReuseBackward reuse_backward>
+template <ConvReuseBackward patch_backward>
 std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward(const at::Tensor& grad_output,
                                                                const at::Tensor& sources, const Conv2dCall& call) {
   const ConvGeometry g = check_conv2d(call);
@@ -38,7 +40,15 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward(const at::Tensor&
               sources.sizes());
   TORCH_CHECK(sources.device() == call.input.device(), "mercury::_conv2d_backward: sources is on ",
               sources.device(), " but input is on ", call.input.device());
-  auto [grad_input, grad_weight] = reuse_backward(grad_output, sources, call, g);
+  at::Tensor grad_input, grad_weight;
+  if (g.positions() == 0) {
+    grad_input = at::zeros_like(call.input);
+    grad_weight = at::zeros_like(call.weight);
+  } else if (call.options.vector_kind == VectorKind::Channel) {
+    std::tie(grad_input, grad_weight) = reuse_channel_backward(grad_output, call.input, call.weight, sources, g);
+  } else {
+    std::tie(grad_input, grad_weight) = patch_backward(grad_output, sources, call, g);
+  }
   return {grad_input, grad_weight, bias_defined ? grad_output.sum({0, 2, 3}) : no_bias};
 }
 

@@ -3,8 +3,10 @@
 #include "ops/cpu/reuse_support.h"
 
 namespace mercury {
+namespace {
 
-// Channel vectors: reusing a window's partial sums equals multiplying with the reused window in its place.
+// Output rows [positions, C_out] (no bias): reusing a window's partial sums equals multiplying with the reused
+// window in its place.
 at::Tensor reuse_channel_windows(const at::Tensor& x, const at::Tensor& weight, const ConvGeometry& g,
                                  const at::Tensor& sources) {
   const int64_t window = g.kernel_h * g.kernel_w;
@@ -25,7 +27,15 @@ at::Tensor reuse_channel_windows(const at::Tensor& x, const at::Tensor& weight, 
   return out_rows;
 }
 
-// Channel vectors: the gather of reused windows, transposed, through im2col/col2im.
+}  // namespace
+
+at::Tensor reuse_channel_output(const Conv2dCall& call, const ConvGeometry& g, const at::Tensor& sources) {
+  at::Tensor out_rows = reuse_channel_windows(call.input.contiguous(), call.weight, g, sources);
+  if (call.bias.has_value()) out_rows.add_(*call.bias);
+  return rows_to_output(out_rows, g, call.input);
+}
+
+// The gather of reused windows, transposed, through im2col/col2im.
 std::tuple<at::Tensor, at::Tensor> reuse_channel_backward(const at::Tensor& grad_output, const at::Tensor& input,
                                                           const at::Tensor& weight, const at::Tensor& sources,
                                                           const ConvGeometry& g) {

@@ -11,9 +11,9 @@
 
 namespace mercury {
 
-// Output rows [positions, C_out] (no bias) of a call whose reuse map is `sources` [C, positions] (x's device).
-at::Tensor reuse_channel_windows(const at::Tensor& x, const at::Tensor& weight, const ConvGeometry& g,
-                                 const at::Tensor& sources);
+// The output (bias added, in the input's memory format) of a reuse-mode call whose reuse map is `sources`
+// [C, positions] (the input's device).
+at::Tensor reuse_channel_output(const Conv2dCall& call, const ConvGeometry& g, const at::Tensor& sources);
 
 // {grad_input, grad_weight} of that forward.
 std::tuple<at::Tensor, at::Tensor> reuse_channel_backward(const at::Tensor& grad_output, const at::Tensor& input,

@@ -32,7 +32,7 @@ std::tuple<at::Tensor, at::Tensor> conv2d_forward_cpu(const Conv2dCall& call) {
 
 TORCH_LIBRARY_IMPL(mercury, CPU, m) {
   register_kernels<Conv2dCall, &forward_for_cpu_tensors<Conv2dCall, &conv2d_forward_cpu, &conv2d_forward_device>,
-                   &backward_for_cpu_tensors<Conv2dCall, &conv2d_backward<&reuse_backward>,
+                   &backward_for_cpu_tensors<Conv2dCall, &conv2d_backward<&reuse_patch_backward>,
                                              &conv2d_backward_device>>(m);
 }
 

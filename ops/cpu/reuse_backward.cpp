@@ -1,6 +1,5 @@
 #include "ops/cpu/reuse_backward.h"
 
-#include "ops/cpu/channel_reuse.h"
 #include "ops/cpu/mcache.h"
 #include "ops/cpu/patches.h"
 #include "ops/cpu/reuse_support.h"
@@ -81,17 +80,11 @@ std::tuple<at::Tensor, at::Tensor> reuse_patches_backward_dense(const at::Tensor
 
 }  // namespace
 
-std::tuple<at::Tensor, at::Tensor> reuse_backward(const at::Tensor& grad_output, const at::Tensor& sources,
-                                                  const Conv2dCall& call, const ConvGeometry& g) {
-  const at::Tensor& input = call.input;
-  const at::Tensor& weight = call.weight;
-  if (g.positions() == 0) return {at::zeros_like(input), at::zeros_like(weight)};
-  if (call.options.vector_kind == VectorKind::Channel) {
-    return reuse_channel_backward(grad_output, input, weight, sources, g);
-  }
+std::tuple<at::Tensor, at::Tensor> reuse_patch_backward(const at::Tensor& grad_output, const at::Tensor& sources,
+                                                        const Conv2dCall& call, const ConvGeometry& g) {
   return compute_densely(count_misses(sources), sources.numel())
-             ? reuse_patches_backward_dense(grad_output, input, weight, sources, g)
-             : reuse_patches_backward(grad_output, input, weight, sources, g);
+             ? reuse_patches_backward_dense(grad_output, call.input, call.weight, sources, g)
+             : reuse_patches_backward(grad_output, call.input, call.weight, sources, g);
 }
 
 }  // namespace mercury

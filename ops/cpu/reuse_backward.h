@@ -10,8 +10,10 @@
 
 namespace mercury {
 
-// {grad_input, grad_weight} of a reuse-mode call from its reuse map `sources` ([units, positions]).
-std::tuple<at::Tensor, at::Tensor> reuse_backward(const at::Tensor& grad_output, const at::Tensor& sources,
-                                                  const Conv2dCall& call, const ConvGeometry& g);
+// {grad_input, grad_weight} of a reuse-mode call with patch vectors and at least one position, from its reuse map
+// `sources` ([groups, positions]): the gathered GEMMs over the misses, or the exact backward of the summed output
+// gradient above kDenseMissFraction of misses. (ops/conv2d_backward.h does the rest.)
+std::tuple<at::Tensor, at::Tensor> reuse_patch_backward(const at::Tensor& grad_output, const at::Tensor& sources,
+                                                        const Conv2dCall& call, const ConvGeometry& g);
 
 }  // namespace mercury

@@ -110,9 +110,7 @@ at::Tensor reuse_forward(const Conv2dCall& call, const ConvGeometry& g, const Ca
     if (call.bias.has_value()) out.add_(call.bias->view({1, -1, 1, 1}));
     return out.contiguous(input.suggest_memory_format());
   }
-  at::Tensor out_rows = reuse_channel_windows(input.contiguous(), weight, g, sources);
-  if (call.bias.has_value()) out_rows.add_(*call.bias);
-  return rows_to_output(out_rows, g, input);
+  return reuse_channel_output(call, g, sources);
 }
 
 }  // namespace mercury

@@ -82,7 +82,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> conv2d_backward_device(const at::
                                                                       const at::Tensor& sources,
                                                                       const Conv2dCall& call) {
   return naming_the_call("conv2d", call,
-                         [&] { return conv2d_backward<&device_reuse_backward>(grad_output, sources, call); });
+                         [&] { return conv2d_backward<&device_reuse_patch_backward>(grad_output, sources, call); });
 }
 
 std::tuple<at::Tensor, at::Tensor> linear_forward_device(const LinearCall& call) {

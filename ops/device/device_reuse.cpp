@@ -26,29 +26,21 @@ at::Tensor row_index(const at::Tensor& sources, const ConvGeometry& g) {
 at::Tensor device_reuse_forward(const Conv2dCall& call, const ConvGeometry& g, const at::Tensor& sources) {
   const at::Tensor& input = call.input;
   if (g.positions() == 0) return at::zeros({g.n, g.out_channels, g.out_h, g.out_w}, input.options());
-  if (call.options.vector_kind == VectorKind::Channel) {
-    at::Tensor out_rows = reuse_channel_windows(input.contiguous(), call.weight, g, sources);
-    if (call.bias.has_value()) out_rows.add_(*call.bias);
-    return rows_to_output(out_rows, g, input);
-  }
+  if (call.options.vector_kind == VectorKind::Channel) return reuse_channel_output(call, g, sources);
   const at::Tensor exact = at::conv2d(input, call.weight, call.bias, call.stride, call.padding, call.dilation,
                                       call.groups);
   const at::Tensor taken = group_rows(exact, g).gather(0, row_index(sources, g));
   return from_group_rows(taken, g).contiguous(input.suggest_memory_format());
 }
 
-std::tuple<at::Tensor, at::Tensor> device_reuse_backward(const at::Tensor& grad_output, const at::Tensor& sources,
-                                                         const Conv2dCall& call, const ConvGeometry& g) {
+std::tuple<at::Tensor, at::Tensor> device_reuse_patch_backward(const at::Tensor& grad_output,
+                                                               const at::Tensor& sources, const Conv2dCall& call,
+                                                               const ConvGeometry& g) {
   const at::Tensor& input = call.input;
-  const at::Tensor& weight = call.weight;
-  if (g.positions() == 0) return {at::zeros_like(input), at::zeros_like(weight)};
-  if (call.options.vector_kind == VectorKind::Channel) {
-    return reuse_channel_backward(grad_output, input, weight, sources, g);
-  }
   const at::Tensor grad_rows = group_rows(grad_output, g);
   const at::Tensor summed = at::zeros_like(grad_rows).scatter_add_(0, row_index(sources, g), grad_rows);
   auto grads = at::convolution_backward(from_group_rows(summed, g).contiguous(input.suggest_memory_format()), input,
-                                        weight, at::OptionalIntArrayRef(), {g.stride_h, g.stride_w},
+                                        call.weight, at::OptionalIntArrayRef(), {g.stride_h, g.stride_w},
                                         {g.pad_h, g.pad_w}, {g.dilation_h, g.dilation_w}, false, {0, 0}, g.groups,
                                         {true, true, false});
   return {std::get<0>(grads), std::get<1>(grads)};

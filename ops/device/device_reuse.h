@@ -17,8 +17,10 @@ namespace mercury {
 // The output (bias added) in the input's memory format; sources [units, positions] on the input's device.
 at::Tensor device_reuse_forward(const Conv2dCall& call, const ConvGeometry& g, const at::Tensor& sources);
 
-// {grad_input, grad_weight}.
-std::tuple<at::Tensor, at::Tensor> device_reuse_backward(const at::Tensor& grad_output, const at::Tensor& sources,
-                                                         const Conv2dCall& call, const ConvGeometry& g);
+// {grad_input, grad_weight} of a call with patch vectors and at least one position (ops/conv2d_backward.h does the
+// rest).
+std::tuple<at::Tensor, at::Tensor> device_reuse_patch_backward(const at::Tensor& grad_output,
+                                                               const at::Tensor& sources, const Conv2dCall& call,
+                                                               const ConvGeometry& g);
 
 }  // namespace mercury
