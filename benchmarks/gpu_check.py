@@ -13,8 +13,10 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -113,7 +115,7 @@ def bench(device, out, log):
 
 
 def training(device, out, log):
-    folder = os.path.join(out, "train") if device == "cpu" else "/tmp/gpu_check_train"
+    folder = os.path.join(out, "train")
     rc, text, s = run([sys.executable, "benchmarks/train_study.py", "--models", "small_cnn", "--datasets",
                        "fashion_mnist", "--device", device, "--out", folder, "--no-plots", "--quiet"]
                       + SIZES[device]["train"], None, log)
@@ -142,6 +144,9 @@ def main(argv=None) -> int:
     p.add_argument("--device", choices=["cuda", "cpu"], default="cuda")
     p.add_argument("--out", default=os.path.join(ROOT, "out", "gpu_check"))
     args = p.parse_args(argv)
+    # The summary, the op-time CSV and the log in --out; the runs' own files (hit logs, reports) in a work folder.
+    work = os.path.join(tempfile.gettempdir(), "mercury_gpu_check")
+    shutil.rmtree(work, ignore_errors=True)
     os.makedirs(args.out, exist_ok=True)
     import torch
     if args.device == "cuda" and not torch.cuda.is_available():
@@ -151,18 +156,21 @@ def main(argv=None) -> int:
     summary = {"device": name, "torch": torch.__version__, "steps": {}}
     with open(os.path.join(args.out, "gpu_check.log"), "w") as log:
         for step, fn in (("op tests", lambda: op_tests(args.device, log)),
-                         ("records", lambda: records(args.device, args.out, log)),
+                         ("records", lambda: records(args.device, work, log)),
                          ("op time", lambda: bench(args.device, args.out, log)),
-                         ("training", lambda: training(args.device, args.out, log))):
+                         ("training", lambda: training(args.device, work, log))):
             print(f"gpu_check: {step} ...", flush=True)
             summary["steps"][step] = fn()
-    table = summary_table(summary)
-    print(table)
-    with open(os.path.join(args.out, "summary.md"), "w") as f:
-        f.write(table + "\n\n" + summary["steps"]["training"].get("table", "") + "\n")
-    with open(os.path.join(args.out, "summary.json"), "w") as f:
-        json.dump(summary, f, indent=1)
+            write_summary(summary, args.out)  # after every step: a run cut short keeps what it measured
+    print(summary_table(summary))
     return 0 if all(s["ok"] for s in summary["steps"].values()) else 1
+
+
+def write_summary(summary, out: str) -> None:
+    with open(os.path.join(out, "summary.md"), "w") as f:
+        f.write(summary_table(summary) + "\n\n" + summary["steps"].get("training", {}).get("table", "") + "\n")
+    with open(os.path.join(out, "summary.json"), "w") as f:
+        json.dump(summary, f, indent=1)
 
 
 def summary_table(summary) -> str:

@@ -8,7 +8,7 @@
 #   bash benchmarks/gpu_check.sh --device cpu    here and in CI: the same steps at reduced sizes, the device kernels
 #                                                on CPU tensors (MERCURY_KERNELS=device)
 # Results go to $OUT (the device tool's output folder) or out/gpu_check/: summary.md, summary.json,
-# bench_device.csv, gpu_check.log.
+# bench_device.csv, gpu_check.log (and build.log on a GPU); the runs' own files in $TMPDIR/mercury_gpu_check/.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
