@@ -1,8 +1,8 @@
 """Time mercury::conv2d and mercury::linear (observe, reuse) against torch's own conv2d / linear (cuDNN / cuBLAS on
 a GPU) on ResNet-50's conv shapes and BERT-base's linear shapes, on one device.
 
-ResNet-50 (random weights; timing does not depend on them) on real photos, batch --batch at --size x --size: every
-distinct conv shape once, fed the activation it really receives. BERT-base: 768 -> 768, 768 -> 3072 and 3072 -> 768
+ResNet-50 (random weights; timing does not depend on them) on real photos, batch --batch at --size x --size: the
+whole forward with every conv observed, and every distinct conv shape once, fed the activation it really receives. BERT-base: 768 -> 768, 768 -> 3072 and 3072 -> 768
 over --batch x --tokens rows, with a forced fraction of rows copied from earlier rows (an exact copy always hits), so
 reuse's time at each hit rate gives the break-even hit rate: the lowest at which reuse beats torch's linear.
 
@@ -48,10 +48,27 @@ def timed(fn, device, repeats, rounds):
     return statistics.median(one_round() for _ in range(rounds))
 
 
-def conv_rows(args, device):
+def resnet50_and_photos(args, device):
     from models import data, imagenet
-    model = imagenet.resnet50().eval().to(device)
-    x = data.image_tensor(args.batch, size=args.size).to(device)
+    return imagenet.resnet50().eval().to(device), data.image_tensor(args.batch, size=args.size).to(device)
+
+
+def model_row(args, device):
+    """The whole ResNet-50 forward: torch's, and every conv observed (its lookups overlapping the next layers')."""
+    import copy
+    model, x = resnet50_and_photos(args, device)
+    observed = mercury.convert(copy.deepcopy(model), x, mode="observe")
+    with torch.no_grad():
+        native = timed(lambda: model(x), device, args.repeats, args.rounds)
+        observe = timed(lambda: observed(x), device, args.repeats, args.rounds)
+    r = dict(model="resnet50", layer="whole forward", shape=f"{tuple(x.shape)}", rows="real photos", hit_rate=float("nan"),
+             torch_ms=native * 1e3, observe_ratio=observe / native, reuse_ratio=float("nan"))
+    print_row(r)
+    return [r]
+
+
+def conv_rows(args, device):
+    model, x = resnet50_and_photos(args, device)
     seen, rows = set(), []
     for call in layer_calls(model, x, ("conv2d",), keep_inputs=True):
         m, inp = call.module, call.input
@@ -124,14 +141,15 @@ def main(argv=None):
     device = torch.device(args.device)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
     print(f"bench_device on {name} (torch {torch.__version__}, kernels for CPU tensors: {mercury.kernels})")
-    rows = conv_rows(args, device) + linear_rows(args, device)
+    rows = model_row(args, device) + conv_rows(args, device) + linear_rows(args, device)
     for layer, rate in break_even(rows).items():
         print(f"bert-base {layer}: reuse beats torch's linear from a hit rate of "
               + (f"{rate:.0%}" if rate is not None else "never (in the forced range)"))
     for model in ("resnet50", "bert-base"):
-        ratios = [r["observe_ratio"] for r in rows if r["model"] == model]
+        ratios = [r["observe_ratio"] for r in rows if r["model"] == model and r["layer"] != "whole forward"]
         print(f"{model}: observe / torch over its shapes: median {statistics.median(ratios):.2f}x, "
               f"largest {max(ratios):.2f}x")
+    print(f"resnet50 whole forward: observe / torch {rows[0]['observe_ratio']:.2f}x ({rows[0]['torch_ms']:.1f} ms)")
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=["device"] + list(rows[0]))
