@@ -21,6 +21,8 @@ add_library(mercury_ops SHARED ${MERCURY_OP_SOURCES} $<TARGET_OBJECTS:mercury_co
 target_include_directories(mercury_ops PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(mercury_ops PUBLIC mercury::torch)
 target_compile_options(mercury_ops PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wno-unused-parameter>)
+# torch's headers are most of each kernel file's compile time: parsed once for the library, not once per file.
+target_precompile_headers(mercury_ops PRIVATE <ATen/ATen.h> <torch/library.h>)
 
 # Copy the library next to mercury/__init__.py so the package works from the source tree (not from sanitizer builds,
 # whose libraries Python cannot load without preloading the runtimes; nor from setup.py's, which may be for another
