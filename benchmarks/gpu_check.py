@@ -31,8 +31,11 @@ SIZES = {  # per device: records (batches x batch size), bench_device flags, tra
                                        "--rounds", "2"],
                 train=["--train-limit", "256", "--test-limit", "128", "--epochs", "1", "--batch-size", "64"]),
 }
-# A float32 signature bit may flip where a GPU rounds a projection across 0 or a bucket boundary: bound it.
-FLOAT32_HIT_RATE_BOUND = 0.005
+# A float32 signature bit may flip where a GPU rounds a projection across 0 or a bucket boundary. Emulated on the CPU
+# (device_records.py --rounding: layer inputs moved up to 256 ulps or rounded to TF32) the whole model's hit rate
+# moved by at most 0.0081% (trained InceptionV3, MobileNetV2, MiniLM); the check allows about 12 times that, for
+# algorithms (Winograd, FFT, TF32 weights) that round more than the emulation does.
+FLOAT32_HIT_RATE_BOUND = 0.001
 
 
 def run(cmd, env_extra=None, log=None, timeout=None):
