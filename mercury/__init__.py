@@ -22,7 +22,7 @@ _torch_support.wait_for_records_at_exit()
 
 from mercury import settings  # noqa: E402
 from mercury.hitlog import (hitlog, hitlog_columns, hitlog_export, hitlog_hitmap, hitlog_overflow,  # noqa: E402
-                            hitlog_reset, hitlog_schema, hitlog_set_capacity, hitlog_stats)
+                            hitlog_reset, hitlog_schema, hitlog_set_capacity, hitlog_stats, hitlog_take)
 from mercury.functional import conv2d, linear  # noqa: E402
 from mercury.convert import MercuryConv2d, MercuryLinear, convert, layer_table  # noqa: E402
 from mercury.rewrite import rewrite  # noqa: E402
@@ -35,4 +35,4 @@ defaults = settings.defaults
 __all__ = ["conv2d", "linear", "convert", "layer_table", "MercuryConv2d", "MercuryLinear", "rewrite", "profile", "schedule",
            "tensorboard_handler", "defaults", "settings", "hitlog", "hitlog_columns", "hitlog_export",
            "hitlog_hitmap", "hitlog_overflow", "hitlog_reset", "hitlog_schema", "hitlog_set_capacity", "hitlog_stats",
-           "LIBRARY_PATH", "BUILD_HINT", "cuda_kernels", "kernels"]
+           "hitlog_take", "LIBRARY_PATH", "BUILD_HINT", "cuda_kernels", "kernels"]

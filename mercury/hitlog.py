@@ -3,7 +3,7 @@ import functools
 import json
 import os
 import warnings
-from typing import Callable, Dict, Iterable, List, Mapping
+from typing import Callable, Dict, Iterable, List, Mapping, NamedTuple
 
 import torch
 
@@ -34,6 +34,40 @@ def _decoders() -> Dict[str, Callable[[int], object]]:
     return out
 
 
+def _decoded(table: torch.Tensor) -> List[Dict]:
+    """The op's record table (a row per record) as dicts keyed by hitlog_columns()."""
+    names, decoders = hitlog_columns(), _decoders()
+    return [{name: decoders[name](value) if name in decoders else value for name, value in zip(names, row)}
+            for row in table.tolist()]
+
+
+class TakenRecords(NamedTuple):
+    records: List[Dict]                     # as hitlog() gives them
+    overflow: Dict[int, Dict[str, int]]     # as hitlog_overflow() gives it
+    dropped_hitmaps: int                    # records stored without their hit map (the byte budget)
+
+
+def hitlog_take(with_hitmaps: bool = False) -> TakenRecords:
+    """The hit log's records, overflow and dropped-hit-map count, and the log reset, in one step: a record that
+    another thread's call stores meanwhile lands either in what is taken or in the emptied log, never between a read
+    and a reset (hitlog() then hitlog_reset() could lose it). What a reader that empties the log as it goes (e.g.
+    mercury.profile) uses.
+
+    >>> import torch, mercury
+    >>> mercury.hitlog_reset()
+    >>> _ = mercury.conv2d(torch.randn(1, 2, 6, 6), torch.randn(3, 2, 3, 3), layer_id=7, mode="observe")
+    >>> taken = mercury.hitlog_take()
+    >>> [r["layer_id"] for r in taken.records], mercury.hitlog_stats()["stored"]
+    ([7], 0)
+    """
+    table, maps, overflow, dropped_hitmaps = torch.ops.mercury.hitlog_take(with_hitmaps)
+    records = _decoded(table)
+    if with_hitmaps:
+        for record, hit_map in zip(records, maps):
+            record["hitmap"] = hit_map if record["hitmap"] else None
+    return TakenRecords(records, _overflow_dict(overflow), dropped_hitmaps)
+
+
 def hitlog(with_hitmaps: bool = False, start: int = 0) -> List[Dict]:
     """Stored records from index `start` on (default: all), oldest first, as dicts keyed by hitlog_columns(); the
     'hitmap' column says whether the record kept its hit map (True/False), or with with_hitmaps=True holds the
@@ -43,14 +77,10 @@ def hitlog(with_hitmaps: bool = False, start: int = 0) -> List[Dict]:
     Warns when calls were dropped because the log was full (hitlog_overflow() has their per-layer totals)
     or hit maps were dropped for the byte budget. The C++ side also warns once, on stderr, when it happens.
     """
-    table = torch.ops.mercury.hitlog_table(start).tolist()
-    names, decoders = hitlog_columns(), _decoders()
-    records = []
-    for index, row in enumerate(table, start):
-        record = {name: decoders[name](value) if name in decoders else value for name, value in zip(names, row)}
-        if with_hitmaps:
+    records = _decoded(torch.ops.mercury.hitlog_table(start))
+    if with_hitmaps:
+        for index, record in enumerate(records, start):
             record["hitmap"] = hitlog_hitmap(index) if record["hitmap"] else None
-        records.append(record)
     stats = hitlog_stats()
     if stats["dropped_calls"]:
         warnings.warn(f"mercury hit log overflowed: {stats['dropped_calls']} calls were counted but not "
@@ -68,8 +98,11 @@ def hitlog_hitmap(index: int) -> torch.Tensor:
 
 def hitlog_overflow() -> Dict[int, Dict[str, int]]:
     """Per layer: calls, hits, misses and vectors of calls that did not fit in the log."""
-    rows = torch.ops.mercury.hitlog_overflow().tolist()
-    return {r[0]: {"calls": r[1], "hits": r[2], "misses": r[3], "vectors": r[4]} for r in rows}
+    return _overflow_dict(torch.ops.mercury.hitlog_overflow())
+
+
+def _overflow_dict(table: torch.Tensor) -> Dict[int, Dict[str, int]]:
+    return {r[0]: {"calls": r[1], "hits": r[2], "misses": r[3], "vectors": r[4]} for r in table.tolist()}
 
 
 def hitlog_stats() -> Dict[str, int]:

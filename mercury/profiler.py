@@ -37,7 +37,7 @@ from torch.profiler import ProfilerAction
 
 from mercury import settings as mercury_settings
 from mercury import tools
-from mercury.hitlog import hitlog, hitlog_overflow, hitlog_reset, hitlog_stats
+from mercury.hitlog import hitlog_reset, hitlog_stats, hitlog_take
 from mercury.matmuls import capture_matmuls
 from mercury.order import ALL_KINDS, check_kinds, layer_calls, model_device
 from mercury.profiled_layer import ABSENT, ProfiledLayer, restore_forward
@@ -185,21 +185,18 @@ class profile:
     # ------------------------------------------------------------------------------------------- records
 
     def _collect(self, keep: bool) -> None:
-        """Takes the hit log's records into the window (keep) or drops them, and empties the log."""
+        """Takes the hit log's records into the window (keep) or drops them, emptying the log in the same step."""
         device = model_device(self.model)
         if device.type == "cuda":  # records of work still running on the device land when it is done
             torch.cuda.synchronize(device)
-        if keep and not self._paused and self._window is not None:
-            with warnings.catch_warnings():  # overflow is handled here: its totals go to the window
-                warnings.simplefilter("ignore")
-                records = hitlog(with_hitmaps=any(layer.record_hitmap for layer in self._numbered))
-            overflow = hitlog_overflow() if hitlog_stats()["dropped_calls"] else {}
-            if overflow:
+        keep = keep and not self._paused and self._window is not None
+        taken = hitlog_take(with_hitmaps=keep and any(layer.record_hitmap for layer in self._numbered))
+        if keep:
+            if taken.overflow:  # handled here: the dropped calls' totals go to the window
                 warnings.warn(f"mercury.profile: the hit log overflowed within one poll; the dropped calls' "
                               f"totals are counted (and in {self._window.folder}/hitlog/overflow.csv)")
-            self._window.add(records, overflow)
-            self.step_records += records
-        hitlog_reset()
+            self._window.add(taken.records, taken.overflow)
+            self.step_records += taken.records
         self._calls = 0
 
     def _on_call(self, layer: ProfiledLayer, x, out) -> None:

@@ -125,16 +125,19 @@ Stats HitLog::stats() const {
   return s;
 }
 
-void HitLog::reset() {
+void HitLog::reset() { take(); }
+
+Taken HitLog::take() {
   wait_for_pending();
   std::lock_guard<std::mutex> lock(mutex_);
-  records_.clear();
-  records_.shrink_to_fit();
-  next_call_.clear();
+  Taken taken{std::move(records_), std::move(overflow_), dropped_hitmaps_};
+  records_ = {};
   overflow_.clear();
+  next_call_.clear();
   seq_ = 0;
   dropped_hitmaps_ = 0;
   hitmap_bytes_ = 0;
+  return taken;
 }
 
 void HitLog::set_capacity(int64_t records, int64_t hitmap_bytes) {

@@ -47,6 +47,13 @@ struct Stats {
   int64_t hitmap_byte_capacity = 0;
 };
 
+// What HitLog::take hands over: the stored records, the overflow and the count of hit maps dropped.
+struct Taken {
+  std::vector<Record> records;
+  std::map<int64_t, Overflow> overflow;
+  int64_t dropped_hitmaps = 0;
+};
+
 class HitLog {
  public:
   static HitLog& instance();
@@ -67,6 +74,9 @@ class HitLog {
   std::map<int64_t, Overflow> overflow() const;
   Stats stats() const;
   void reset();
+  // The log's contents, and the log reset, in one step: a record a concurrent call stores lands either in what is
+  // taken or in the emptied log, never between a read and a reset.
+  Taken take();
   void set_capacity(int64_t records, int64_t hitmap_bytes);
   // Writes DIR/hitlog-NNN.csv per layer and DIR/overflow.csv (format in docs/INTERFACES.md).
   // Returns the number of layer files written.

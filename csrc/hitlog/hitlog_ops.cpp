@@ -4,6 +4,8 @@
 #include "csrc/settings/settings.h"
 
 #include <algorithm>
+#include <map>
+#include <tuple>
 
 #include <torch/library.h>
 #include <ATen/ATen.h>
@@ -34,10 +36,8 @@ std::string json_list(const std::vector<std::string>& texts) {
   return "[" + out + "]";
 }
 
-// The records from index `start` on, one row each, columns in record_columns() order (record_schema.h).
-at::Tensor table(int64_t start) {
-  TORCH_CHECK(start >= 0, "hitlog_table: start must be >= 0, got ", start);
-  const std::vector<Record> records = HitLog::instance().snapshot(start);
+// One row per record, columns in record_columns() order (record_schema.h).
+at::Tensor table_of(const std::vector<Record>& records) {
   const auto columns = static_cast<int64_t>(record_columns().size());
   at::Tensor t = at::empty({static_cast<int64_t>(records.size()), columns}, at::kLong);
   int64_t* p = t.data_ptr<int64_t>();
@@ -51,6 +51,12 @@ at::Tensor table(int64_t start) {
 #undef MERCURY_TABLE_HITMAP
   }
   return t;
+}
+
+// The records from index `start` on.
+at::Tensor table(int64_t start) {
+  TORCH_CHECK(start >= 0, "hitlog_table: start must be >= 0, got ", start);
+  return table_of(HitLog::instance().snapshot(start));
 }
 
 // The record schema (record_schema.h) as JSON, for Python: {"columns": [{"name", "kind": "int"|"text"|"hitmap",
@@ -85,18 +91,21 @@ std::string schema_json() {
          MERCURY_HITLOG_FILE_PREFIX + "\", \"old_file_prefix\": \"" + MERCURY_HITLOG_OLD_FILE_PREFIX + "\"}";
 }
 
-at::Tensor hitmap(int64_t index) {
-  const std::vector<Record> records = HitLog::instance().snapshot();
-  TORCH_CHECK(index >= 0 && index < static_cast<int64_t>(records.size()),
-              "hitlog_hitmap: record index ", index, " out of range [0, ", records.size(), ")");
-  const std::vector<uint8_t>& map = records[index].hitmap;
+at::Tensor hitmap_tensor(const std::vector<uint8_t>& map) {
   at::Tensor t = at::empty({static_cast<int64_t>(map.size())}, at::kByte);
   std::copy(map.begin(), map.end(), t.data_ptr<uint8_t>());
   return t.to(at::kBool);
 }
 
-at::Tensor overflow_table() {
-  const auto dropped = HitLog::instance().overflow();
+at::Tensor hitmap(int64_t index) {
+  const std::vector<Record> records = HitLog::instance().snapshot(index);
+  TORCH_CHECK(index >= 0 && !records.empty(), "hitlog_hitmap: record index ", index, " out of range [0, ",
+              HitLog::instance().stats().stored, ")");
+  return hitmap_tensor(records.front().hitmap);
+}
+
+// Per layer with dropped calls: layer, calls, hits, misses, vectors.
+at::Tensor overflow_table_of(const std::map<int64_t, Overflow>& dropped) {
   at::Tensor t = at::empty({static_cast<int64_t>(dropped.size()), 5}, at::kLong);
   int64_t* p = t.data_ptr<int64_t>();
   for (const auto& kv : dropped) {
@@ -107,6 +116,20 @@ at::Tensor overflow_table() {
     *p++ = kv.second.vectors;
   }
   return t;
+}
+
+at::Tensor overflow_table() { return overflow_table_of(HitLog::instance().overflow()); }
+
+// The log's records (and, with with_hitmaps, each one's hit map: empty where none was kept), its overflow and its
+// count of dropped hit maps, taken and the log reset in one step (HitLog::take).
+std::tuple<at::Tensor, std::vector<at::Tensor>, at::Tensor, int64_t> take(bool with_hitmaps) {
+  const Taken taken = HitLog::instance().take();
+  std::vector<at::Tensor> maps;
+  if (with_hitmaps) {
+    maps.reserve(taken.records.size());
+    for (const Record& r : taken.records) maps.push_back(hitmap_tensor(r.hitmap));
+  }
+  return {table_of(taken.records), maps, overflow_table_of(taken.overflow), taken.dropped_hitmaps};
 }
 
 std::vector<int64_t> stats() {
@@ -135,6 +158,9 @@ TORCH_LIBRARY_FRAGMENT(mercury, m) {
   m.def(torch::schema("mercury::hitlog_overflow() -> Tensor", conservative), &overflow_table);
   m.def(torch::schema("mercury::hitlog_stats() -> int[]", conservative), &stats);
   m.def(torch::schema("mercury::hitlog_reset() -> ()", conservative), &reset);
+  m.def(torch::schema("mercury::hitlog_take(bool with_hitmaps=False) -> (Tensor, Tensor[], Tensor, int)",
+                      conservative),
+        &take);
   m.def(torch::schema("mercury::hitlog_set_capacity(int records, int hitmap_bytes) -> ()", conservative),
         &set_capacity);
   m.def(torch::schema("mercury::hitlog_export(str dir) -> int", conservative), &export_csv);

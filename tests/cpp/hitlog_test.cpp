@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <thread>
@@ -69,6 +70,37 @@ TEST(HitLog, RecordsLandInTicketOrder) {
   EXPECT_EQ(stored[1].layer_id, 3);
   EXPECT_EQ(stored[1].seq, 1);
   log.reset();
+}
+
+// A reader that empties the log as it goes (take) while calls append on other threads: every call is in one take,
+// stored or counted in its overflow, and the log is empty after each take.
+TEST(HitLog, TakeWhileOthersAppendLosesNothing) {
+  HitLog& log = HitLog::instance();
+  log.reset();
+  log.set_capacity(40, 1 << 20);
+  std::atomic<int> running{4};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([t, &log, &running] {
+      for (int i = 0; i < 500; ++i) log.append(make_record(t, 1, 2));
+      --running;
+    });
+  }
+  int64_t calls = 0, hits = 0, takes = 0;
+  auto count = [&](const mercury::hitlog::Taken& taken) {
+    for (const auto& r : taken.records) { hits += r.hits; ++calls; }
+    for (const auto& kv : taken.overflow) { hits += kv.second.hits; calls += kv.second.calls; }
+    ++takes;
+  };
+  while (running > 0) count(log.take());
+  for (auto& th : threads) th.join();
+  count(log.take());
+  EXPECT_EQ(calls, 2000);
+  EXPECT_EQ(hits, 2000);
+  EXPECT_GT(takes, 1);
+  EXPECT_EQ(log.stats().stored, 0);
+  EXPECT_EQ(log.stats().dropped_calls, 0);
+  log.set_capacity(100000, int64_t(256) << 20);
 }
 
 }  // namespace

@@ -11,7 +11,7 @@ from mercury import tools
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTED = ["mercury.profiler", "mercury.schedules", "mercury.quality", "mercury.handlers", "mercury.convert",
-              "mercury.order", "mercury.calibrate"]
+              "mercury.order", "mercury.calibrate", "mercury.hitlog"]
 needs_sim = pytest.mark.skipif(tools.find_tool("mercury-sim") is None, reason="mercury-sim is not built")
 
 

@@ -104,3 +104,50 @@ def test_hitlog_from_start_copies_only_new_records():
     assert [r["layer_id"] for r in newest] == [1, 2]
     assert newest == everything[1:]
     assert mercury.hitlog(start=3) == []
+
+
+def test_take_hands_over_records_overflow_and_hit_maps_and_empties_the_log():
+    mercury.hitlog_set_capacity(2, hitmap_bytes=64)
+    x, w = periodic_input(), torch.randn(3, 2, 3, 3)
+    for layer in range(4):
+        mercury.conv2d(x, w, layer_id=layer, mode="observe", record_hitmap=True)
+    with pytest.warns(UserWarning):
+        expected = mercury.hitlog(with_hitmaps=True)
+    taken = mercury.hitlog_take(with_hitmaps=True)
+    assert [r["layer_id"] for r in taken.records] == [0, 1]
+    assert taken.records[0]["hitmap"].tolist() == expected[0]["hitmap"].tolist()
+    assert taken.records[1]["hitmap"] is None and taken.dropped_hitmaps == 1  # 64 map bytes: the first map only
+    assert [{k: v for k, v in r.items() if k != "hitmap"} for r in taken.records] == \
+        [{k: v for k, v in r.items() if k != "hitmap"} for r in expected]
+    assert taken.overflow == {2: {"calls": 1, "hits": 60, "misses": 4, "vectors": 64},
+                              3: {"calls": 1, "hits": 60, "misses": 4, "vectors": 64}}
+    stats = mercury.hitlog_stats()
+    assert (stats["stored"], stats["dropped_calls"], stats["dropped_hitmaps"]) == (0, 0, 0)
+    mercury.conv2d(x, w, layer_id=0, mode="observe")
+    assert mercury.hitlog_take().records[0]["call"] == 0  # numbering starts again, as after hitlog_reset
+
+
+@pytest.mark.filterwarnings("ignore:mercury hit log is full")
+def test_take_while_threads_call_loses_no_call():
+    mercury.hitlog_set_capacity(8)
+    x, w = periodic_input(), torch.randn(3, 2, 3, 3)
+
+    def calls(layer):
+        for _ in range(40):
+            mercury.conv2d(x, w, layer_id=layer, mode="observe")
+    threads = [threading.Thread(target=calls, args=(layer,)) for layer in range(3)]
+    taken = []
+    for t in threads:
+        t.start()
+    while any(t.is_alive() for t in threads):
+        taken.append(mercury.hitlog_take())
+    for t in threads:
+        t.join()
+    taken.append(mercury.hitlog_take())
+    per_layer = {layer: 0 for layer in range(3)}
+    for t in taken:
+        for r in t.records:
+            per_layer[r["layer_id"]] += 1
+        for layer, o in t.overflow.items():
+            per_layer[layer] += o["calls"]
+    assert per_layer == {0: 40, 1: 40, 2: 40}
