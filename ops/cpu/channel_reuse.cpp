@@ -5,16 +5,22 @@
 namespace mercury {
 namespace {
 
-// Output rows [positions, C_out] (no bias): reusing a window's partial sums equals multiplying with the reused
-// window in its place.
-at::Tensor reuse_channel_windows(const at::Tensor& x, const at::Tensor& weight, const ConvGeometry& g,
-                                 const at::Tensor& sources) {
+// The input's patch rows [positions, C*kh*kw] with every channel's window taken from the position it reuses
+// (sources[ch][p]).
+at::Tensor reused_windows(const at::Tensor& rows, const at::Tensor& sources, const ConvGeometry& g) {
   const int64_t window = g.kernel_h * g.kernel_w;
-  const at::Tensor rows = as_rows(unfold(x, g));
   at::Tensor reused = at::empty_like(rows);
   for (int64_t ch = 0; ch < g.c; ++ch) {
     reused.narrow(1, ch * window, window).copy_(rows.narrow(1, ch * window, window).index_select(0, sources[ch]));
   }
+  return reused;
+}
+
+// Output rows [positions, C_out] (no bias): reusing a window's partial sums equals multiplying with the reused
+// window in its place.
+at::Tensor reuse_channel_windows(const at::Tensor& x, const at::Tensor& weight, const ConvGeometry& g,
+                                 const at::Tensor& sources) {
+  const at::Tensor reused = reused_windows(as_rows(unfold(x, g)), sources, g);
   const at::Tensor w_rows = weight.reshape({g.out_channels, -1});
   const int64_t out_per_group = g.out_channels / g.groups;
   const int64_t group_width = w_rows.size(1);
@@ -42,10 +48,7 @@ std::tuple<at::Tensor, at::Tensor> reuse_channel_backward(const at::Tensor& grad
   const UnitLayout u = unit_layout(g, VectorKind::Channel);
   const int64_t positions = g.positions();
   const at::Tensor rows = as_rows(unfold(input.contiguous(), g));  // [P, C*kh*kw]
-  at::Tensor reused = at::empty_like(rows);
-  for (int64_t unit = 0; unit < u.units; ++unit) {
-    reused.narrow(1, unit * u.width, u.width).copy_(rows.narrow(1, unit * u.width, u.width).index_select(0, sources[unit]));
-  }
+  const at::Tensor reused = reused_windows(rows, sources, g);
   const at::Tensor grad_rows = grad_output.permute({0, 2, 3, 1}).reshape({positions, g.out_channels});
   const at::Tensor w_rows = weight.reshape({g.out_channels, -1});
   const int64_t out_per_group = g.out_channels / g.groups;

@@ -30,6 +30,12 @@ std::string error_of(F f) {
   return "(no error)";
 }
 
+// EXPECT_TRUE(contains(error_of(...), "file:line: ...")): on failure the message shows the whole error.
+inline ::testing::AssertionResult contains(const std::string& error, const std::string& expected) {
+  if (error.find(expected) != std::string::npos) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "error '" << error << "' does not contain '" << expected << "'";
+}
+
 // An R x C array with `kb` KB SRAMs per operand and CALC interfaces.
 inline msim::Config array_config(const std::string& dataflow, long long rows, long long cols, long long kb) {
   return msim::parse_config_text("[architecture_presets]\nArrayHeight: " + std::to_string(rows) + "\nArrayWidth: " +
