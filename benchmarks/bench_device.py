@@ -2,8 +2,8 @@
 a GPU) on ResNet-50's conv shapes and BERT-base's linear shapes, on one device.
 
 ResNet-50 (random weights; timing does not depend on them) on real photos, batch --batch at --size x --size: the
-whole forward with every conv observed, and every distinct conv shape once, fed the activation it really receives. BERT-base: 768 -> 768, 768 -> 3072 and 3072 -> 768
-over --batch x --tokens rows, with a forced fraction of rows copied from earlier rows (an exact copy always hits), so
+whole forward with every conv observed, and every distinct conv shape once, fed the activation it really receives.
+BERT-base: 768 -> 768, 768 -> 3072 and 3072 -> 768 over --batch x --tokens rows, with a forced fraction of rows copied from earlier rows (an exact copy always hits), so
 reuse's time at each hit rate gives the break-even hit rate: the lowest at which reuse beats torch's linear.
 
 A time is the wall clock of --repeats back-to-back calls, the device synchronised and the hit log's pending
@@ -53,10 +53,18 @@ def resnet50_and_photos(args, device):
     return imagenet.resnet50().eval().to(device), data.image_tensor(args.batch, size=args.size).to(device)
 
 
-def model_row(args, device):
+def observed_hit_rate(observe) -> float:
+    """The hit rate of one call, `observe()` (an observe-mode call), read from an emptied hit log."""
+    mercury.hitlog_reset()
+    with torch.no_grad():
+        observe()
+    r = mercury.hitlog_take().records[-1]
+    return r["hits"] / r["vectors"]
+
+
+def model_row(model, x, args, device):
     """The whole ResNet-50 forward: torch's, and every conv observed (its lookups overlapping the next layers')."""
     import copy
-    model, x = resnet50_and_photos(args, device)
     observed = mercury.convert(copy.deepcopy(model), x, mode="observe")
     with torch.no_grad():
         native = timed(lambda: model(x), device, args.repeats, args.rounds)
@@ -67,8 +75,7 @@ def model_row(args, device):
     return [r]
 
 
-def conv_rows(args, device):
-    model, x = resnet50_and_photos(args, device)
+def conv_rows(model, x, args, device):
     seen, rows = set(), []
     for call in layer_calls(model, x, ("conv2d",), keep_inputs=True):
         m, inp = call.module, call.input
@@ -81,12 +88,9 @@ def conv_rows(args, device):
             native = timed(lambda: F.conv2d(inp, *geometry), device, args.repeats, args.rounds)
             observe = timed(lambda: mercury.conv2d(inp, *geometry, mode="observe"), device, args.repeats, args.rounds)
             reuse = timed(lambda: mercury.conv2d(inp, *geometry, mode="reuse"), device, args.repeats, args.rounds)
-        mercury.hitlog_reset()
-        with torch.no_grad():
-            mercury.conv2d(inp, *geometry, mode="observe")
-        r = mercury.hitlog()[-1]
+        hit_rate = observed_hit_rate(lambda: mercury.conv2d(inp, *geometry, mode="observe"))
         rows.append(dict(model="resnet50", layer=call.name, shape=f"{tuple(inp.shape)} k{m.kernel_size[0]} "
-                         f"s{m.stride[0]} -> {m.out_channels}", rows="real photos", hit_rate=r["hits"] / r["vectors"],
+                         f"s{m.stride[0]} -> {m.out_channels}", rows="real photos", hit_rate=hit_rate,
                          torch_ms=native * 1e3, observe_ratio=observe / native, reuse_ratio=reuse / native))
         print_row(rows[-1])
     return rows
@@ -104,11 +108,9 @@ def linear_rows(args, device):
                 native = timed(lambda: F.linear(x, w, b), device, args.repeats, args.rounds)
                 observe = timed(lambda: mercury.linear(x, w, b, mode="observe"), device, args.repeats, args.rounds)
                 reuse = timed(lambda: mercury.linear(x, w, b, mode="reuse"), device, args.repeats, args.rounds)
-                mercury.hitlog_reset()
-                mercury.linear(x, w, b, mode="observe")
-            r = mercury.hitlog()[-1]
+            hit_rate = observed_hit_rate(lambda: mercury.linear(x, w, b, mode="observe"))
             rows.append(dict(model="bert-base", layer=f"{k}->{n}", shape=f"{len(x)}x{k}->{n}",
-                             rows=f"{forced:.0%} copies", hit_rate=r["hits"] / r["vectors"], torch_ms=native * 1e3,
+                             rows=f"{forced:.0%} copies", hit_rate=hit_rate, torch_ms=native * 1e3,
                              observe_ratio=observe / native, reuse_ratio=reuse / native))
             print_row(rows[-1])
     return rows
@@ -141,7 +143,8 @@ def main(argv=None):
     device = torch.device(args.device)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
     print(f"bench_device on {name} (torch {torch.__version__}, kernels for CPU tensors: {mercury.kernels})")
-    rows = model_row(args, device) + conv_rows(args, device) + linear_rows(args, device)
+    model, x = resnet50_and_photos(args, device)
+    rows = model_row(model, x, args, device) + conv_rows(model, x, args, device) + linear_rows(args, device)
     for layer, rate in break_even(rows).items():
         print(f"bert-base {layer}: reuse beats torch's linear from a hit rate of "
               + (f"{rate:.0%}" if rate is not None else "never (in the forced range)"))

@@ -46,6 +46,7 @@ from mercury.report import Report
 from mercury.schedules import RECORDING, every_step
 from mercury.window import Window
 
+
 class profile:
     """Profile `model` (any eager nn.Module, on its own device) inside a `with` block; see the module doc.
 

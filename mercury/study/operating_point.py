@@ -73,8 +73,10 @@ def plot_curve(name: str, points: List[Dict], calibrated: Dict, out: str) -> str
     return paths[0]
 
 
-def headroom_bound(exact: nn.Module, batches: Sequence[torch.Tensor], out: str, say) -> Dict:
+def headroom_bound(exact: nn.Module, batches: Sequence, out: str, say, **options) -> Dict:
+    """The oracle's bound (mercury.headroom, `options` passed on) at thresholds 2/5/10%, written to
+    out/headroom.json; returns its model totals."""
     from mercury.headroom import headroom
-    result = headroom(exact, batches, thresholds=(0.02, 0.05, 0.1), progress=throttled(say))
+    result = headroom(exact, batches, thresholds=(0.02, 0.05, 0.1), progress=throttled(say), **options)
     write_json(os.path.join(out, "headroom.json"), result)
     return result["model"]

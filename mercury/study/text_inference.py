@@ -22,10 +22,10 @@ from mercury import plots
 from mercury.files import write_csv, write_json
 from mercury.order import ALL_KINDS, run_example
 from mercury.quality import EmbeddingQuality
+from mercury.study import operating_point
 from mercury.study.choices import ModelChoice
 from mercury.study.inference import plot_label
 from mercury.study.inputs import weights_label
-from mercury.study.progress import throttled
 from mercury.study.text_inputs import TextBatches, text_inputs
 from mercury.study.text_quality import Probe, neighbour_agreement
 from mercury.study.text_report import LAYER_COLUMNS, plot_text_curve, print_text_table
@@ -85,15 +85,6 @@ def _profiled_run(exact, inputs, reference: _Reference, out: str, study, per_lay
             "totals": model_totals, "command": report.simulator}
 
 
-def _headroom(exact, inputs, out: str, say) -> Dict:
-    """The oracle's bound (mercury.headroom) on the linear layers, first evaluation batch."""
-    from mercury.headroom import headroom
-    result = headroom(exact, inputs.evaluation.batches[:1], thresholds=(0.02, 0.05, 0.1), kinds=ALL_KINDS,
-                      embedding=True, progress=throttled(say))
-    write_json(os.path.join(out, "headroom.json"), result)
-    return result["model"]
-
-
 def _calibrate(exact, inputs, study, out: str, say) -> Optional[calibration.Calibration]:
     if not study.calibration.batches:
         return None
@@ -151,7 +142,9 @@ def run_text_model(choice: ModelChoice, study) -> Dict:
     if study.calibration.headroom:
         t0 = time.perf_counter()
         say("reuse headroom (oracle) on the first evaluation batch")
-        summary["headroom"] = _headroom(exact, inputs, out, say)
+        # the oracle's bound on the linear layers, first evaluation batch
+        summary["headroom"] = operating_point.headroom_bound(exact, inputs.evaluation.batches[:1], out, say,
+                                                             kinds=ALL_KINDS, embedding=True)
         timings["headroom_s"] = time.perf_counter() - t0
     if study.calibration.curve:
         t0 = time.perf_counter()
